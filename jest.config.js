@@ -1,0 +1,14 @@
+/** One jest run over every Node package; TypeScript is compiled by SWC (type checks run in `tsc -b`). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/shared/src', '<rootDir>/sfu/src', '<rootDir>/server/src'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  // Tests run against the sources of sibling packages, not their dist/.
+  moduleNameMapper: { '^@plenary/(shared|sfu)$': '<rootDir>/$1/src' },
+  testTimeout: 60_000,
+  // Media tests share 2 cores with ffmpeg and mediasoup: one test file at a time.
+  maxWorkers: 1,
+};

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Prepares this machine for Plenary and builds it; `npm start` and `npm test`
+# both run it first. Every step checks before it acts, so a second run takes
+# seconds: Debian packages, npm packages, the mediasoup worker, the TypeScript build.
+#
+# Usage: setup.sh          what `npm start` needs
+#        setup.sh --test   also what the tests need (redis-server, docker-compose, ...)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# Runtime: ffmpeg for the broadcast ladder, the worker's shared libraries.
+runtime_pkgs=(ffmpeg libabsl20220623 libuv1 libsrtp2-1 libusrsctp2 libssl3 libnss3)
+# Build: what scripts/worker/build-worker.sh compiles the worker with.
+build_pkgs=(g++ meson ninja-build pkg-config libabsl-dev libsrtp2-dev libuv1-dev libssl-dev
+  libusrsctp-dev nlohmann-json3-dev libflatbuffers-dev flatbuffers-compiler)
+# Tests: a real Redis, and docker-compose to validate the compose file (no engine runs here).
+test_pkgs=(redis-server docker-compose)
+
+wanted=("${runtime_pkgs[@]}" "${build_pkgs[@]}")
+[ "${1:-}" = "--test" ] && wanted+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  apt_get() { if [ "$(id -u)" = 0 ]; then apt-get "$@"; else sudo apt-get "$@"; fi; }
+  apt_get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt_get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages: reinstall only when the lock file or a manifest changed.
+stamp=node_modules/.plenary-install-stamp
+want_stamp="$(cat package-lock.json package.json */package.json | sha256sum | cut -c1-16)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want_stamp" ]; then
+  log "installing npm packages"
+  # mediasoup's postinstall would try to download a worker; we build our own.
+  MEDIASOUP_WORKER_BIN=/skip npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  echo "$want_stamp" >"$stamp"
+fi
+
+bash scripts/worker/build-worker.sh
+
+log "building TypeScript"
+npx tsc -b server

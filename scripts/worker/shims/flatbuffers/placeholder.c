@@ -1,0 +1,1 @@
+/* Placeholder: the real library comes from Debian through dependency(). */

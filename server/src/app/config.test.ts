@@ -1,0 +1,63 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('configuration from the environment', () => {
+  it('runs with nothing set: port 8080, in-memory state, a generated admin key', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(8080);
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.adminKeyGenerated).toBe(true);
+    expect(config.adminKey.length).toBeGreaterThanOrEqual(16);
+    expect(config.publicUrl).toBe('http://localhost:8080');
+    expect(config.mediasoupWorkers).toBeGreaterThanOrEqual(1);
+  });
+
+  it('takes every documented variable', () => {
+    const config = loadConfig({
+      PORT: '9090',
+      REDIS_URL: 'redis://127.0.0.1:6380',
+      PLENARY_ADMIN_KEY: 'a-long-enough-admin-key',
+      PUBLIC_URL: 'https://plenary.example.org/',
+      ANNOUNCED_IP: '203.0.113.7',
+      MEDIASOUP_WORKERS: '3',
+    });
+    expect(config).toMatchObject({
+      port: 9090,
+      redisUrl: 'redis://127.0.0.1:6380',
+      adminKey: 'a-long-enough-admin-key',
+      adminKeyGenerated: false,
+      publicUrl: 'https://plenary.example.org',
+      announcedIp: '203.0.113.7',
+      mediasoupWorkers: 3,
+    });
+  });
+
+  it('treats an empty value as unset, as .env files often leave them', () => {
+    expect(loadConfig({ PORT: '', REDIS_URL: '' })).toMatchObject({ port: 8080, redisUrl: undefined });
+  });
+
+  it('fails with a message naming each bad variable and the value given', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', PUBLIC_URL: 'plenary.example.org', MEDIASOUP_WORKERS: '0' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toContain('PORT must be a whole number from 0 to 65535 (got "eighty")');
+    expect(message).toContain('PUBLIC_URL must be an http:// or https:// URL');
+    expect(message).toContain('MEDIASOUP_WORKERS must be a positive whole number');
+  });
+
+  it('rejects a port above 65535', () => {
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/);
+  });
+
+  it('never prints a secret it rejects', () => {
+    expect(() => loadConfig({ PLENARY_ADMIN_KEY: 'short-secret' })).toThrow(
+      /^Invalid configuration:\n {2}PLENARY_ADMIN_KEY: PLENARY_ADMIN_KEY must be at least 16 characters$/,
+    );
+    expect(() => loadConfig({ REDIS_URL: 'http://user:pw@host' })).not.toThrow(/pw@host/);
+    expect(() => loadConfig({ REDIS_URL: 'http://user:pw@host' })).toThrow(/REDIS_URL/);
+  });
+});

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { cpus, networkInterfaces } from 'node:os';
+import { z } from 'zod';
+
+/** Plenary's configuration, read once at start from the environment. */
+export interface Config {
+  port: number;
+  /** Interface the HTTP server binds to. */
+  host: string;
+  /** Unset: conference state lives in memory. */
+  redisUrl: string | undefined;
+  adminKey: string;
+  /** True when no PLENARY_ADMIN_KEY was given and one was generated for this run. */
+  adminKeyGenerated: boolean;
+  /** Base of the links Plenary prints and mints. */
+  publicUrl: string;
+  /** Address put into ICE candidates for browsers. */
+  announcedIp: string;
+  mediasoupWorkers: number;
+  /** Worker i's WebRtcServer listens on rtcPort + i, UDP and TCP; 0 picks free ports. */
+  rtcPort: number;
+  logLevel: string;
+}
+
+/** Thrown when the environment is invalid; its message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = (name: string, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a whole number from 0 to 65535`)
+    .transform(Number)
+    .refine((n) => n <= 65535, `${name} must be a whole number from 0 to 65535`)
+    .optional()
+    .transform((n) => n ?? fallback);
+
+const schema = z.object({
+  PORT: port('PORT', 8080),
+  HOST: z.string().min(1).optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'REDIS_URL must look like redis://host:6379 (or rediss:// for TLS)')
+    .optional(),
+  PLENARY_ADMIN_KEY: z.string().min(16, 'PLENARY_ADMIN_KEY must be at least 16 characters').optional(),
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'PUBLIC_URL must be an http:// or https:// URL')
+    .optional(),
+  ANNOUNCED_IP: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]+$/, 'ANNOUNCED_IP must be an IP address or host name')
+    .optional(),
+  MEDIASOUP_WORKERS: z
+    .string()
+    .regex(/^[1-9]\d*$/, 'MEDIASOUP_WORKERS must be a positive whole number')
+    .transform(Number)
+    .optional(),
+  RTC_PORT: port('RTC_PORT', 40000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+});
+
+/** Variables whose values never appear in an error message. */
+const SECRET_VARIABLES = new Set(['PLENARY_ADMIN_KEY', 'REDIS_URL']);
+
+/** Reads and checks the configuration; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  // Empty values count as unset, as they do in most .env conventions.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '');
+        const given = present[name];
+        const shown = given === undefined || SECRET_VARIABLES.has(name) ? '' : ` (got ${JSON.stringify(given)})`;
+        return `${name}: ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST ?? '0.0.0.0',
+    redisUrl: e.REDIS_URL,
+    adminKey: e.PLENARY_ADMIN_KEY ?? randomBytes(18).toString('base64url'),
+    adminKeyGenerated: e.PLENARY_ADMIN_KEY === undefined,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    announcedIp: e.ANNOUNCED_IP ?? firstLanAddress() ?? '127.0.0.1',
+    mediasoupWorkers: e.MEDIASOUP_WORKERS ?? cpus().length,
+    rtcPort: e.RTC_PORT,
+    logLevel: e.LOG_LEVEL ?? 'info',
+  };
+}
+
+/** The first non-internal IPv4 address, so venues on the LAN can reach the SFU by default. */
+function firstLanAddress(): string | undefined {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) {
+      if (address.family === 'IPv4' && !address.internal) return address.address;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,3 @@
+export { WorkerPool, type WorkerPoolOptions, type MediaWorker, type WorkerStatus } from './workers/pool';
+export { routerMediaCodecs } from './codecs';
+export { runLoopbackSelfTest, plainRtpCapabilities, type LoopbackResult } from './selftest/loopback';
