@@ -11,4 +11,5 @@ module.exports = {
   testTimeout: 60_000,
   // Media tests share 2 cores with ffmpeg and mediasoup: one test file at a time.
   maxWorkers: 1,
+  reporters: ['default', '<rootDir>/scripts/test/summary-reporter.js'],
 };

@@ -7,7 +7,8 @@ import type { Config } from './config';
 import { healthRouter } from '../http/health';
 import { selfTestRouter } from '../http/selftest';
 import { homeRouter } from '../http/home';
-import { errorHandler } from '../http/errors';
+import { ErrorCode } from '@plenary/shared';
+import { errorHandler, sendError } from '../http/errors';
 
 /** A running Plenary: its address and the one way to stop it. */
 export interface Plenary {
@@ -36,13 +37,14 @@ export async function startPlenary(config: Config, logger: Logger): Promise<Plen
   app.use(healthRouter(workers));
   app.use('/api/media', selfTestRouter({ workers, adminKey: config.adminKey, logger: logger.child({ component: 'selftest' }) }));
   app.use(homeRouter(config));
+  app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
   app.use(errorHandler(logger.child({ component: 'http' })));
 
   const server = createServer(app);
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
-    workers.close();
+    await workers.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
@@ -56,7 +58,7 @@ export async function startPlenary(config: Config, logger: Logger): Promise<Plen
       closing ??= (async () => {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        workers.close();
+        await workers.close();
       })();
       return closing;
     },

@@ -61,9 +61,19 @@ export class FfmpegProcess {
     return this.stderrTail;
   }
 
-  /** Resolves with the exit code when ffmpeg exits by itself or is stopped. */
-  waitForExit(): Promise<number | null> {
-    return this.exited;
+  /**
+   * Resolves with the exit code when ffmpeg exits by itself or is stopped, or
+   * with undefined if timeoutMs passes first (ffmpeg keeps running).
+   */
+  async waitForExit(timeoutMs?: number): Promise<number | null | undefined> {
+    if (timeoutMs === undefined) return this.exited;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Asks ffmpeg to finish, then kills it after graceMs. Idempotent. */

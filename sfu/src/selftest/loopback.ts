@@ -105,12 +105,9 @@ export async function runLoopbackSelfTest(router: types.Router, options: Loopbac
     processes.push(sender);
     await consumer.resume();
 
-    const recorderExit = await Promise.race([
-      recorder.waitForExit(),
-      new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 20_000)),
-    ]);
+    const recorderExit = await recorder.waitForExit(20_000);
     if (recorderExit !== 0) {
-      throw new Error(`the loopback recorder did not finish (${recorderExit}): ${recorder.log || sender.log}`);
+      throw new Error(`the loopback recorder did not finish (${recorderExit ?? 'timed out'}): ${recorder.log || sender.log}`);
     }
 
     const probe = await runToCompletion('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0',

@@ -48,6 +48,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   private readonly respawnTimers = new Set<NodeJS.Timeout>();
   private nextPick = 0;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   private constructor(private readonly options: WorkerPoolOptions) {
     super();
@@ -65,7 +66,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
         pool.slots[index] = await pool.startWorker(index);
       }
     } catch (error) {
-      pool.close();
+      await pool.close();
       throw error;
     }
     return pool;
@@ -94,14 +95,20 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     return this.workers.map(({ index, worker, rtcPort }) => ({ index, pid: worker.pid, rtcPort }));
   }
 
-  /** Closes every worker and cancels pending respawns. Idempotent. */
-  close(): void {
-    if (this.closed) return;
+  /**
+   * Closes every worker, cancels pending respawns, and resolves once the worker
+   * processes have exited. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
     this.closed = true;
     for (const timer of this.respawnTimers) clearTimeout(timer);
     this.respawnTimers.clear();
+    const exits = this.workers.map(({ worker }) => processExit(worker));
     for (const slot of this.workers) slot.worker.close();
     this.slots.fill(undefined);
+    this.closing = Promise.all(exits).then(() => undefined);
+    return this.closing;
   }
 
   private async startWorker(index: number): Promise<MediaWorker> {
@@ -148,4 +155,10 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     }, this.options.respawnDelayMs ?? 1000);
     this.respawnTimers.add(timer);
   }
+}
+
+/** Resolves when the worker's process has exited (at once if it already has). */
+function processExit(worker: types.Worker): Promise<void> {
+  if (worker.subprocessClosed) return Promise.resolve();
+  return new Promise((resolve) => worker.once('subprocessclose', () => resolve()));
 }

@@ -1,0 +1,46 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..', '..');
+
+/** `docker compose` where the plugin exists, else Debian's docker-compose (no engine runs here). */
+async function composeCommand(): Promise<string[]> {
+  try {
+    await run('docker', ['compose', 'version']);
+    return ['docker', 'compose'];
+  } catch {
+    return ['docker-compose'];
+  }
+}
+
+async function compose(args: string[], env: NodeJS.ProcessEnv) {
+  const [command, ...prefix] = await composeCommand();
+  return run(command as string, [...prefix, ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env } });
+}
+
+describe('docker-compose.yml', () => {
+  it('is valid and defines redis, plenary and an edge, with Plenary on Redis state', async () => {
+    const services = await compose(['config', '--services'], { PLENARY_ADMIN_KEY: 'compose-admin-key-0123' });
+    expect(services.stdout.trim().split('\n').sort()).toEqual(['edge', 'plenary', 'redis']);
+    const { stdout } = await compose(['config'], { PLENARY_ADMIN_KEY: 'compose-admin-key-0123' });
+    expect(stdout).toContain('REDIS_URL: redis://redis:6379');
+    expect(stdout).toContain('PLENARY_ORIGIN: plenary:8080');
+  });
+
+  it('refuses to start without an admin key rather than run with none', async () => {
+    await expect(compose(['config'], {})).rejects.toMatchObject({ stderr: expect.stringContaining('PLENARY_ADMIN_KEY') });
+  });
+
+  it('builds its images from files that exist, with the worker built by the same setup script', () => {
+    const plenaryDockerfile = readFileSync(join(ROOT, 'deploy/plenary.Dockerfile'), 'utf8');
+    expect(plenaryDockerfile).toMatch(/^FROM node:20-bookworm/m);
+    expect(plenaryDockerfile).toContain('bash scripts/setup.sh');
+    const edgeDockerfile = readFileSync(join(ROOT, 'deploy/edge.Dockerfile'), 'utf8');
+    const template = /COPY (\S+)/.exec(edgeDockerfile)?.[1] as string;
+    expect(existsSync(join(ROOT, template))).toBe(true);
+    expect(readFileSync(join(ROOT, template), 'utf8')).toContain('proxy_cache_lock on;');
+  });
+});
