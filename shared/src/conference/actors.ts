@@ -1,0 +1,7 @@
+import type { VenueId } from './state';
+
+/** Who sends a command: the presider, a sub-venue's operator, or the server itself (presence). */
+export type Actor = { role: 'presider' } | { role: 'operator'; venueId: VenueId } | { role: 'system' };
+
+export const PRESIDER: Actor = { role: 'presider' };
+export const SYSTEM: Actor = { role: 'system' };

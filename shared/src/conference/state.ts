@@ -1,0 +1,68 @@
+/** A venue id: "main" or "sv-<n>". */
+export type VenueId = string;
+
+/** The venue where the presider sits. */
+export const MAIN_VENUE: VenueId = 'main';
+
+export interface Venue {
+  id: VenueId;
+  name: string;
+  kind: 'main' | 'sub';
+  /** Someone is connected for this venue. */
+  present: boolean;
+  /** Muted by the presider: the venue's audio is not heard and it may not ask for the floor. */
+  mutedByPresider: boolean;
+  /** Muted by its own operator. */
+  selfMuted: boolean;
+  /** Bumped when the presider rotates the venue's join link; older links stop working. */
+  linkVersion: number;
+}
+
+export interface AgendaItem {
+  title: string;
+  /** The venue that speaks for this item. */
+  venueId: VenueId;
+  plannedMinutes: number;
+}
+
+export interface FloorRequest {
+  venueId: VenueId;
+  /** When the request was made (ms since the epoch). */
+  at: number;
+}
+
+/** Who has the floor, since when, and who is waiting for it, in order. */
+export interface Floor {
+  holder: VenueId;
+  since: number;
+  queue: FloorRequest[];
+}
+
+/**
+ * The whole state of one conference. A fold of its events; `version` counts
+ * them, so two clients with the same version have the same state.
+ */
+export interface ConferenceState {
+  id: string;
+  version: number;
+  title: string;
+  status: 'live' | 'ended';
+  /** Venues by id, main venue included; `venueOrder` keeps their display order. */
+  venues: Record<VenueId, Venue>;
+  venueOrder: VenueId[];
+  /** The number the next sub-venue id takes, so ids are never reused. */
+  nextVenueNumber: number;
+  agenda: AgendaItem[];
+  /** Index of the current agenda item; -1 before the first. */
+  currentItem: number;
+  /** When the current agenda item started (ms), or null. */
+  itemStartedAt: number | null;
+  floor: Floor;
+  /** Classic chair control: giving the floor mutes every sub-venue but the new speaker. */
+  muteOthersOnGive: boolean;
+}
+
+/** The venues in display order: main venue first. */
+export function venuesInOrder(state: ConferenceState): Venue[] {
+  return state.venueOrder.map((id) => state.venues[id]).filter((v): v is Venue => v !== undefined);
+}
