@@ -9,6 +9,9 @@ module.exports = {
   // Tests run against the sources of sibling packages, not their dist/.
   moduleNameMapper: { '^@plenary/(shared|sfu)$': '<rootDir>/$1/src' },
   testTimeout: 60_000,
+  // A real redis-server for the tests, started and stopped around the run.
+  globalSetup: '<rootDir>/scripts/test/redis-setup.js',
+  globalTeardown: '<rootDir>/scripts/test/redis-teardown.js',
   // Media tests share 2 cores with ffmpeg and mediasoup: one test file at a time.
   maxWorkers: 1,
   reporters: ['default', '<rootDir>/scripts/test/summary-reporter.js'],

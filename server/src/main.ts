@@ -17,11 +17,16 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const plenary = await startPlenary(config, logger);
+  const plenary = await startPlenary(config, logger, { demo: true });
 
   const lines = [
     '',
     `Plenary is running on ${config.publicUrl} (listening on ${plenary.url})`,
+    'Demo conference "demo":',
+    `  Presider console: ${plenary.demo?.hostUrl ?? ''}`,
+    ...(plenary.demo?.joinLinks ?? []).map((link) => `  Join link, ${link.name}: ${link.url}`),
+    `  Watch page:       ${plenary.demo?.watchUrl ?? ''}`,
+    '',
     `  Health:          ${config.publicUrl}/healthz`,
     `  Media self-test: curl -X POST -H "Authorization: Bearer <admin key>" ${config.publicUrl}/api/media/self-test`,
     config.adminKeyGenerated

@@ -2,3 +2,4 @@ export * from './errors/codes';
 export * from './protocol/ack';
 export * from './protocol/commands';
 export * from './conference/index';
+export * from './protocol/socket';

@@ -1,71 +1,131 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { ErrorCode, rooms } from '@plenary/shared';
 import { WorkerPool } from '@plenary/sfu';
 import type { Config } from './config';
+import { JoinLinks } from '../auth/links';
+import { ConferenceService } from '../conference/service';
+import { joinLinkMinter } from '../conference/joinlinks';
+import { ensureDemoConference, type DemoLinks } from '../conference/demo';
+import { MemoryStore } from '../store/memory';
+import { RedisStore } from '../store/redis';
+import type { ConferenceStore } from '../store/types';
+import { attachControlChannel, type PlenaryIo } from '../signaling/channel';
 import { healthRouter } from '../http/health';
 import { selfTestRouter } from '../http/selftest';
 import { homeRouter } from '../http/home';
-import { ErrorCode } from '@plenary/shared';
+import { conferencesRouter } from '../http/conferences';
 import { errorHandler, sendError } from '../http/errors';
 
-/** A running Plenary: its address and the one way to stop it. */
+/** A running Plenary: its address, its parts, and the one way to stop it. */
 export interface Plenary {
   /** Where the HTTP server listens, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   readonly workers: WorkerPool;
-  /** Stops accepting requests, closes connections and workers. Idempotent. */
+  readonly conferences: ConferenceService;
+  /** The demo conference's links, when the config asked for it. */
+  readonly demo: DemoLinks | undefined;
+  /** Tells clients, stops accepting requests, closes connections, workers and the store. Idempotent. */
   close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Create (or reuse) the demo conference; `npm start` does, tests mostly do not. */
+  demo?: boolean;
 }
 
 /**
  * The composition root: builds every component from the config, wires them,
  * and owns them until close().
  */
-export async function startPlenary(config: Config, logger: Logger): Promise<Plenary> {
-  const workers = await WorkerPool.create({
-    numWorkers: config.mediasoupWorkers,
-    listenIp: config.host === '0.0.0.0' || config.host === '::' ? '0.0.0.0' : config.host,
-    announcedAddress: config.announcedIp,
-    rtcBasePort: config.rtcPort,
-    logger: logger.child({ component: 'workers' }),
-  });
-
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(healthRouter(workers));
-  app.use('/api/media', selfTestRouter({ workers, adminKey: config.adminKey, logger: logger.child({ component: 'selftest' }) }));
-  app.use(homeRouter(config));
-  app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
-  app.use(errorHandler(logger.child({ component: 'http' })));
-
-  const server = createServer(app);
+export async function startPlenary(config: Config, logger: Logger, options: StartOptions = {}): Promise<Plenary> {
+  const owned: (() => Promise<void> | void)[] = [];
+  const closeOwned = async () => {
+    for (const close of owned.reverse()) await close();
+  };
   try {
+    const store: ConferenceStore = config.redisUrl ? await RedisStore.connect(config.redisUrl) : new MemoryStore();
+    owned.push(() => store.close());
+
+    const workers = await WorkerPool.create({
+      numWorkers: config.mediasoupWorkers,
+      listenIp: config.host === '0.0.0.0' || config.host === '::' ? '0.0.0.0' : config.host,
+      announcedAddress: config.announcedIp,
+      rtcBasePort: config.rtcPort,
+      logger: logger.child({ component: 'workers' }),
+    });
+    owned.push(() => workers.close());
+
+    const app = express();
+    app.disable('x-powered-by');
+    const server = createServer(app);
+    const io: PlenaryIo = new Server(server, {
+      serveClient: false,
+      maxHttpBufferSize: 64 * 1024,
+      connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 },
+    });
+    if (config.redisUrl) {
+      const pub = new Redis(config.redisUrl);
+      const sub = pub.duplicate();
+      io.adapter(createAdapter(pub, sub));
+      owned.push(async () => {
+        await Promise.all([pub.quit().catch(() => pub.disconnect()), sub.quit().catch(() => sub.disconnect())]);
+      });
+    }
+    // Closed before the adapter: clients are told ("io server disconnect"), then the HTTP server stops.
+    owned.push(async () => {
+      io.disconnectSockets(true);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    });
+
+    const conferences = new ConferenceService(
+      store,
+      (events) => {
+        for (const event of events) io.to(rooms.conference(event.conferenceId)).emit('event', event);
+      },
+      logger.child({ component: 'conferences' }),
+    );
+    const links = new JoinLinks(await store.linkSecret());
+    const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
+    attachControlChannel(io, { conferences, links, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }) });
+
+    app.use(healthRouter(workers));
+    app.use('/api/media', selfTestRouter({ workers, adminKey: config.adminKey, logger: logger.child({ component: 'selftest' }) }));
+    app.use('/api', conferencesRouter({ conferences, mintJoinLink, adminKey: config.adminKey, publicUrl: config.publicUrl }));
+    app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
+    app.use(homeRouter(config));
+    app.use(errorHandler(logger.child({ component: 'http' })));
+
+    const demo = options.demo ? await ensureDemoConference(conferences, mintJoinLink, config.adminKey, config.publicUrl) : undefined;
+
     await listen(server, config.port, config.host);
+    const { port } = server.address() as AddressInfo;
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://${shownHost}:${port}`,
+      workers,
+      conferences,
+      demo,
+      close() {
+        closing ??= closeOwned();
+        return closing;
+      },
+    };
   } catch (error) {
-    await workers.close();
+    await closeOwned();
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://${shownHost}:${port}`,
-    workers,
-    close() {
-      closing ??= (async () => {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        await workers.close();
-      })();
-      return closing;
-    },
-  };
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+function listen(server: HttpServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -21,3 +21,39 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
 export function startTestPlenary(overrides: NodeJS.ProcessEnv = {}): Promise<Plenary> {
   return startPlenary(testConfig(overrides), pino({ level: process.env.LOG_LEVEL ?? 'silent' }));
 }
+
+/** The answer of POST /api/conferences. */
+export interface CreatedConference {
+  conference: { id: string };
+  hostSecret: string;
+  hostUrl: string;
+  joinLinks: { venueId: string; name: string; url: string; expiresAt: string }[];
+  watchUrl: string;
+}
+
+/** Creates a conference through the admin API, as an organiser would. */
+export async function createTestConference(baseUrl: string, body: Record<string, unknown>): Promise<CreatedConference> {
+  const res = await fetch(`${baseUrl}/api/conferences`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const answer = (await res.json()) as { ok: boolean; data: CreatedConference; error?: unknown };
+  if (res.status !== 201 || !answer.ok) throw new Error(`create failed: ${res.status} ${JSON.stringify(answer.error)}`);
+  return answer.data;
+}
+
+/** The token at the end of a join link. */
+export const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
+
+/** The standard test conference: a main venue and three sub-venues with a short agenda. */
+export const threeVenues = (id: string) => ({
+  id,
+  title: 'Provincial Conference',
+  mainVenueName: 'Changchun',
+  subVenues: [{ name: 'Jilin City' }, { name: 'Siping' }, { name: 'Yanji' }],
+  agenda: [
+    { title: 'Opening', speaker: 'main', plannedMinutes: 5 },
+    { title: 'Siping reports', speaker: 1, plannedMinutes: 10 },
+  ],
+});

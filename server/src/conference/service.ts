@@ -1,0 +1,120 @@
+import type { Logger } from 'pino';
+import {
+  ErrorCode,
+  PlenaryError,
+  applyEvent,
+  createConference,
+  decide,
+  fail,
+  ok,
+  type Ack,
+  type Actor,
+  type Command,
+  type ConferenceState,
+  type CreateConference,
+  type SystemCommand,
+  type VersionedEvent,
+} from '@plenary/shared';
+import { newHostSecret } from '../auth/links';
+import type { ConferenceStore } from '../store/types';
+
+/** Sends stored events to every client of the conference (all server processes). */
+export type Publish = (events: VersionedEvent[]) => void;
+
+/** Attempts before a command gives up when other processes keep winning the version race. */
+const MAX_ATTEMPTS = 8;
+
+/** A stable key for a command's answer: who sent it and their command id. */
+function commandKey(actor: Actor, commandId: string): string {
+  const who = actor.role === 'operator' ? `op-${actor.venueId}` : actor.role;
+  return `${who}:${commandId}`;
+}
+
+/**
+ * Runs conference commands: load, decide, store (compare-and-set on the
+ * version), then publish. Commands of one conference are serialised within this
+ * process; across processes the store's version check decides, and the loser
+ * retries on the fresh state. An answer is given only after the events are
+ * stored, and a retried command id gets the remembered answer.
+ */
+export class ConferenceService {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly store: ConferenceStore,
+    private readonly publish: Publish,
+    private readonly logger: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Creates a conference; returns its state and the presider's host secret (shown once). */
+  async create(id: string, input: CreateConference, hostSecret = newHostSecret()): Promise<{ state: ConferenceState; hostSecret: string }> {
+    const { state } = createConference(id, input, this.clock());
+    const created = await this.store.create({ state, hostSecretHash: hostSecret.hash });
+    if (!created) throw new PlenaryError(ErrorCode.CONFLICT, `A conference with id "${id}" already exists`);
+    this.logger.info({ conferenceId: id, venues: state.venueOrder.length }, 'conference created');
+    return { state, hostSecret: hostSecret.secret };
+  }
+
+  async get(conferenceId: string): Promise<ConferenceState | undefined> {
+    return (await this.store.get(conferenceId))?.state;
+  }
+
+  async hostSecretHash(conferenceId: string): Promise<string | undefined> {
+    return (await this.store.get(conferenceId))?.hostSecretHash;
+  }
+
+  /** Runs a client's command (or a system one, with commandId undefined) and answers with the new version. */
+  execute(conferenceId: string, actor: Actor, command: Command | SystemCommand, commandId?: string): Promise<Ack<{ version: number }>> {
+    const previous = this.queues.get(conferenceId) ?? Promise.resolve();
+    const run = previous.then(() => this.executeNow(conferenceId, actor, command, commandId));
+    const tail = run.catch(() => undefined);
+    this.queues.set(conferenceId, tail);
+    void tail.then(() => {
+      if (this.queues.get(conferenceId) === tail) this.queues.delete(conferenceId);
+    });
+    return run;
+  }
+
+  private async executeNow(conferenceId: string, actor: Actor, command: Command | SystemCommand, commandId?: string): Promise<Ack<{ version: number }>> {
+    const key = commandId ? commandKey(actor, commandId) : `system:${command.type}:${this.clock()}:${Math.random()}`;
+    try {
+      if (commandId) {
+        const remembered = await this.store.answerFor(conferenceId, key);
+        if (remembered) return remembered;
+      }
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        const record = await this.store.get(conferenceId);
+        if (!record) throw new PlenaryError(ErrorCode.NOT_FOUND, `There is no conference "${conferenceId}"`);
+        const events = decide(record.state, command, actor, this.clock());
+        if (events.length === 0) return ok({ version: record.state.version });
+
+        let state = record.state;
+        const versioned = events.map((event) => {
+          state = applyEvent(state, event);
+          return { conferenceId, version: state.version, event };
+        });
+        const answer = ok({ version: state.version });
+        const stored = await this.store.append({
+          conferenceId,
+          expectedVersion: record.state.version,
+          record: { ...record, state },
+          events: versioned,
+          commandKey: key,
+          answer,
+        });
+        if (stored) {
+          this.publish(versioned);
+          this.logger.debug({ conferenceId, command: command.type, role: actor.role, version: state.version }, 'command applied');
+          return answer;
+        }
+      }
+      throw new PlenaryError(ErrorCode.CONFLICT, 'The conference is changing too fast; try again');
+    } catch (error) {
+      if (!(error instanceof PlenaryError)) {
+        this.logger.error({ err: error, conferenceId, command: command.type }, 'command failed');
+      }
+      return fail(error);
+    }
+  }
+}

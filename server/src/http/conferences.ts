@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { ErrorCode, PlenaryError, createConferenceSchema, ok, type ConferenceState } from '@plenary/shared';
+import { requireAdminKey } from '../auth/admin';
+import type { MintJoinLink } from '../conference/joinlinks';
+import type { ConferenceService } from '../conference/service';
+
+const createBodySchema = createConferenceSchema.extend({
+  /** How long the join links minted with the conference stay valid. */
+  linkTtlHours: z.number().min(1).max(24 * 90).default(24 * 7),
+});
+
+const idParam = z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/);
+
+/** What anyone may know about a conference: cacheable, no socket needed. */
+export function publicView(state: ConferenceState) {
+  const holder = state.venues[state.floor.holder];
+  const item = state.agenda[state.currentItem];
+  return {
+    id: state.id,
+    title: state.title,
+    status: state.status,
+    onAir: holder ? { venueId: holder.id, name: holder.name, since: new Date(state.floor.since).toISOString() } : null,
+    agendaItem: item
+      ? { index: state.currentItem, title: item.title, startedAt: state.itemStartedAt ? new Date(state.itemStartedAt).toISOString() : null }
+      : null,
+    version: state.version,
+  };
+}
+
+/** The conference API: admin creation and links, and the public view. */
+export function conferencesRouter(deps: {
+  conferences: ConferenceService;
+  mintJoinLink: MintJoinLink;
+  adminKey: string;
+  publicUrl: string;
+}): Router {
+  const router = Router();
+  const admin = requireAdminKey(deps.adminKey);
+
+  router.post('/conferences', admin, express.json({ limit: '64kb' }), async (req, res) => {
+    const parsed = createBodySchema.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new PlenaryError(ErrorCode.INVALID, `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+    }
+    const { linkTtlHours, ...input } = parsed.data;
+    const id = input.id ?? `c-${randomBytes(4).toString('hex')}`;
+    const { state, hostSecret } = await deps.conferences.create(id, input);
+    const joinLinks = await Promise.all(
+      state.venueOrder
+        .filter((venueId) => state.venues[venueId]?.kind === 'sub')
+        .map(async (venueId) => ({ name: state.venues[venueId]?.name, ...(await deps.mintJoinLink(id, venueId, linkTtlHours * 3600)) })),
+    );
+    res.status(201).set('Cache-Control', 'no-store').json(
+      ok({
+        conference: publicView(state),
+        hostSecret,
+        hostUrl: `${deps.publicUrl}/host/${id}#key=${hostSecret}`,
+        joinLinks,
+        watchUrl: `${deps.publicUrl}/watch/${id}`,
+      }),
+    );
+  });
+
+  router.post('/conferences/:id/venues/:venueId/link', admin, async (req, res) => {
+    const id = idParam.safeParse(req.params.id);
+    if (!id.success) throw new PlenaryError(ErrorCode.NOT_FOUND, 'There is no such conference');
+    res.set('Cache-Control', 'no-store').json(ok(await deps.mintJoinLink(id.data, String(req.params.venueId))));
+  });
+
+  router.get('/conferences/:id/public', async (req, res) => {
+    const id = idParam.safeParse(req.params.id);
+    const state = id.success ? await deps.conferences.get(id.data) : undefined;
+    if (!state) throw new PlenaryError(ErrorCode.NOT_FOUND, 'There is no such conference');
+    // Viewers poll this; a second of caching lets edges and a CDN absorb them.
+    res.set('Cache-Control', 'public, max-age=1, stale-while-revalidate=2').json(ok(publicView(state)));
+  });
+
+  return router;
+}

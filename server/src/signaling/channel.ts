@@ -1,0 +1,147 @@
+import type { Server, Socket } from 'socket.io';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import {
+  ErrorCode,
+  MAIN_VENUE,
+  PlenaryError,
+  SYSTEM,
+  commandEnvelopeSchema,
+  fail,
+  joinLinkRequestSchema,
+  ok,
+  rooms,
+  type Ack,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  type JoinLink,
+  type ServerToClientEvents,
+  type Snapshot,
+  type SocketData,
+} from '@plenary/shared';
+import type { JoinLinks } from '../auth/links';
+import type { ConferenceService } from '../conference/service';
+import { authenticate } from './authenticate';
+import { TokenBucket } from './ratelimit';
+
+export type PlenaryIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type PlenarySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export interface ChannelDeps {
+  conferences: ConferenceService;
+  links: JoinLinks;
+  /** Mints a venue's current join link (presider's "copy link"). */
+  joinLink: (conferenceId: string, venueId: string) => Promise<JoinLink>;
+  logger: Logger;
+}
+
+const KNOWN_EVENTS = new Set(['command', 'sync', 'joinLink']);
+/** Commands per second per socket, and the burst allowed. */
+const COMMAND_RATE = { perSecond: 10, burst: 20 };
+
+const invalid = (error: z.ZodError) => {
+  const issue = error.issues[0];
+  const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+  return fail(new PlenaryError(ErrorCode.INVALID, `${where}${issue?.message ?? 'invalid payload'}`));
+};
+
+/** The venue a socket speaks for: its own sub-venue, or the main venue for the presider. */
+function venueOf(socket: PlenarySocket): string {
+  const { actor } = socket.data;
+  return actor.role === 'operator' ? actor.venueId : MAIN_VENUE;
+}
+
+/**
+ * The control channel: authenticates every socket at the handshake, answers
+ * every message through its ack with a stable code, keeps venue presence, and
+ * sends the full state on every (re)connect that did not recover its session.
+ */
+export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
+  const { conferences, links, logger } = deps;
+
+  io.use((socket, next) => {
+    authenticate(socket, conferences, links).then(
+      (who) => {
+        socket.data = who;
+        next();
+      },
+      (error: unknown) => {
+        const answer = fail(error);
+        if (answer.ok) return next(new Error('unreachable'));
+        const refusal = Object.assign(new Error(answer.error.message), { data: answer.error });
+        next(refusal);
+      },
+    );
+  });
+
+  io.on('connection', (socket: PlenarySocket) => {
+    const { conferenceId, actor } = socket.data;
+    const venueId = venueOf(socket);
+    const log = logger.child({ conferenceId, venueId, role: actor.role, socket: socket.id });
+    const bucket = new TokenBucket(COMMAND_RATE.perSecond, COMMAND_RATE.burst);
+
+    const snapshot = async (): Promise<Snapshot> => {
+      const state = await conferences.get(conferenceId);
+      if (!state) throw new PlenaryError(ErrorCode.NOT_FOUND, 'This conference does not exist any more');
+      return { identity: { conferenceId, actor }, state };
+    };
+    const answer = <T>(ack: unknown, work: () => Promise<Ack<T>>) => {
+      // A message without an ack callback cannot be answered; drop it.
+      if (typeof ack !== 'function') return;
+      work().then(
+        (result) => ack(result),
+        (error: unknown) => {
+          if (!(error instanceof PlenaryError)) log.error({ err: error }, 'control message failed');
+          ack(fail(error));
+        },
+      );
+    };
+
+    void socket.join([rooms.conference(conferenceId), rooms.venue(conferenceId, venueId)]);
+    if (!socket.recovered) {
+      snapshot().then(
+        (s) => socket.emit('snapshot', s),
+        (error: unknown) => log.warn({ err: error }, 'no snapshot for a new socket'),
+      );
+    }
+    void conferences.execute(conferenceId, SYSTEM, { type: 'join', venueId });
+    log.info('connected');
+
+    socket.on('command', (envelope, ack) =>
+      answer(ack, async () => {
+        if (!bucket.take()) return fail(new PlenaryError(ErrorCode.RATE_LIMITED, 'Too many commands; slow down'));
+        const parsed = commandEnvelopeSchema.safeParse(envelope);
+        if (!parsed.success) return invalid(parsed.error);
+        return conferences.execute(conferenceId, actor, parsed.data.command, parsed.data.id);
+      }),
+    );
+
+    socket.on('sync', (ack) => answer(ack, async () => ok(await snapshot())));
+
+    socket.on('joinLink', (request, ack) =>
+      answer(ack, async () => {
+        if (actor.role !== 'presider') return fail(new PlenaryError(ErrorCode.FORBIDDEN, 'Only the presider can hand out join links'));
+        const parsed = joinLinkRequestSchema.safeParse(request);
+        if (!parsed.success) return invalid(parsed.error);
+        return ok(await deps.joinLink(conferenceId, parsed.data.venueId));
+      }),
+    );
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (KNOWN_EVENTS.has(event)) return;
+      const ack = args[args.length - 1];
+      answer(ack, async () => fail(new PlenaryError(ErrorCode.INVALID, `Unknown message "${String(event).slice(0, 40)}"`)));
+    });
+
+    socket.on('disconnect', (reason) => {
+      log.info({ reason }, 'disconnected');
+      // The venue is gone only when none of its sockets, on any server process, is left.
+      io.in(rooms.venue(conferenceId, venueId))
+        .fetchSockets()
+        .then(
+          (remaining) => (remaining.length === 0 ? conferences.execute(conferenceId, SYSTEM, { type: 'leave', venueId }) : undefined),
+          (error: unknown) => log.warn({ err: error }, 'could not check whether the venue is still connected'),
+        );
+    });
+  });
+}

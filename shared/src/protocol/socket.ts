@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import type { ConferenceState } from '../conference/state';
+import type { VersionedEvent } from '../conference/events';
+import type { Actor } from '../conference/actors';
+import { venueIdSchema, type CommandEnvelope } from './commands';
+import type { Ack } from './ack';
+
+/**
+ * How a socket proves who it is, in the Socket.io handshake `auth`: the
+ * presider with the conference's host secret, an operator with its venue's
+ * join link token.
+ */
+export const handshakeAuthSchema = z.union([
+  z
+    .object({
+      conferenceId: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/),
+      hostSecret: z.string().min(16).max(128),
+    })
+    .strict(),
+  z.object({ token: z.string().min(16).max(2048) }).strict(),
+]);
+export type HandshakeAuth = z.infer<typeof handshakeAuthSchema>;
+
+export const joinLinkRequestSchema = z.object({ venueId: venueIdSchema }).strict();
+
+/** A venue's join link as the presider copies it. */
+export interface JoinLink {
+  venueId: string;
+  url: string;
+  expiresAt: string;
+}
+
+/** Who this socket is, sent with every snapshot so the client knows what it may do. */
+export interface Identity {
+  conferenceId: string;
+  actor: Actor;
+}
+
+/** The full state at a version: sent on connect and on request. */
+export interface Snapshot {
+  identity: Identity;
+  state: ConferenceState;
+}
+
+/** What the client sends. Every handler answers through the ack callback. */
+export interface ClientToServerEvents {
+  command: (envelope: CommandEnvelope, ack: (answer: Ack<{ version: number }>) => void) => void;
+  sync: (ack: (answer: Ack<Snapshot>) => void) => void;
+  joinLink: (request: { venueId: string }, ack: (answer: Ack<JoinLink>) => void) => void;
+}
+
+/** What the server sends. */
+export interface ServerToClientEvents {
+  snapshot: (snapshot: Snapshot) => void;
+  event: (event: VersionedEvent) => void;
+}
+
+/** Nothing is sent between server processes but room broadcasts (Redis adapter). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface InterServerEvents {}
+
+/** What the server keeps on each socket after the handshake. */
+export interface SocketData {
+  conferenceId: string;
+  actor: Actor;
+}
+
+/** Socket.io room names, shared by server processes. */
+export const rooms = {
+  conference: (conferenceId: string) => `conf:${conferenceId}`,
+  venue: (conferenceId: string, venueId: string) => `venue:${conferenceId}:${venueId}`,
+};
