@@ -87,7 +87,11 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const conferences = new ConferenceService(
       store,
       (events) => {
-        for (const event of events) io.to(rooms.conference(event.conferenceId)).emit('event', event);
+        for (const event of events) {
+          io.to(rooms.conference(event.conferenceId)).emit('event', event);
+          // A rotated link stops working at once: whoever holds the old one is cut off.
+          if (event.event.type === 'linkRotated') io.in(rooms.venue(event.conferenceId, event.event.venueId)).disconnectSockets(true);
+        }
       },
       logger.child({ component: 'conferences' }),
     );

@@ -11,6 +11,8 @@ const createBodySchema = createConferenceSchema.extend({
   linkTtlHours: z.number().min(1).max(24 * 90).default(24 * 7),
 });
 
+const linkBodySchema = z.object({ ttlSeconds: z.number().int().min(1).max(90 * 24 * 3600).optional() }).strict();
+
 const idParam = z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/);
 
 /** What anyone may know about a conference: cacheable, no socket needed. */
@@ -64,10 +66,13 @@ export function conferencesRouter(deps: {
     );
   });
 
-  router.post('/conferences/:id/venues/:venueId/link', admin, async (req, res) => {
+  // A venue's current join link; `ttlSeconds` in the body sets how long it stays valid.
+  router.post('/conferences/:id/venues/:venueId/link', admin, express.json({ limit: '1kb' }), async (req, res) => {
     const id = idParam.safeParse(req.params.id);
     if (!id.success) throw new PlenaryError(ErrorCode.NOT_FOUND, 'There is no such conference');
-    res.set('Cache-Control', 'no-store').json(ok(await deps.mintJoinLink(id.data, String(req.params.venueId))));
+    const body = linkBodySchema.safeParse(req.body ?? {});
+    if (!body.success) throw new PlenaryError(ErrorCode.INVALID, 'ttlSeconds must be a whole number of seconds, 1 to 7776000');
+    res.set('Cache-Control', 'no-store').json(ok(await deps.mintJoinLink(id.data, String(req.params.venueId), body.data.ttlSeconds)));
   });
 
   router.get('/conferences/:id/public', async (req, res) => {

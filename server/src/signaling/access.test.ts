@@ -1,0 +1,188 @@
+import type { Socket } from 'socket.io-client';
+import type { Command } from '@plenary/shared';
+import type { Plenary } from '../app/plenary';
+import { ControlClient, rawEmit } from '../test/control-client';
+import { TEST_ADMIN_KEY, createTestConference, startTestPlenary, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
+
+const ID = 'access';
+
+describe('who may do what on the control channel', () => {
+  let plenary: Plenary;
+  let created: CreatedConference;
+  let presider: ControlClient;
+  let jilin: ControlClient;
+  const clients: ControlClient[] = [];
+
+  const connect = async (auth: Record<string, unknown>) => {
+    const client = await ControlClient.connect(plenary.url, auth);
+    clients.push(client);
+    return client;
+  };
+  const refusalOf = (auth: Record<string, unknown>) => ControlClient.connect(plenary.url, auth).then(() => 'connected', (refusal: { code?: string; message: string }) => refusal);
+  const mintLink = async (venueId: string, body: Record<string, unknown> = {}) => {
+    const res = await fetch(`${plenary.url}/api/conferences/${ID}/venues/${venueId}/link`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return ((await res.json()) as { data: { url: string } }).data.url;
+  };
+
+  beforeAll(async () => {
+    plenary = await startTestPlenary();
+    created = await createTestConference(plenary.url, threeVenues(ID));
+    presider = await connect({ conferenceId: ID, hostSecret: created.hostSecret });
+    jilin = await connect({ token: tokenOf(created.joinLinks[0]!.url) });
+    await connect({ token: tokenOf(created.joinLinks[1]!.url) });
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await plenary.close();
+  });
+
+  it.each<[string, Command]>([
+    ['give the floor', { type: 'giveFloor', venueId: 'sv-1' }],
+    ['revoke the floor', { type: 'revokeFloor' }],
+    ['mute another venue', { type: 'setMuted', venueId: 'sv-2', muted: true }],
+    ['unmute itself after the presider muted it', { type: 'setMuted', venueId: 'sv-1', muted: false }],
+    ['ask for the floor as another venue', { type: 'requestFloor', venueId: 'sv-2' }],
+    ['withdraw another venue\'s request', { type: 'withdrawRequest', venueId: 'sv-2' }],
+    ['mute another venue\'s microphone', { type: 'setSelfMuted', venueId: 'sv-2', muted: true }],
+    ['rotate a link', { type: 'rotateLink', venueId: 'sv-1' }],
+    ['add a venue', { type: 'addSubVenue', name: 'Mine' }],
+    ['advance the agenda', { type: 'advanceAgenda', giveFloor: true }],
+    ['end the conference', { type: 'endConference' }],
+  ])('an operator\'s link cannot %s', async (_what, command) => {
+    const before = (await plenary.conferences.get(ID))?.version;
+    expect(await jilin.command(command)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect((await plenary.conferences.get(ID))?.version).toBe(before);
+  });
+
+  it('an operator\'s link cannot hand out join links', async () => {
+    expect(await rawEmit(jilin, 'joinLink', { venueId: 'sv-2' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+
+  it('refuses a connection without credentials, with a wrong host secret, or with a tampered link', async () => {
+    expect(await refusalOf({})).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await refusalOf({ conferenceId: ID, hostSecret: 'x'.repeat(32) })).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await refusalOf({ conferenceId: 'no-such-conf', hostSecret: created.hostSecret })).toMatchObject({ code: 'UNAUTHENTICATED' });
+    // Re-sign nothing, just claim another venue: the signature no longer matches.
+    const [header, payload, signature] = tokenOf(created.joinLinks[0]!.url).split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+    const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'sv-2' })).toString('base64url');
+    expect(await refusalOf({ token: `${header}.${forged}.${signature}` })).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: 'This join link is not valid',
+    });
+  });
+
+  it('refuses an expired link with a message that says so', async () => {
+    const shortLived = await mintLink('sv-3', { ttlSeconds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(await refusalOf({ token: tokenOf(shortLived) })).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: expect.stringContaining('expired'),
+    });
+  });
+
+  it('cuts off and refuses a rotated link, while the new link works', async () => {
+    const yanji = await connect({ token: tokenOf(created.joinLinks[2]!.url) });
+    const disconnected = new Promise((resolve) => yanji.socket.once('disconnect', resolve));
+    expect(await presider.command({ type: 'rotateLink', venueId: 'sv-3' })).toMatchObject({ ok: true });
+    expect(await disconnected).toBe('io server disconnect');
+    expect(await refusalOf({ token: tokenOf(created.joinLinks[2]!.url) })).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: expect.stringContaining('replaced by a newer one'),
+    });
+    const fresh = (await rawEmit(presider, 'joinLink', { venueId: 'sv-3' })) as { ok: boolean; data: { url: string } };
+    expect(fresh.ok).toBe(true);
+    const back = await connect({ token: tokenOf(fresh.data.url) });
+    expect(back.identity?.actor).toEqual({ role: 'operator', venueId: 'sv-3' });
+  });
+});
+
+describe('bad input on the control channel', () => {
+  let plenary: Plenary;
+  let created: CreatedConference;
+  let operator: ControlClient;
+
+  beforeAll(async () => {
+    plenary = await startTestPlenary();
+    created = await createTestConference(plenary.url, threeVenues('bad-input'));
+    operator = await ControlClient.connect(plenary.url, { token: tokenOf(created.joinLinks[0]!.url) });
+  });
+
+  afterAll(async () => {
+    operator.close();
+    await plenary.close();
+  });
+
+  it.each<[string, unknown]>([
+    ['a string instead of an object', 'giveFloor'],
+    ['no command id', { command: { type: 'requestFloor', venueId: 'sv-1' } }],
+    ['a command id with a slash', { id: '../../etc/passwd', command: { type: 'requestFloor', venueId: 'sv-1' } }],
+    ['an unknown command', { id: 'abcdefgh1', command: { type: 'becomePresider' } }],
+    ['an extra field', { id: 'abcdefgh2', command: { type: 'requestFloor', venueId: 'sv-1', asPresider: true } }],
+    ['a wrong type', { id: 'abcdefgh3', command: { type: 'setSelfMuted', venueId: 'sv-1', muted: 'yes' } }],
+    ['a venue id that is a path', { id: 'abcdefgh4', command: { type: 'requestFloor', venueId: '../main' } }],
+    ['null', null],
+  ])('answers %s with INVALID and changes nothing', async (_what, payload) => {
+    const before = (await plenary.conferences.get('bad-input'))?.version;
+    expect(await rawEmit(operator, 'command', payload)).toMatchObject({ ok: false, error: { code: 'INVALID' } });
+    expect((await plenary.conferences.get('bad-input'))?.version).toBe(before);
+  });
+
+  it('answers an unknown message with INVALID', async () => {
+    expect(await rawEmit(operator, 'becomePresider', { please: true })).toMatchObject({ ok: false, error: { code: 'INVALID' } });
+  });
+
+  it('survives messages without an ack and keeps answering', async () => {
+    const raw = operator.socket as unknown as Socket;
+    raw.emit('command', { id: 'noack-000001', command: { type: 'requestFloor', venueId: 'sv-1' } });
+    raw.emit('sync');
+    expect(await rawEmit(operator, 'sync')).toMatchObject({ ok: true });
+  });
+
+  it('limits how fast one socket may send commands, answering every one', async () => {
+    const siping = await ControlClient.connect(plenary.url, { token: tokenOf(created.joinLinks[1]!.url) });
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => siping.command({ type: 'setSelfMuted', venueId: 'sv-2', muted: i % 2 === 0 })),
+    );
+    siping.close();
+    const codes = answers.map((a) => (a.ok ? 'ok' : a.error.code));
+    // A burst of 20 goes through (plus what refills meanwhile); the rest are told to slow down.
+    const accepted = codes.filter((c) => c === 'ok').length;
+    expect(accepted).toBeGreaterThanOrEqual(20);
+    expect(accepted).toBeLessThan(30);
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(40 - accepted);
+  });
+
+  it('drops a socket that sends an oversized message, and the server stays up', async () => {
+    const victim = await ControlClient.connect(plenary.url, { token: tokenOf(created.joinLinks[1]!.url) });
+    const dropped = new Promise((resolve) => victim.socket.once('disconnect', resolve));
+    (victim.socket as unknown as Socket).emit('command', { id: 'big-0000001', command: { type: 'addSubVenue', name: 'x'.repeat(200_000) } });
+    expect(await dropped).toBe('transport close');
+    const health = await fetch(`${plenary.url}/healthz`);
+    expect(health.status).toBe(200);
+  });
+
+  it('refuses the admin API without its key, and bad bodies with INVALID', async () => {
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(`${plenary.url}/api/conferences`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const noKey = await post({}, JSON.stringify(threeVenues('x1')));
+    expect(noKey.status).toBe(401);
+    const wrongKey = await post({ authorization: 'Bearer wrong' }, JSON.stringify(threeVenues('x1')));
+    expect(wrongKey.status).toBe(403);
+    const auth = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+    const badJson = await post(auth, '{"title": ');
+    expect(badJson.status).toBe(400);
+    expect(await badJson.json()).toMatchObject({ error: { code: 'INVALID' } });
+    const noTitle = await post(auth, JSON.stringify({ ...threeVenues('x2'), title: '' }));
+    expect(await noTitle.json()).toMatchObject({ error: { code: 'INVALID', message: expect.stringContaining('title') } });
+    const taken = await post(auth, JSON.stringify(threeVenues('bad-input')));
+    expect(taken.status).toBe(409);
+    const huge = await post(auth, JSON.stringify({ ...threeVenues('x3'), title: 'x'.repeat(100_000) }));
+    expect(huge.status).toBe(400);
+  });
+});
