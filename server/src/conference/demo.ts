@@ -34,7 +34,15 @@ const demoInput = createConferenceSchema.parse({
 export async function ensureDemoConference(conferences: ConferenceService, mintJoinLink: MintJoinLink, adminKey: string, publicUrl: string): Promise<DemoLinks> {
   const secret = createHmac('sha256', adminKey).update('plenary demo host secret').digest('base64url').slice(0, 32);
   let state = await conferences.get(DEMO_CONFERENCE_ID);
-  if (!state) state = (await conferences.create(DEMO_CONFERENCE_ID, demoInput, { secret, hash: hashHostSecret(secret) })).state;
+  if (!state) {
+    try {
+      state = (await conferences.create(DEMO_CONFERENCE_ID, demoInput, { secret, hash: hashHostSecret(secret) })).state;
+    } catch (error) {
+      // Another server process on the same Redis created it first.
+      state = await conferences.get(DEMO_CONFERENCE_ID);
+      if (!state) throw error;
+    }
+  }
   const joinLinks = await Promise.all(
     state.venueOrder
       .filter((id) => state.venues[id]?.kind === 'sub')

@@ -52,10 +52,15 @@ export class ControlClient {
     const socket: ClientSocket = io(url, { auth, transports: ['websocket'], reconnection: options.reconnection ?? false, forceNew: true });
     const client = new ControlClient(socket);
     return new Promise((resolve, reject) => {
-      socket.once('snapshot', () => resolve(client));
-      socket.once('connect_error', (error: Error & { data?: { code?: string } }) => {
+      // Only the first connection's refusal rejects; later reconnection attempts may fail while a server restarts.
+      const refused = (error: Error & { data?: { code?: string } }) => {
         socket.close();
         reject({ message: error.message, code: error.data?.code } satisfies Refusal);
+      };
+      socket.once('connect_error', refused);
+      socket.once('snapshot', () => {
+        socket.off('connect_error', refused);
+        resolve(client);
       });
     });
   }

@@ -10,14 +10,18 @@ import type { Ack } from './ack';
  * presider with the conference's host secret, an operator with its venue's
  * join link token.
  */
+// socket.io-client adds these when it tries to recover a session after a disconnect.
+const recovery = { pid: z.string().max(64).optional(), offset: z.string().max(64).optional() };
+
 export const handshakeAuthSchema = z.union([
   z
     .object({
       conferenceId: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/),
       hostSecret: z.string().min(16).max(128),
+      ...recovery,
     })
     .strict(),
-  z.object({ token: z.string().min(16).max(2048) }).strict(),
+  z.object({ token: z.string().min(16).max(2048), ...recovery }).strict(),
 ]);
 export type HandshakeAuth = z.infer<typeof handshakeAuthSchema>;
 

@@ -1,0 +1,102 @@
+import type { VersionedEvent } from '@plenary/shared';
+import { ControlClient } from '../test/control-client';
+import { createTestConference, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
+import { ServerProcess, freePort } from '../test/processes';
+
+const REDIS_URL = process.env.PLENARY_TEST_REDIS_URL as string;
+
+/** What a client saw after a version, in version order: identical streams compare equal. */
+const streamAfter = (client: ControlClient, version: number) =>
+  [...new Map(client.received.filter((e) => e.version > version).map((e) => [e.version, e] as const)).values()]
+    .sort((a, b) => a.version - b.version)
+    .map((e: VersionedEvent) => ({ version: e.version, event: e.event }));
+
+describe('two server processes on one Redis', () => {
+  let a: ServerProcess;
+  let b: ServerProcess;
+  let portA: number;
+  let created: CreatedConference;
+  const clients: ControlClient[] = [];
+
+  beforeAll(async () => {
+    [portA] = await Promise.all([freePort()]);
+    const portB = await freePort();
+    [a, b] = await Promise.all([
+      ServerProcess.start(portA as number, { REDIS_URL }),
+      ServerProcess.start(portB, { REDIS_URL }),
+    ]);
+    created = await createTestConference(a.url, threeVenues('cluster'));
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  const connect = async (url: string, auth: Record<string, unknown>) => {
+    const client = await ControlClient.connect(url, auth, { reconnection: true });
+    clients.push(client);
+    return client;
+  };
+
+  it('delivers the same event stream to clients on either process, whichever process took the command', async () => {
+    const presider = await connect(a.url, { conferenceId: 'cluster', hostSecret: created.hostSecret });
+    const jilin = await connect(a.url, { token: tokenOf(created.joinLinks[0]!.url) });
+    const siping = await connect(b.url, { token: tokenOf(created.joinLinks[1]!.url) });
+    const yanji = await connect(b.url, { token: tokenOf(created.joinLinks[2]!.url) });
+    const all = [presider, jilin, siping, yanji];
+    // Presence of all four venues settles at version 5 (created = 1).
+    for (const client of all) await client.waitForVersion(5);
+    const start = presider.state.version;
+
+    await siping.command({ type: 'requestFloor', venueId: 'sv-2' });
+    await jilin.command({ type: 'requestFloor', venueId: 'sv-1' });
+    await presider.command({ type: 'giveFloor', venueId: 'sv-2' });
+    await yanji.command({ type: 'setSelfMuted', venueId: 'sv-3', muted: true });
+    await presider.command({ type: 'setMuted', venueId: 'sv-1', muted: true });
+    const last = await presider.command({ type: 'advanceAgenda', giveFloor: false });
+    if (!last.ok) throw new Error(last.error.message);
+
+    for (const client of all) await client.waitForVersion(last.data.version);
+    const reference = streamAfter(presider, start);
+    expect(reference.map((e) => e.event.type)).toEqual([
+      'floorRequested', 'floorRequested', 'floorGiven', 'venueMuted', 'venueMuted', 'floorRequestWithdrawn', 'agendaAdvanced',
+    ]);
+    for (const client of all) {
+      expect(streamAfter(client, start)).toEqual(reference);
+      expect(client.state).toEqual(presider.state);
+    }
+  });
+
+  it('keeps the state through a crash of one process, and its clients resync when it is back', async () => {
+    const [presider, jilin, siping] = clients;
+    if (!presider || !jilin || !siping) throw new Error('clients from the first test expected');
+    const before = presider.state;
+
+    const disconnected = new Promise((resolve) => presider.socket.once('disconnect', resolve));
+    await a.crash();
+    await disconnected;
+    // While A is down, B keeps serving: Siping withdraws nothing but mutes itself.
+    const whileDown = await siping.command({ type: 'setSelfMuted', venueId: 'sv-2', muted: true });
+    expect(whileDown.ok).toBe(true);
+
+    const snapshotsBefore = presider.snapshots;
+    a = await ServerProcess.start(portA, { REDIS_URL });
+    const deadline = Date.now() + 20_000;
+    while (presider.snapshots === snapshotsBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(presider.snapshots).toBeGreaterThan(snapshotsBefore);
+
+    // Everything that was decided before the crash is still there, plus what B did meanwhile.
+    expect(presider.state.floor).toEqual(before.floor);
+    expect(presider.state.currentItem).toBe(before.currentItem);
+    expect(presider.state.venues['sv-1']?.mutedByPresider).toBe(true);
+    expect(presider.state.venues['sv-2']?.selfMuted).toBe(true);
+
+    // And the restarted process works: a command there reaches a client on B.
+    const revoke = await presider.command({ type: 'revokeFloor' });
+    if (!revoke.ok) throw new Error(revoke.error.message);
+    await siping.waitForVersion(revoke.data.version);
+    expect(siping.state.floor.holder).toBe('main');
+    expect(siping.state).toEqual(presider.state);
+  });
+});
