@@ -1,0 +1,65 @@
+// A load generator for the control-fanout benchmark, run as a child process
+// (niced by the driver). It holds many control-channel clients on raw
+// WebSockets speaking the socket.io protocol, which costs far less per message
+// than socket.io-client, so the generator skews the measurement as little as
+// it can. It records when each floor change arrives and reports to the driver.
+import WebSocket from 'ws';
+import { now, sleep } from '../lib/stats';
+
+interface Start {
+  type: 'start';
+  /** One entry per client: which server and which join link token. */
+  clients: { url: string; token: string }[];
+}
+type FromDriver = Start | { type: 'report' } | { type: 'stop' };
+
+const sockets: WebSocket[] = [];
+/** Arrival times per state version of floorGiven events. */
+const arrivals = new Map<number, number[]>();
+
+function send(message: unknown) {
+  process.send?.(message);
+}
+
+function open(url: string, token: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    let connected = false;
+    ws.on('message', (raw) => {
+      const data = raw.toString();
+      if (data === '2') return ws.send('3'); // engine.io ping -> pong
+      if (data.startsWith('0{')) return ws.send(`40${JSON.stringify({ token })}`); // open -> socket.io CONNECT with auth
+      if (data.startsWith('40')) {
+        connected = true;
+        return resolve(ws);
+      }
+      if (data.startsWith('44')) return reject(new Error(`refused: ${data}`));
+      if (data.startsWith('42["event"')) {
+        const at = now();
+        const [, event] = JSON.parse(data.slice(2)) as [string, { version: number; event: { type: string } }];
+        if (event.event.type !== 'floorGiven') return;
+        let list = arrivals.get(event.version);
+        if (!list) arrivals.set(event.version, (list = []));
+        list.push(at);
+      }
+    });
+    ws.on('error', (error) => (connected ? undefined : reject(error)));
+  });
+}
+
+process.on('message', async (message: FromDriver) => {
+  if (message.type === 'start') {
+    // Connect in batches so the server is not flooded with handshakes at once.
+    for (let i = 0; i < message.clients.length; i += 100) {
+      const batch = message.clients.slice(i, i + 100);
+      sockets.push(...(await Promise.all(batch.map((c) => open(c.url, c.token)))));
+      await sleep(20);
+    }
+    send({ type: 'ready', clients: sockets.length });
+  } else if (message.type === 'report') {
+    send({ type: 'report', arrivals: Object.fromEntries(arrivals) });
+  } else if (message.type === 'stop') {
+    for (const ws of sockets) ws.terminate();
+    process.exit(0);
+  }
+});

@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { sleep } from './stats';
+
+/** A free loopback TCP port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** A child process the benchmark owns: started, waited for, and stopped by it. */
+export class Owned {
+  private output = '';
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+  }
+
+  /** Resolves once the process printed the marker; fails with its output if it exits or times out. */
+  async ready(marker: string, timeoutMs = 60_000): Promise<this> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.output.includes(marker)) {
+      if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`process did not start:\n${this.output}`);
+      await sleep(50);
+    }
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Starts `node server/dist/main.js` (what `npm start` runs) on loopback. */
+export function startPlenary(port: number, env: NodeJS.ProcessEnv): Promise<Owned> {
+  const child = spawn(process.execPath, ['server/dist/main.js'], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: String(port), RTC_PORT: '0', MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Owned(child).ready('Plenary is running');
+}
+
+/** A throwaway redis-server on loopback (no persistence: the benchmark measures fan-out). */
+export async function startRedis(port: number): Promise<Owned> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Owned(child).ready('Ready to accept connections');
+}
