@@ -1,22 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { TEST_ADMIN_KEY } from './harness';
+import { freeTcpPort } from '@plenary/sfu';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 
 /** A free loopback TCP port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export const freePort = () => freeTcpPort();
 
 /** A real Plenary server process (the built `npm start` entry point), owned by the test. */
 export class ServerProcess {

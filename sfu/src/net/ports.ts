@@ -10,8 +10,8 @@ function udpFree(port: number, host: string): Promise<boolean> {
   });
 }
 
-/** Asks the kernel for a free TCP port. */
-function ephemeralTcpPort(host: string): Promise<number> {
+/** Asks the kernel for a free TCP port on host (loopback by default). */
+export function freeTcpPort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -30,7 +30,7 @@ function ephemeralTcpPort(host: string): Promise<number> {
  */
 export async function findFreeRtcPort(host: string): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await ephemeralTcpPort(host);
+    const port = await freeTcpPort(host);
     if (await udpFree(port, host)) return port;
   }
   throw new Error(`no port free for both TCP and UDP on ${host}`);
