@@ -1,0 +1,119 @@
+import { EventEmitter } from 'node:events';
+import type { types } from 'mediasoup';
+import { marker, parseVp8, readPictureId, sequenceNumber, ssrc, timestamp } from '../rtp/packet';
+import { testLogger } from '../test/logger';
+import { ProgramTrack, type Cut } from './track';
+
+/** A VP8 RTP packet with a 15-bit picture ID and TL0PICIDX, as browsers and GStreamer send. */
+function vp8Packet(o: { seq: number; ts: number; ssrc: number; pictureId: number; tl0: number; start: boolean; key: boolean; marker: boolean }): Buffer {
+  const packet = Buffer.alloc(12 + 5 + 10);
+  packet[0] = 0x80;
+  packet[1] = (o.marker ? 0x80 : 0) | 96;
+  packet.writeUInt16BE(o.seq & 0xffff, 2);
+  packet.writeUInt32BE(o.ts >>> 0, 4);
+  packet.writeUInt32BE(o.ssrc, 8);
+  packet[12] = 0x80 | (o.start ? 0x10 : 0); // X, S, PID 0
+  packet[13] = 0xc0; // I and L present
+  packet.writeUInt16BE(0x8000 | (o.pictureId & 0x7fff), 14);
+  packet[16] = o.tl0 & 0xff;
+  packet[17] = o.start && o.key ? 0x00 : 0x01; // VP8 payload header: P bit 0 on keyframes
+  return packet;
+}
+
+/** A stand-in for a mediasoup consumer: it emits the packets the test feeds it. */
+class FakeConsumer extends EventEmitter {
+  paused = true;
+  keyFramesAsked = 0;
+  async resume() { this.paused = false; }
+  async pause() { this.paused = true; }
+  async requestKeyFrame() { this.keyFramesAsked++; }
+  close() {}
+}
+
+/** A venue sending 2-packet frames; frame n of a source has timestamp base + 3000 n. */
+class FakeSource {
+  seq = 1000;
+  frame = 0;
+  constructor(readonly consumer: FakeConsumer, readonly ssrc: number, readonly tsBase: number, readonly picBase: number) {}
+  frameStarts(key: boolean) {
+    const f = this.frame++;
+    const common = { ts: this.tsBase + f * 3000, ssrc: this.ssrc, pictureId: this.picBase + f, tl0: 7 + f };
+    this.consumer.emit('rtp', vp8Packet({ ...common, seq: this.seq++, start: true, key, marker: false }));
+    return () => this.consumer.emit('rtp', vp8Packet({ ...common, seq: this.seq++, start: false, key, marker: true }));
+  }
+  frameWhole(key: boolean) {
+    this.frameStarts(key)();
+  }
+}
+
+describe('a program track (video)', () => {
+  const sent: Buffer[] = [];
+  const cuts: Cut[] = [];
+  let track: ProgramTrack;
+  let a: FakeSource;
+  let b: FakeSource;
+
+  beforeEach(() => {
+    sent.length = 0;
+    cuts.length = 0;
+    const producer = { send: (packet: Buffer) => sent.push(Buffer.from(packet)) } as unknown as types.Producer;
+    track = new ProgramTrack({ kind: 'video', producer, ssrc: 0xabcdef, payloadType: 101, clockRate: 90000, frameTicks: 3000, onCut: (cut) => cuts.push(cut), logger: testLogger });
+    a = new FakeSource(new FakeConsumer(), 1111, 500_000, 100);
+    b = new FakeSource(new FakeConsumer(), 2222, 9_000_000, 30_000);
+    track.addSource('a', a.consumer as unknown as types.Consumer);
+    track.addSource('b', b.consumer as unknown as types.Consumer);
+  });
+
+  it('starts a source only on its keyframe, and asks for one', async () => {
+    await track.switchTo('a');
+    expect(a.consumer.paused).toBe(false);
+    expect(a.consumer.keyFramesAsked).toBe(1);
+    a.frameWhole(false);
+    expect(sent).toHaveLength(0);
+    a.frameWhole(true);
+    expect(sent).toHaveLength(2);
+    expect(parseVp8(sent[0]!)?.keyframeStart).toBe(true);
+    expect(cuts.map((c) => c.venueId)).toEqual(['a']);
+  });
+
+  it('cuts to the new source on its keyframe, after the old source finished its frame, as one continuous stream', async () => {
+    await track.switchTo('a');
+    a.frameWhole(true);
+    a.frameWhole(false);
+    await track.switchTo('b');
+    b.frameWhole(false); // not a keyframe: dropped
+    const finishA = a.frameStarts(false); // A is mid-frame...
+    const finishB = b.frameStarts(true); // ...when B's keyframe starts: B waits
+    expect(cuts).toHaveLength(1);
+    finishA(); // A's frame ends: the cut happens
+    finishB();
+    b.frameWhole(false);
+    expect(cuts.map((c) => c.venueId)).toEqual(['a', 'b']);
+    expect(b.consumer.paused).toBe(false);
+    expect(a.consumer.paused).toBe(true);
+
+    expect(sent.every((p) => ssrc(p) === 0xabcdef)).toBe(true);
+    const seqs = sent.map(sequenceNumber);
+    expect(seqs).toEqual(seqs.map((_, i) => (seqs[0]! + i) & 0xffff));
+    const ts = sent.map(timestamp);
+    expect(ts.every((t, i) => i === 0 || t >= ts[i - 1]!)).toBe(true);
+    // The cut lands at least one frame after A's last frame, never on top of it.
+    const firstOfB = sent.findIndex((p, i) => i > 0 && parseVp8(p)?.keyframeStart);
+    expect(ts[firstOfB]! - ts[firstOfB - 1]!).toBeGreaterThanOrEqual(3000);
+    expect(marker(sent[firstOfB - 1]!)).toBe(true);
+    const pictureIds = sent.filter((p) => parseVp8(p)?.frameStart).map((p) => readPictureId(p, parseVp8(p)!.pictureId!));
+    expect(pictureIds).toEqual(pictureIds.map((_, i) => pictureIds[0]! + i));
+  });
+
+  it('keeps the old source on air until the new keyframe comes', async () => {
+    await track.switchTo('a');
+    a.frameWhole(true);
+    await track.switchTo('b');
+    a.frameWhole(false);
+    a.frameWhole(false);
+    expect(track.current).toBe('a');
+    expect(sent).toHaveLength(6);
+    b.frameWhole(true);
+    expect(track.current).toBe('b');
+  });
+});

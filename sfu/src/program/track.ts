@@ -1,0 +1,210 @@
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import {
+  isRtp,
+  marker,
+  parseVp8,
+  readPictureId,
+  rewriteHeader,
+  sequenceNumber,
+  timestamp,
+  writePictureId,
+} from '../rtp/packet';
+
+/** A floor change that reached the program: when it was asked for and when it was cut. */
+export interface Cut {
+  kind: types.MediaKind;
+  venueId: string;
+  requestedAt: number;
+  cutAt: number;
+}
+
+interface Source {
+  consumer: types.Consumer;
+}
+
+/** Where the output stream stands, so the next source continues it seamlessly. */
+interface Output {
+  sequenceNumber: number;
+  timestamp: number;
+  /** Wall time (ms) of the last packet sent. */
+  sentAt: number;
+  pictureId: number;
+  tl0PicIdx: number;
+}
+
+/** How a source's numbers map onto the output since the last cut. */
+interface Mapping {
+  sequenceOffset: number;
+  timestampOffset: number;
+  pictureIdOffset: number;
+  tl0Offset: number;
+}
+
+export interface TrackOptions {
+  kind: types.MediaKind;
+  /** The program producer sends what this track outputs. */
+  producer: types.Producer;
+  ssrc: number;
+  payloadType: number;
+  clockRate: number;
+  /** RTP ticks of one frame: cuts land on a whole number of frames after the last output. */
+  frameTicks: number;
+  onCut: (cut: Cut) => void;
+  logger: Logger;
+}
+
+/**
+ * One kind (video or audio) of the program: forwards the packets of the source
+ * on air, rewritten onto one continuous stream (SSRC, payload type, sequence
+ * numbers, timestamps, and for VP8 picture ID and TL0PICIDX). A video cut waits
+ * for the new source's keyframe and for the end of the old source's frame, so
+ * downstream decoders never see a broken frame or a reset.
+ */
+export class ProgramTrack {
+  private readonly sources = new Map<string, Source>();
+  private onAir: string | undefined;
+  private pending: { venueId: string; requestedAt: number; buffer: Buffer[] } | undefined;
+  private output: Output | undefined;
+  private mapping: Mapping | undefined;
+  private lastForwardedEndedFrame = true;
+
+  constructor(private readonly options: TrackOptions) {}
+
+  /** The venue whose media is on air (or about to be, once its keyframe arrives). */
+  get target(): string | undefined {
+    return this.pending?.venueId ?? this.onAir;
+  }
+
+  get current(): string | undefined {
+    return this.onAir;
+  }
+
+  has(venueId: string): boolean {
+    return this.sources.has(venueId);
+  }
+
+  /** Takes a paused consumer of a venue's producer as a candidate source. */
+  addSource(venueId: string, consumer: types.Consumer): void {
+    this.sources.get(venueId)?.consumer.close();
+    this.sources.set(venueId, { consumer });
+    consumer.on('rtp', (packet) => this.onPacket(venueId, packet));
+  }
+
+  /** Forgets a venue's source; if it was on air, the output simply stops until the next cut. */
+  removeSource(venueId: string): void {
+    this.sources.get(venueId)?.consumer.close();
+    this.sources.delete(venueId);
+    if (this.pending?.venueId === venueId) this.pending = undefined;
+    if (this.onAir === venueId) this.onAir = undefined;
+  }
+
+  /** Puts a venue on air: at once for audio, on its next keyframe for video. */
+  async switchTo(venueId: string, requestedAt = Date.now()): Promise<void> {
+    const source = this.sources.get(venueId);
+    if (!source) return;
+    if (this.onAir === venueId && !this.pending) return;
+    if (this.onAir === venueId) {
+      this.pending = undefined;
+      return;
+    }
+    this.pending = { venueId, requestedAt, buffer: [] };
+    await source.consumer.resume();
+    if (this.options.kind === 'video') await source.consumer.requestKeyFrame();
+  }
+
+  /** Asks the source on air (or about to be) for a keyframe, e.g. because a viewer asked. */
+  async requestKeyFrame(): Promise<void> {
+    const venueId = this.target;
+    const source = venueId ? this.sources.get(venueId) : undefined;
+    if (source && this.options.kind === 'video') await source.consumer.requestKeyFrame();
+  }
+
+  close(): void {
+    for (const { consumer } of this.sources.values()) consumer.close();
+    this.sources.clear();
+  }
+
+  private onPacket(venueId: string, packet: Buffer): void {
+    if (!isRtp(packet)) return;
+    if (this.pending?.venueId === venueId) return this.onPendingPacket(packet);
+    if (this.onAir !== venueId) return;
+    this.forward(packet);
+    if (this.pending && this.pending.buffer.length > 0 && this.lastForwardedEndedFrame) this.cut();
+  }
+
+  private onPendingPacket(packet: Buffer): void {
+    const pending = this.pending;
+    if (!pending) return;
+    if (pending.buffer.length === 0) {
+      // Video may start only on a keyframe; audio frames stand alone.
+      if (this.options.kind === 'video' && !parseVp8(packet)?.keyframeStart) return;
+    }
+    pending.buffer.push(Buffer.from(packet));
+    const oldSourceLive = this.onAir !== undefined && this.sources.has(this.onAir);
+    if (!oldSourceLive || this.lastForwardedEndedFrame) this.cut();
+  }
+
+  private cut(): void {
+    const pending = this.pending;
+    const first = pending?.buffer[0];
+    if (!pending || !first) return;
+    const previous = this.onAir;
+    const now = Date.now();
+    this.mapping = this.mappingFor(first, now);
+    this.onAir = pending.venueId;
+    this.pending = undefined;
+    for (const packet of pending.buffer) this.forward(packet);
+    if (previous && previous !== this.onAir && this.options.kind === 'video') {
+      // Sources off air cost nothing: their consumers wait paused.
+      void this.sources.get(previous)?.consumer.pause();
+    }
+    this.options.onCut({ kind: this.options.kind, venueId: pending.venueId, requestedAt: pending.requestedAt, cutAt: now });
+  }
+
+  /** Offsets that make the new source's first packet follow the last output packet. */
+  private mappingFor(first: Buffer, now: number): Mapping {
+    const out = this.output;
+    const vp8 = this.options.kind === 'video' ? parseVp8(first) : undefined;
+    const srcPictureId = vp8?.pictureId ? readPictureId(first, vp8.pictureId) : 0;
+    const srcTl0 = vp8?.tl0PicIdxOffset !== undefined ? (first[vp8.tl0PicIdxOffset] ?? 0) : 0;
+    if (!out) {
+      return { sequenceOffset: 0, timestampOffset: 0, pictureIdOffset: 0, tl0Offset: 0 };
+    }
+    // The gap in the output equals the wall time since the last packet, in whole frames (at least one).
+    const { clockRate, frameTicks } = this.options;
+    const frames = Math.max(1, Math.round(((now - out.sentAt) * clockRate) / 1000 / frameTicks));
+    const nextTimestamp = out.timestamp + frames * frameTicks;
+    return {
+      sequenceOffset: out.sequenceNumber + 1 - sequenceNumber(first),
+      timestampOffset: nextTimestamp - timestamp(first),
+      pictureIdOffset: out.pictureId + 1 - srcPictureId,
+      tl0Offset: out.tl0PicIdx + 1 - srcTl0,
+    };
+  }
+
+  private forward(packet: Buffer): void {
+    const mapping = this.mapping ?? { sequenceOffset: 0, timestampOffset: 0, pictureIdOffset: 0, tl0Offset: 0 };
+    this.mapping = mapping;
+    const outSequence = (sequenceNumber(packet) + mapping.sequenceOffset) & 0xffff;
+    const outTimestamp = (timestamp(packet) + mapping.timestampOffset) >>> 0;
+    let pictureId = this.output?.pictureId ?? 0;
+    let tl0 = this.output?.tl0PicIdx ?? 0;
+    if (this.options.kind === 'video') {
+      const vp8 = parseVp8(packet);
+      if (vp8?.pictureId) {
+        const modulus = vp8.pictureId.long ? 0x8000 : 0x80;
+        pictureId = (((readPictureId(packet, vp8.pictureId) + mapping.pictureIdOffset) % modulus) + modulus) % modulus;
+        writePictureId(packet, vp8.pictureId, pictureId);
+      }
+      if (vp8?.tl0PicIdxOffset !== undefined) {
+        tl0 = ((((packet[vp8.tl0PicIdxOffset] ?? 0) + mapping.tl0Offset) % 256) + 256) % 256;
+        packet[vp8.tl0PicIdxOffset] = tl0;
+      }
+    }
+    rewriteHeader(packet, { ssrc: this.options.ssrc, payloadType: this.options.payloadType, sequenceNumber: outSequence, timestamp: outTimestamp });
+    this.output = { sequenceNumber: outSequence, timestamp: outTimestamp, sentAt: Date.now(), pictureId, tl0PicIdx: tl0 };
+    this.lastForwardedEndedFrame = this.options.kind === 'audio' || marker(packet);
+    this.options.producer.send(packet);
+  }
+}

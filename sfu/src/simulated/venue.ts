@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { randomInt } from 'node:crypto';
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import { findFreeUdpPortPair } from '../net/ports';
+
+/** An RGB colour, 0-255 per channel. */
+export interface Rgb {
+  r: number;
+  g: number;
+  b: number;
+}
+
+export interface SimulatedVenueOptions {
+  router: types.Router;
+  /** Drawn on the picture, so a person can tell the venues apart. */
+  name: string;
+  /** The picture's background, so a test can tell the venues apart by mean colour. */
+  colour: Rgb;
+  width?: number;
+  height?: number;
+  /** The tone's frequency, so venues can be told apart by ear too. */
+  toneHz?: number;
+  logger: Logger;
+}
+
+export const SIMULATED_VIDEO_PT = 101;
+export const SIMULATED_AUDIO_PT = 100;
+const LOOPBACK = '127.0.0.1';
+const rtcpFeedback: types.RtcpFeedback[] = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }];
+
+const hex = (n: number) => Math.max(0, Math.min(255, Math.round(n))).toString(16).padStart(2, '0');
+
+/**
+ * A venue without a camera: GStreamer draws a coloured picture with the venue's
+ * name and a running clock, plays a tone, encodes VP8 and Opus, and sends RTP
+ * into PlainTransport producers. Unlike ffmpeg, GStreamer's RTP session answers
+ * keyframe requests (PLI/FIR) the way a browser does, so the program switcher's
+ * latency measured with it is honest. Keyframes come only on request (or every
+ * 10 s as a safety net).
+ */
+export class SimulatedVenue {
+  private closed = false;
+
+  private constructor(
+    readonly name: string,
+    readonly videoProducer: types.Producer,
+    readonly audioProducer: types.Producer,
+    private readonly transports: types.PlainTransport[],
+    private readonly gst: ChildProcess,
+    private readonly exited: Promise<unknown>,
+  ) {}
+
+  static async start(options: SimulatedVenueOptions): Promise<SimulatedVenue> {
+    const { router, name, colour, width = 640, height = 360, toneHz = 440, logger } = options;
+    const transports: types.PlainTransport[] = [];
+    try {
+      // comedia off: mediasoup sends RTCP (and so keyframe requests) to the port
+      // where GStreamer listens, and accepts RTP from the port GStreamer sends from.
+      const plain = async () => {
+        const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: LOOPBACK }, rtcpMux: false, comedia: false });
+        transports.push(transport);
+        const local = await findFreeUdpPortPair(LOOPBACK);
+        await transport.connect({ ip: LOOPBACK, port: local, rtcpPort: local + 1 });
+        return { transport, sendFrom: local, rtcpIn: local + 1, to: transport.tuple.localPort, rtcpTo: transport.rtcpTuple?.localPort ?? 0 };
+      };
+      const video = await plain();
+      const audio = await plain();
+      const videoSsrc = randomInt(1, 2 ** 31);
+      const audioSsrc = randomInt(1, 2 ** 31);
+      const videoProducer = await video.transport.produce({
+        kind: 'video',
+        rtpParameters: {
+          codecs: [{ mimeType: 'video/VP8', payloadType: SIMULATED_VIDEO_PT, clockRate: 90000, rtcpFeedback }],
+          encodings: [{ ssrc: videoSsrc }],
+        },
+        appData: { simulated: true, venueName: name },
+      });
+      const audioProducer = await audio.transport.produce({
+        kind: 'audio',
+        rtpParameters: {
+          codecs: [{ mimeType: 'audio/opus', payloadType: SIMULATED_AUDIO_PT, clockRate: 48000, channels: 2, rtcpFeedback: [] }],
+          encodings: [{ ssrc: audioSsrc }],
+        },
+        appData: { simulated: true, venueName: name },
+      });
+
+      const text = name.replace(/["\\]/g, '');
+      const pipeline = [
+        'rtpbin', 'name=rtp',
+        'videotestsrc', 'is-live=true', 'pattern=solid-color', `foreground-color=0xff${hex(colour.r)}${hex(colour.g)}${hex(colour.b)}`,
+        '!', `video/x-raw,width=${width},height=${height},framerate=30/1`,
+        '!', 'textoverlay', `text=${text}`, 'font-desc=Sans Bold 36', 'valignment=center', 'halignment=center',
+        '!', 'clockoverlay', 'time-format=%H:%M:%S', 'font-desc=Sans 20', 'valignment=bottom', 'halignment=right',
+        '!', 'videoconvert',
+        '!', 'vp8enc', 'deadline=1', 'cpu-used=8', 'threads=1', 'lag-in-frames=0', 'end-usage=cbr', 'target-bitrate=600000', 'keyframe-max-dist=300',
+        '!', 'rtpvp8pay', `pt=${SIMULATED_VIDEO_PT}`, `ssrc=${videoSsrc}`, 'picture-id-mode=15-bit', 'mtu=1200',
+        '!', 'rtp.send_rtp_sink_0',
+        'rtp.send_rtp_src_0', '!', 'udpsink', `host=${LOOPBACK}`, `port=${video.to}`, `bind-port=${video.sendFrom}`, 'sync=false', 'async=false',
+        'rtp.send_rtcp_src_0', '!', 'udpsink', `host=${LOOPBACK}`, `port=${video.rtcpTo}`, 'sync=false', 'async=false',
+        'udpsrc', `port=${video.rtcpIn}`, `address=${LOOPBACK}`, '!', 'rtp.recv_rtcp_sink_0',
+        'audiotestsrc', 'is-live=true', 'wave=sine', `freq=${toneHz}`, 'volume=0.2',
+        '!', 'audio/x-raw,rate=48000,channels=2', '!', 'opusenc', 'bitrate=64000',
+        '!', 'rtpopuspay', `pt=${SIMULATED_AUDIO_PT}`, `ssrc=${audioSsrc}`,
+        '!', 'rtp.send_rtp_sink_1',
+        'rtp.send_rtp_src_1', '!', 'udpsink', `host=${LOOPBACK}`, `port=${audio.to}`, `bind-port=${audio.sendFrom}`, 'sync=false', 'async=false',
+        'rtp.send_rtcp_src_1', '!', 'udpsink', `host=${LOOPBACK}`, `port=${audio.rtcpTo}`, 'sync=false', 'async=false',
+        'udpsrc', `port=${audio.rtcpIn}`, `address=${LOOPBACK}`, '!', 'rtp.recv_rtcp_sink_1',
+      ];
+      const gst = spawn('gst-launch-1.0', ['-q', ...pipeline], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const log = logger.child({ simulatedVenue: name, pid: gst.pid });
+      let stderr = '';
+      gst.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+      const exited = once(gst, 'exit').then(([code]) => {
+        if (code !== 0 && code !== null) log.warn({ code, stderr }, 'simulated venue stopped');
+      });
+      log.info('simulated venue publishing');
+      return new SimulatedVenue(name, videoProducer, audioProducer, transports, gst, exited);
+    } catch (error) {
+      for (const transport of transports) transport.close();
+      throw error;
+    }
+  }
+
+  /** The GStreamer process id (tests kill it to simulate a dropped venue). */
+  get pid(): number | undefined {
+    return this.gst.pid;
+  }
+
+  /** Stops the sender and closes its transports (and so its producers). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.gst.exitCode === null && this.gst.signalCode === null) this.gst.kill('SIGTERM');
+    await this.exited;
+    for (const transport of this.transports) transport.close();
+  }
+}
