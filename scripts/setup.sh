@@ -10,8 +10,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
-# Runtime: ffmpeg for the broadcast ladder, the worker's shared libraries.
-runtime_pkgs=(ffmpeg libabsl20220623 libuv1 libsrtp2-1 libusrsctp2 libssl3 libnss3)
+# Runtime: ffmpeg for the broadcast ladder, the worker's shared libraries, and
+# GStreamer (with a font) for simulated venues, which answer keyframe requests.
+runtime_pkgs=(ffmpeg libabsl20220623 libuv1 libsrtp2-1 libusrsctp2 libssl3 libnss3
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-x fonts-dejavu-core)
 # Build: what scripts/worker/build-worker.sh compiles the worker with.
 build_pkgs=(g++ meson ninja-build pkg-config libabsl-dev libsrtp2-dev libuv1-dev libssl-dev
   libusrsctp-dev nlohmann-json3-dev libflatbuffers-dev flatbuffers-compiler)

@@ -1,4 +1,10 @@
 export { WorkerPool, type WorkerPoolOptions, type MediaWorker, type WorkerStatus } from './workers/pool';
+export { MediaPlane } from './rooms/plane';
+export { ConferenceRoom, type TransportInfo, type ConsumerInfo, type ConsumeTarget, type VenueMediaStats } from './rooms/room';
+export { ProgramSwitcher } from './program/switcher';
+export type { Cut } from './program/track';
+export { SimulatedVenue, type Rgb } from './simulated/venue';
 export { routerMediaCodecs } from './codecs';
 export { runLoopbackSelfTest, plainRtpCapabilities, type LoopbackResult } from './selftest/loopback';
 export { freeTcpPort } from './net/ports';
+export type { types as MediasoupTypes } from 'mediasoup';

@@ -3,3 +3,4 @@ export * from './protocol/ack';
 export * from './protocol/commands';
 export * from './conference/index';
 export * from './protocol/socket';
+export * from './protocol/media';

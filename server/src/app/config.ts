@@ -20,6 +20,8 @@ export interface Config {
   /** Worker i's WebRtcServer listens on rtcPort + i, UDP and TCP; 0 picks free ports. */
   rtcPort: number;
   logLevel: string;
+  /** How many demo sub-venues (plus the main venue) are simulated with a test picture and tone. */
+  demoSimulatedVenues: number;
 }
 
 /** Thrown when the environment is invalid; its message names every bad variable. */
@@ -61,6 +63,11 @@ const schema = z.object({
     .transform(Number)
     .optional(),
   RTC_PORT: port('RTC_PORT', 40000),
+  DEMO_SIMULATED_VENUES: z
+    .string()
+    .regex(/^([0-9]|1[0-9]|20)$/, 'DEMO_SIMULATED_VENUES must be a whole number from 0 to 20')
+    .transform(Number)
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -94,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     mediasoupWorkers: e.MEDIASOUP_WORKERS ?? cpus().length,
     rtcPort: e.RTC_PORT,
     logLevel: e.LOG_LEVEL ?? 'info',
+    demoSimulatedVenues: e.DEMO_SIMULATED_VENUES ?? 0,
   };
 }
 

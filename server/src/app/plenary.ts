@@ -6,12 +6,13 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ErrorCode, rooms } from '@plenary/shared';
-import { WorkerPool } from '@plenary/sfu';
+import { MediaPlane, type WorkerPool } from '@plenary/sfu';
+import { mediaBridge } from '../media/bridge';
 import type { Config } from './config';
 import { JoinLinks } from '../auth/links';
 import { ConferenceService } from '../conference/service';
 import { joinLinkMinter } from '../conference/joinlinks';
-import { ensureDemoConference, type DemoLinks } from '../conference/demo';
+import { DEMO_CONFERENCE_ID, demoLinks, ensureDemoConference, simulateVenues, type DemoLinks } from '../conference/demo';
 import { MemoryStore } from '../store/memory';
 import { RedisStore } from '../store/redis';
 import type { ConferenceStore } from '../store/types';
@@ -27,6 +28,7 @@ export interface Plenary {
   /** Where the HTTP server listens, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   readonly workers: WorkerPool;
+  readonly media: MediaPlane;
   readonly conferences: ConferenceService;
   /** The demo conference's links, when the config asked for it. */
   readonly demo: DemoLinks | undefined;
@@ -52,14 +54,15 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const store: ConferenceStore = config.redisUrl ? await RedisStore.connect(config.redisUrl) : new MemoryStore();
     owned.push(() => store.close());
 
-    const workers = await WorkerPool.create({
+    const media = await MediaPlane.start({
       numWorkers: config.mediasoupWorkers,
       listenIp: config.host === '0.0.0.0' || config.host === '::' ? '0.0.0.0' : config.host,
       announcedAddress: config.announcedIp,
       rtcBasePort: config.rtcPort,
-      logger: logger.child({ component: 'workers' }),
+      logger: logger.child({ component: 'media' }),
     });
-    owned.push(() => workers.close());
+    owned.push(() => media.close());
+    const workers = media.workers;
 
     const app = express();
     app.disable('x-powered-by');
@@ -84,9 +87,14 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       await new Promise<void>((resolve) => io.close(() => resolve()));
     });
 
+    const followMedia = mediaBridge(media, logger.child({ component: 'media-bridge' }));
+    io.on('conferenceEvents', (events) => followMedia(events));
     const conferences = new ConferenceService(
       store,
       (events) => {
+        followMedia(events);
+        // Other server processes' media planes follow too (only the Redis adapter reaches them).
+        if (config.redisUrl) io.serverSideEmit('conferenceEvents', events);
         for (const event of events) {
           io.to(rooms.conference(event.conferenceId)).emit('event', event);
           // A rotated link stops working at once: whoever holds the old one is cut off.
@@ -97,7 +105,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     );
     const links = new JoinLinks(await store.linkSecret());
     const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
-    attachControlChannel(io, { conferences, links, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }) });
+    attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }) });
 
     app.use(healthRouter(workers));
     app.use('/api/media', selfTestRouter({ workers, adminKey: config.adminKey, logger: logger.child({ component: 'selftest' }) }));
@@ -106,7 +114,12 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     app.use(homeRouter(config));
     app.use(errorHandler(logger.child({ component: 'http' })));
 
-    const demo = options.demo ? await ensureDemoConference(conferences, mintJoinLink, config.adminKey, config.publicUrl) : undefined;
+    let demo: DemoLinks | undefined;
+    if (options.demo) {
+      await ensureDemoConference(conferences, config.adminKey);
+      if (config.demoSimulatedVenues > 0) await simulateVenues(conferences, media, DEMO_CONFERENCE_ID, config.demoSimulatedVenues);
+      demo = await demoLinks(conferences, mintJoinLink, config.adminKey, config.publicUrl);
+    }
 
     await listen(server, config.port, config.host);
     const { port } = server.address() as AddressInfo;
@@ -116,6 +129,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     return {
       url: `http://${shownHost}:${port}`,
       workers,
+      media,
       conferences,
       demo,
       close() {

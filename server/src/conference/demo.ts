@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { createConferenceSchema, type JoinLink } from '@plenary/shared';
+import { SYSTEM, createConferenceSchema, type JoinLink } from '@plenary/shared';
+import type { MediaPlane, Rgb } from '@plenary/sfu';
 import { hashHostSecret } from '../auth/links';
 import type { MintJoinLink } from './joinlinks';
 import type { ConferenceService } from './service';
@@ -13,10 +14,22 @@ export interface DemoLinks {
   watchUrl: string;
 }
 
+/** Distinct, saturated backgrounds for simulated venues: main venue first. */
+export const SIMULATED_COLOURS: Rgb[] = [
+  { r: 210, g: 210, b: 40 },
+  { r: 210, g: 40, b: 40 },
+  { r: 40, g: 170, b: 40 },
+  { r: 40, g: 40, b: 210 },
+  { r: 200, g: 40, b: 200 },
+  { r: 40, g: 190, b: 190 },
+];
+
+const SUB_VENUE_NAMES = ['Jilin City', 'Siping', 'Yanji', 'Tonghua', 'Baishan', 'Songyuan', 'Baicheng', 'Liaoyuan', 'Meihekou', 'Gongzhuling'];
+
 const demoInput = createConferenceSchema.parse({
   title: 'Provincial Work Conference (demo)',
   mainVenueName: 'Changchun main venue',
-  subVenues: [{ name: 'Jilin City' }, { name: 'Siping' }, { name: 'Yanji' }],
+  subVenues: SUB_VENUE_NAMES.slice(0, 3).map((name) => ({ name })),
   agenda: [
     { title: 'Opening address', speaker: 'main', plannedMinutes: 10 },
     { title: 'Report from Jilin City', speaker: 0, plannedMinutes: 15 },
@@ -26,31 +39,57 @@ const demoInput = createConferenceSchema.parse({
   ],
 });
 
-/**
- * Creates the demo conference unless it exists (Redis keeps it across restarts).
- * Its host secret is derived from the admin key, so the printed presider link
- * stays the same for as long as the admin key does.
- */
-export async function ensureDemoConference(conferences: ConferenceService, mintJoinLink: MintJoinLink, adminKey: string, publicUrl: string): Promise<DemoLinks> {
-  const secret = createHmac('sha256', adminKey).update('plenary demo host secret').digest('base64url').slice(0, 32);
-  let state = await conferences.get(DEMO_CONFERENCE_ID);
-  if (!state) {
-    try {
-      state = (await conferences.create(DEMO_CONFERENCE_ID, demoInput, { secret, hash: hashHostSecret(secret) })).state;
-    } catch (error) {
-      // Another server process on the same Redis created it first.
-      state = await conferences.get(DEMO_CONFERENCE_ID);
-      if (!state) throw error;
-    }
+/** The demo's host secret, derived from the admin key so the printed presider link stays the same. */
+function demoHostSecret(adminKey: string): string {
+  return createHmac('sha256', adminKey).update('plenary demo host secret').digest('base64url').slice(0, 32);
+}
+
+/** Creates the demo conference unless it exists (Redis keeps it across restarts). */
+export async function ensureDemoConference(conferences: ConferenceService, adminKey: string): Promise<void> {
+  if (await conferences.get(DEMO_CONFERENCE_ID)) return;
+  const secret = demoHostSecret(adminKey);
+  try {
+    await conferences.create(DEMO_CONFERENCE_ID, demoInput, { secret, hash: hashHostSecret(secret) });
+  } catch (error) {
+    // Another server process on the same Redis created it first.
+    if (!(await conferences.get(DEMO_CONFERENCE_ID))) throw error;
   }
+}
+
+/** The demo's links as `npm start` prints them: presider console, every sub-venue's join link, watch page. */
+export async function demoLinks(conferences: ConferenceService, mintJoinLink: MintJoinLink, adminKey: string, publicUrl: string): Promise<DemoLinks> {
+  const state = await conferences.get(DEMO_CONFERENCE_ID);
+  const subVenues = state ? state.venueOrder.filter((id) => state.venues[id]?.kind === 'sub') : [];
   const joinLinks = await Promise.all(
-    state.venueOrder
-      .filter((id) => state.venues[id]?.kind === 'sub')
-      .map(async (id) => ({ name: state.venues[id]?.name ?? id, ...(await mintJoinLink(DEMO_CONFERENCE_ID, id)) })),
+    subVenues.map(async (id) => ({ name: state?.venues[id]?.name ?? id, ...(await mintJoinLink(DEMO_CONFERENCE_ID, id)) })),
   );
   return {
-    hostUrl: `${publicUrl}/host/${DEMO_CONFERENCE_ID}#key=${secret}`,
+    hostUrl: `${publicUrl}/host/${DEMO_CONFERENCE_ID}#key=${demoHostSecret(adminKey)}`,
     joinLinks,
     watchUrl: `${publicUrl}/watch/${DEMO_CONFERENCE_ID}`,
   };
+}
+
+/**
+ * Publishes simulated venues into a conference: the main venue and the first
+ * `count` sub-venues (sub-venues are added when the conference has fewer),
+ * marks them present, and puts the floor holder on air.
+ */
+export async function simulateVenues(conferences: ConferenceService, media: MediaPlane, conferenceId: string, count: number): Promise<void> {
+  let state = await conferences.get(conferenceId);
+  if (!state) return;
+  for (let n = state.venueOrder.length - 1; n < count; n++) {
+    await conferences.execute(conferenceId, { role: 'presider' }, { type: 'addSubVenue', name: SUB_VENUE_NAMES[n] ?? `Venue ${n + 1}` });
+  }
+  state = await conferences.get(conferenceId);
+  if (!state) return;
+  const room = await media.room(conferenceId);
+  const simulated = state.venueOrder.slice(0, count + 1);
+  for (const [i, venueId] of simulated.entries()) {
+    const venue = state.venues[venueId];
+    if (!venue) continue;
+    await room.addSimulatedVenue(venueId, venue.name, SIMULATED_COLOURS[i % SIMULATED_COLOURS.length] as Rgb);
+    await conferences.execute(conferenceId, SYSTEM, { type: 'join', venueId });
+  }
+  await room.setOnAir(state.floor.holder);
 }

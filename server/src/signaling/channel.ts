@@ -1,6 +1,5 @@
 import type { Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import {
   ErrorCode,
   MAIN_VENUE,
@@ -23,6 +22,9 @@ import type { JoinLinks } from '../auth/links';
 import type { ConferenceService } from '../conference/service';
 import { authenticate } from './authenticate';
 import { TokenBucket } from './ratelimit';
+import { invalid, reply } from './reply';
+import { registerMediaHandlers } from './media';
+import type { MediaPlane } from '@plenary/sfu';
 
 export type PlenaryIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type PlenarySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -32,18 +34,14 @@ export interface ChannelDeps {
   links: JoinLinks;
   /** Mints a venue's current join link (presider's "copy link"). */
   joinLink: (conferenceId: string, venueId: string) => Promise<JoinLink>;
+  media: MediaPlane;
   logger: Logger;
 }
 
-const KNOWN_EVENTS = new Set(['command', 'sync', 'joinLink']);
+const KNOWN_EVENTS = new Set(['command', 'sync', 'joinLink', 'media:capabilities', 'media:createTransport', 'media:connectTransport', 'media:produce', 'media:consume', 'media:resume']);
 /** Commands per second per socket, and the burst allowed. */
 const COMMAND_RATE = { perSecond: 10, burst: 20 };
 
-const invalid = (error: z.ZodError) => {
-  const issue = error.issues[0];
-  const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-  return fail(new PlenaryError(ErrorCode.INVALID, `${where}${issue?.message ?? 'invalid payload'}`));
-};
 
 /** The venue a socket speaks for: its own sub-venue, or the main venue for the presider. */
 function venueOf(socket: PlenarySocket): string {
@@ -85,17 +83,7 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
       if (!state) throw new PlenaryError(ErrorCode.NOT_FOUND, 'This conference does not exist any more');
       return { identity: { conferenceId, actor }, state };
     };
-    const answer = <T>(ack: unknown, work: () => Promise<Ack<T>>) => {
-      // A message without an ack callback cannot be answered; drop it.
-      if (typeof ack !== 'function') return;
-      work().then(
-        (result) => ack(result),
-        (error: unknown) => {
-          if (!(error instanceof PlenaryError)) log.error({ err: error }, 'control message failed');
-          ack(fail(error));
-        },
-      );
-    };
+    const answer = <T>(ack: unknown, work: () => Promise<Ack<T>>) => reply(ack, log, work);
 
     void socket.join([rooms.conference(conferenceId), rooms.venue(conferenceId, venueId)]);
     if (!socket.recovered) {
@@ -126,6 +114,8 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
         return ok(await deps.joinLink(conferenceId, parsed.data.venueId));
       }),
     );
+
+    registerMediaHandlers(socket, { media: deps.media, conferenceId, venueId, actor, bucket, reply: answer });
 
     socket.onAny((event: string, ...args: unknown[]) => {
       if (KNOWN_EVENTS.has(event)) return;

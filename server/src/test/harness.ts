@@ -18,8 +18,19 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
 }
 
 /** Starts a real Plenary for a test; the caller closes it. */
-export function startTestPlenary(overrides: NodeJS.ProcessEnv = {}): Promise<Plenary> {
-  return startPlenary(testConfig(overrides), pino({ level: process.env.LOG_LEVEL ?? 'silent' }));
+export function startTestPlenary(overrides: NodeJS.ProcessEnv = {}, options: { demo?: boolean } = {}): Promise<Plenary> {
+  return startPlenary(testConfig(overrides), pino({ level: process.env.LOG_LEVEL ?? 'silent' }), options);
+}
+
+/** Resolves with the first value for which check returns something, polling every 20 ms. */
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** The answer of POST /api/conferences. */

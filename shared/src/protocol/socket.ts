@@ -4,6 +4,7 @@ import type { VersionedEvent } from '../conference/events';
 import type { Actor } from '../conference/actors';
 import { venueIdSchema, type CommandEnvelope } from './commands';
 import type { Ack } from './ack';
+import type { ConnectTransportRequest, ConsumeRequest, ProduceRequest, ResumeConsumerRequest } from './media';
 
 /**
  * How a socket proves who it is, in the Socket.io handshake `auth`: the
@@ -46,11 +47,35 @@ export interface Snapshot {
   state: ConferenceState;
 }
 
+/** A WebRTC transport as the browser sets it up (mediasoup's shapes, opaque here). */
+export interface MediaTransportInfo {
+  id: string;
+  iceParameters: unknown;
+  iceCandidates: unknown[];
+  dtlsParameters: unknown;
+}
+
+/** A paused consumer as the browser receives it. */
+export interface MediaConsumerInfo {
+  id: string;
+  producerId: string;
+  kind: 'audio' | 'video';
+  rtpParameters: unknown;
+}
+
+type Answer<T> = (answer: Ack<T>) => void;
+
 /** What the client sends. Every handler answers through the ack callback. */
 export interface ClientToServerEvents {
-  command: (envelope: CommandEnvelope, ack: (answer: Ack<{ version: number }>) => void) => void;
-  sync: (ack: (answer: Ack<Snapshot>) => void) => void;
-  joinLink: (request: { venueId: string }, ack: (answer: Ack<JoinLink>) => void) => void;
+  command: (envelope: CommandEnvelope, ack: Answer<{ version: number }>) => void;
+  sync: (ack: Answer<Snapshot>) => void;
+  joinLink: (request: { venueId: string }, ack: Answer<JoinLink>) => void;
+  'media:capabilities': (ack: Answer<unknown>) => void;
+  'media:createTransport': (ack: Answer<MediaTransportInfo>) => void;
+  'media:connectTransport': (request: ConnectTransportRequest, ack: Answer<Record<string, never>>) => void;
+  'media:produce': (request: ProduceRequest, ack: Answer<{ id: string }>) => void;
+  'media:consume': (request: ConsumeRequest, ack: Answer<MediaConsumerInfo>) => void;
+  'media:resume': (request: ResumeConsumerRequest, ack: Answer<Record<string, never>>) => void;
 }
 
 /** What the server sends. */
@@ -59,9 +84,10 @@ export interface ServerToClientEvents {
   event: (event: VersionedEvent) => void;
 }
 
-/** Nothing is sent between server processes but room broadcasts (Redis adapter). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface InterServerEvents {}
+/** Between server processes (Redis adapter): stored events, so every process's media plane follows. */
+export interface InterServerEvents {
+  conferenceEvents: (events: VersionedEvent[]) => void;
+}
 
 /** What the server keeps on each socket after the handshake. */
 export interface SocketData {

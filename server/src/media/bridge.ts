@@ -1,0 +1,31 @@
+import type { Logger } from 'pino';
+import type { VersionedEvent } from '@plenary/shared';
+import type { MediaPlane } from '@plenary/sfu';
+
+/**
+ * Makes the media plane follow the conference: the program goes to whoever
+ * gets the floor, a venue that left loses its media, an ended conference closes
+ * its room. Fed with every stored event, from this process and (through the
+ * Socket.io adapter) from the others, and acts only on rooms this process hosts
+ * or must host (the floor moving creates the room).
+ */
+export function mediaBridge(media: MediaPlane, logger: Logger): (events: VersionedEvent[]) => void {
+  return (events) => {
+    for (const { conferenceId, event } of events) {
+      const act = async () => {
+        switch (event.type) {
+          case 'floorGiven':
+            return (await media.room(conferenceId)).setOnAir(event.venueId);
+          case 'venueLeft':
+          case 'venueRemoved':
+            return (await media.existingRoom(conferenceId))?.closeVenue(event.venueId);
+          case 'conferenceEnded':
+            return (await media.existingRoom(conferenceId))?.close();
+          default:
+            return undefined;
+        }
+      };
+      act().catch((error: unknown) => logger.error({ err: error, conferenceId, event: event.type }, 'the media plane could not follow the conference'));
+    }
+  };
+}

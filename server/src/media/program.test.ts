@@ -1,0 +1,60 @@
+import type { Cut } from '@plenary/sfu';
+import type { Plenary } from '../app/plenary';
+import { ControlClient } from '../test/control-client';
+import { createTestConference, eventually, startTestPlenary, threeVenues, tokenOf } from '../test/harness';
+
+describe('the program follows the floor through the whole server', () => {
+  let plenary: Plenary;
+  const clients: ControlClient[] = [];
+
+  beforeAll(async () => {
+    plenary = await startTestPlenary({ DEMO_SIMULATED_VENUES: '3' }, { demo: true });
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await plenary.close();
+  });
+
+  it('puts the demo\'s simulated venues in the conference, present, with the main venue on air', async () => {
+    const state = await plenary.conferences.get('demo');
+    expect(state?.venueOrder).toEqual(['main', 'sv-1', 'sv-2', 'sv-3']);
+    expect(Object.values(state?.venues ?? {}).every((venue) => venue.present)).toBe(true);
+    const room = await plenary.media.room('demo');
+    await eventually(() => room.switcher.videoOnAir === 'main');
+  });
+
+  it('cuts the program to a sub-venue when the presider gives it the floor', async () => {
+    const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
+    const presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });
+    clients.push(presider);
+    const room = await plenary.media.room('demo');
+    const cuts: Cut[] = [];
+    room.switcher.on('cut', (cut) => cuts.push(cut));
+
+    const answer = await presider.command({ type: 'giveFloor', venueId: 'sv-2' });
+    expect(answer.ok).toBe(true);
+    await eventually(() => cuts.find((cut) => cut.kind === 'video' && cut.venueId === 'sv-2'));
+    expect(room.switcher.videoOnAir).toBe('sv-2');
+    const publicView = (await (await fetch(`${plenary.url}/api/conferences/demo/public`)).json()) as { data: { onAir: { name: string } } };
+    expect(publicView.data.onAir.name).toBe('Siping');
+  });
+
+  it('falls back to the main venue when the speaking venue\'s operator disconnects', async () => {
+    const created = await createTestConference(plenary.url, threeVenues('dropout'));
+    const presider = await ControlClient.connect(plenary.url, { conferenceId: 'dropout', hostSecret: created.hostSecret });
+    const jilin = await ControlClient.connect(plenary.url, { token: tokenOf(created.joinLinks[0]!.url) });
+    clients.push(presider, jilin);
+    // Jilin City's media: a simulated camera standing in for its browser; the main venue likewise.
+    const room = await plenary.media.room('dropout');
+    await room.addSimulatedVenue('main', 'Changchun', { r: 210, g: 210, b: 40 });
+    await room.addSimulatedVenue('sv-1', 'Jilin City', { r: 210, g: 40, b: 40 });
+    await presider.command({ type: 'giveFloor', venueId: 'sv-1' });
+    await eventually(() => room.switcher.videoOnAir === 'sv-1');
+
+    jilin.close();
+    await eventually(() => presider.mirror.state?.floor.holder === 'main');
+    await eventually(() => room.switcher.videoOnAir === 'main');
+    expect(presider.state.venues['sv-1']?.present).toBe(false);
+  });
+});

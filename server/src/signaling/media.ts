@@ -1,0 +1,110 @@
+import type { Socket } from 'socket.io';
+import {
+  ErrorCode,
+  PlenaryError,
+  consumeSchema,
+  connectTransportSchema,
+  fail,
+  ok,
+  produceSchema,
+  resumeConsumerSchema,
+  type Ack,
+  type Actor,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  type ServerToClientEvents,
+  type SocketData,
+} from '@plenary/shared';
+import type { MediaPlane, MediasoupTypes as types } from '@plenary/sfu';
+import type { TokenBucket } from './ratelimit';
+import { invalid } from './reply';
+
+type PlenarySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+interface MediaHandlerDeps {
+  media: MediaPlane;
+  conferenceId: string;
+  /** The venue this socket speaks for: all its transports belong to it. */
+  venueId: string;
+  actor: Actor;
+  bucket: TokenBucket;
+  reply: <T>(ack: unknown, work: () => Promise<Ack<T>>) => void;
+}
+
+/**
+ * mediasoup refuses bad parameters with a TypeError or an UnsupportedError
+ * (e.g. a codec the router lacks): the client's fault, said as INVALID.
+ */
+async function mediasoupCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof TypeError || (error instanceof Error && error.name === 'UnsupportedError')) {
+      throw new PlenaryError(ErrorCode.INVALID, `Media parameters refused: ${error.message.slice(0, 200)}`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * WebRTC signalling for one socket: transports, produce, consume, resume, all
+ * as the socket's own venue. Operators receive the program and the main venue;
+ * the presider receives every venue.
+ */
+export function registerMediaHandlers(socket: PlenarySocket, deps: MediaHandlerDeps): void {
+  const { media, conferenceId, venueId, actor, bucket } = deps;
+  const room = () => media.room(conferenceId);
+  const limited = () => (bucket.take() ? undefined : fail(new PlenaryError(ErrorCode.RATE_LIMITED, 'Too many requests; slow down')));
+
+  socket.on('media:capabilities', (ack) => deps.reply(ack, async () => ok((await room()).rtpCapabilities)));
+
+  socket.on('media:createTransport', (ack) =>
+    deps.reply(ack, async () => limited() ?? ok(await (await room()).createWebRtcTransport(venueId))),
+  );
+
+  socket.on('media:connectTransport', (request, ack) =>
+    deps.reply(ack, async () => {
+      const parsed = connectTransportSchema.safeParse(request);
+      if (!parsed.success) return invalid(parsed.error);
+      const { transportId, dtlsParameters } = parsed.data;
+      await mediasoupCall(async () => (await room()).connectTransport(venueId, transportId, dtlsParameters as types.DtlsParameters));
+      return ok({});
+    }),
+  );
+
+  socket.on('media:produce', (request, ack) =>
+    deps.reply(ack, async () => {
+      const refusal = limited();
+      if (refusal) return refusal;
+      const parsed = produceSchema.safeParse(request);
+      if (!parsed.success) return invalid(parsed.error);
+      const { transportId, kind, rtpParameters } = parsed.data;
+      const id = await mediasoupCall(async () => (await room()).produce(venueId, transportId, kind, rtpParameters as unknown as types.RtpParameters));
+      return ok({ id });
+    }),
+  );
+
+  socket.on('media:consume', (request, ack) =>
+    deps.reply(ack, async () => {
+      const refusal = limited();
+      if (refusal) return refusal;
+      const parsed = consumeSchema.safeParse(request);
+      if (!parsed.success) return invalid(parsed.error);
+      const { transportId, target, rtpCapabilities } = parsed.data;
+      if ('venueId' in target && actor.role !== 'presider' && target.venueId !== 'main') {
+        return fail(new PlenaryError(ErrorCode.FORBIDDEN, 'A sub-venue receives the program and the main venue only'));
+      }
+      const consumer = await mediasoupCall(async () => (await room()).consume(venueId, transportId, target, rtpCapabilities as types.RtpCapabilities));
+      return ok(consumer);
+    }),
+  );
+
+  socket.on('media:resume', (request, ack) =>
+    deps.reply(ack, async () => {
+      const parsed = resumeConsumerSchema.safeParse(request);
+      if (!parsed.success) return invalid(parsed.error);
+      await (await room()).resumeConsumer(venueId, parsed.data.consumerId, parsed.data.layer);
+      return ok({});
+    }),
+  );
+}

@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import { WorkerPool, type WorkerPoolOptions } from '../workers/pool';
+import { ConferenceRoom } from './room';
+
+/**
+ * The media plane of this process: the worker pool and one room per
+ * conference, created on first use. The server drives it; it knows nothing of
+ * sockets or HTTP.
+ */
+export class MediaPlane {
+  private readonly rooms = new Map<string, Promise<ConferenceRoom>>();
+  private closed = false;
+
+  private constructor(
+    readonly workers: WorkerPool,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(options: WorkerPoolOptions): Promise<MediaPlane> {
+    return new MediaPlane(await WorkerPool.create(options), options.logger);
+  }
+
+  /** The room of a conference, created on a worker (round robin) the first time it is asked for. */
+  room(conferenceId: string): Promise<ConferenceRoom> {
+    let room = this.rooms.get(conferenceId);
+    if (!room) {
+      const logger = this.logger.child({ conferenceId });
+      room = ConferenceRoom.create(this.workers.pick(), conferenceId, { fallbackVenueId: 'main', logger });
+      this.rooms.set(conferenceId, room);
+      room.then(
+        (created) =>
+          // A worker that dies takes its routers along; the next use builds the room again.
+          created.router.observer.on('close', () => {
+            if (this.rooms.get(conferenceId) === room) this.rooms.delete(conferenceId);
+          }),
+        () => this.rooms.delete(conferenceId),
+      );
+    }
+    return room;
+  }
+
+  /** The room if it exists, without creating one. */
+  existingRoom(conferenceId: string): Promise<ConferenceRoom> | undefined {
+    return this.rooms.get(conferenceId);
+  }
+
+  /** Closes every room, then the workers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const rooms = await Promise.allSettled(this.rooms.values());
+    await Promise.all(rooms.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    this.rooms.clear();
+    await this.workers.close();
+  }
+}

@@ -1,0 +1,215 @@
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import { ErrorCode, PlenaryError } from '@plenary/shared';
+import { routerMediaCodecs } from '../codecs';
+import { ProgramSwitcher } from '../program/switcher';
+import { SimulatedVenue, type Rgb } from '../simulated/venue';
+import type { MediaWorker } from '../workers/pool';
+
+/** What a browser needs to set up its side of a WebRTC transport. */
+export interface TransportInfo {
+  id: string;
+  iceParameters: types.IceParameters;
+  iceCandidates: types.IceCandidate[];
+  dtlsParameters: types.DtlsParameters;
+}
+
+/** What a browser needs to receive a consumer (created paused; resume when ready). */
+export interface ConsumerInfo {
+  id: string;
+  producerId: string;
+  kind: types.MediaKind;
+  rtpParameters: types.RtpParameters;
+}
+
+/** What a venue may receive: the program, or one venue's camera or microphone. */
+export type ConsumeTarget = { program: types.MediaKind } | { venueId: string; kind: types.MediaKind };
+
+/** Per-venue media health, for the presider's tiles and the control plane. */
+export interface VenueMediaStats {
+  venueId: string;
+  kind: types.MediaKind;
+  bitrate: number;
+  packetsLost: number;
+  fractionLost: number;
+  score: number;
+  roundTripTime: number | undefined;
+}
+
+interface VenueMedia {
+  transports: Map<string, types.WebRtcTransport>;
+  /** Producers by kind: one camera and one microphone per venue. */
+  producers: Map<types.MediaKind, types.Producer>;
+  consumers: Map<string, types.Consumer>;
+  simulated: SimulatedVenue | undefined;
+}
+
+const notFound = (what: string) => new PlenaryError(ErrorCode.NOT_FOUND, what);
+
+/**
+ * The media of one conference on one router: every venue's WebRTC transports,
+ * producers and consumers, simulated venues, and the program switcher. A venue
+ * only ever touches its own transports. Closing a venue closes its transports,
+ * hence its producers, and the program falls back if it was on air.
+ */
+export class ConferenceRoom {
+  private readonly venues = new Map<string, VenueMedia>();
+  private closed = false;
+
+  private constructor(
+    readonly conferenceId: string,
+    readonly worker: MediaWorker,
+    readonly router: types.Router,
+    readonly switcher: ProgramSwitcher,
+    private readonly logger: Logger,
+  ) {}
+
+  static async create(worker: MediaWorker, conferenceId: string, options: { fallbackVenueId: string; logger: Logger }): Promise<ConferenceRoom> {
+    const router = await worker.worker.createRouter({ mediaCodecs: routerMediaCodecs, appData: { conferenceId } });
+    try {
+      const switcher = await ProgramSwitcher.create(router, { fallbackVenueId: options.fallbackVenueId, logger: options.logger });
+      return new ConferenceRoom(conferenceId, worker, router, switcher, options.logger);
+    } catch (error) {
+      router.close();
+      throw error;
+    }
+  }
+
+  get rtpCapabilities(): types.RtpCapabilities {
+    return this.router.rtpCapabilities;
+  }
+
+  private venue(venueId: string): VenueMedia {
+    let venue = this.venues.get(venueId);
+    if (!venue) {
+      venue = { transports: new Map(), producers: new Map(), consumers: new Map(), simulated: undefined };
+      this.venues.set(venueId, venue);
+    }
+    return venue;
+  }
+
+  private transportOf(venueId: string, transportId: string): types.WebRtcTransport {
+    const transport = this.venues.get(venueId)?.transports.get(transportId);
+    if (!transport) throw notFound('No such transport for this venue');
+    return transport;
+  }
+
+  /** A WebRTC transport for a venue, on its worker's single-port WebRtcServer. */
+  async createWebRtcTransport(venueId: string): Promise<TransportInfo> {
+    this.assertOpen();
+    const venue = this.venue(venueId);
+    if (venue.transports.size >= 4) throw new PlenaryError(ErrorCode.CONFLICT, 'This venue already has its transports; close one first');
+    const transport = await this.router.createWebRtcTransport({
+      webRtcServer: this.worker.webRtcServer,
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      initialAvailableOutgoingBitrate: 1_000_000,
+      appData: { venueId },
+    });
+    venue.transports.set(transport.id, transport);
+    transport.observer.on('close', () => venue.transports.delete(transport.id));
+    return { id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters };
+  }
+
+  async connectTransport(venueId: string, transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
+    await this.transportOf(venueId, transportId).connect({ dtlsParameters });
+  }
+
+  /** A venue publishes its camera or microphone; it becomes a program source at once. */
+  async produce(venueId: string, transportId: string, kind: types.MediaKind, rtpParameters: types.RtpParameters): Promise<string> {
+    const transport = this.transportOf(venueId, transportId);
+    const venue = this.venue(venueId);
+    venue.producers.get(kind)?.close();
+    const producer = await transport.produce({ kind, rtpParameters, appData: { venueId } });
+    this.trackProducer(venueId, venue, producer);
+    return producer.id;
+  }
+
+  /** Creates a paused consumer of the program or of a venue, for a venue's receiving transport. */
+  async consume(venueId: string, transportId: string, target: ConsumeTarget, rtpCapabilities: types.RtpCapabilities): Promise<ConsumerInfo> {
+    const transport = this.transportOf(venueId, transportId);
+    const producer =
+      'program' in target
+        ? target.program === 'video' ? this.switcher.videoProducer : this.switcher.audioProducer
+        : this.venues.get(target.venueId)?.producers.get(target.kind);
+    if (!producer) throw notFound('That venue is not publishing this kind of media');
+    if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
+      throw new PlenaryError(ErrorCode.CONFLICT, 'This browser cannot receive the codec in use');
+    }
+    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities, paused: true });
+    const venue = this.venue(venueId);
+    venue.consumers.set(consumer.id, consumer);
+    consumer.observer.on('close', () => venue.consumers.delete(consumer.id));
+    return { id: consumer.id, producerId: producer.id, kind: consumer.kind, rtpParameters: consumer.rtpParameters };
+  }
+
+  /** Resumes a venue's consumer once its browser is ready; `layer` picks a simulcast layer (thumbnails take 0). */
+  async resumeConsumer(venueId: string, consumerId: string, layer?: number): Promise<void> {
+    const consumer = this.venues.get(venueId)?.consumers.get(consumerId);
+    if (!consumer) throw notFound('No such consumer for this venue');
+    if (layer !== undefined && consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer: layer });
+    await consumer.resume();
+  }
+
+  /** A simulated venue (coloured picture, name, clock, tone) publishing into this room. */
+  async addSimulatedVenue(venueId: string, name: string, colour: Rgb): Promise<void> {
+    this.assertOpen();
+    const venue = this.venue(venueId);
+    await venue.simulated?.close();
+    const simulated = await SimulatedVenue.start({ router: this.router, name, colour, logger: this.logger });
+    venue.simulated = simulated;
+    this.trackProducer(venueId, venue, simulated.videoProducer);
+    this.trackProducer(venueId, venue, simulated.audioProducer);
+  }
+
+  /** Follows the floor. */
+  setOnAir(venueId: string): Promise<void> {
+    return this.switcher.setOnAir(venueId);
+  }
+
+  /** The venue left: its transports, producers and consumers close; a simulated venue stops. */
+  async closeVenue(venueId: string): Promise<void> {
+    const venue = this.venues.get(venueId);
+    if (!venue) return;
+    this.venues.delete(venueId);
+    for (const transport of venue.transports.values()) transport.close();
+    await venue.simulated?.close();
+    this.switcher.removeVenue(venueId);
+  }
+
+  /** Media health of every venue's producers. */
+  async stats(): Promise<VenueMediaStats[]> {
+    const result: VenueMediaStats[] = [];
+    for (const [venueId, venue] of this.venues) {
+      for (const producer of venue.producers.values()) {
+        const streams = await producer.getStats();
+        for (const s of streams) {
+          result.push({ venueId, kind: producer.kind, bitrate: s.bitrate, packetsLost: s.packetsLost, fractionLost: s.fractionLost, score: s.score, roundTripTime: s.roundTripTime });
+        }
+      }
+    }
+    return result;
+  }
+
+  /** Closes every venue, the switcher and the router. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.venues.keys()].map((venueId) => this.closeVenue(venueId)));
+    this.switcher.close();
+    this.router.close();
+  }
+
+  private trackProducer(venueId: string, venue: VenueMedia, producer: types.Producer): void {
+    venue.producers.set(producer.kind, producer);
+    producer.observer.on('close', () => {
+      if (venue.producers.get(producer.kind) === producer) venue.producers.delete(producer.kind);
+    });
+    this.switcher.addSource(venueId, producer).catch((error: unknown) => this.logger.error({ err: error, venueId }, 'could not add a program source'));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PlenaryError(ErrorCode.UNAVAILABLE, 'The media of this conference is closed');
+  }
+}
