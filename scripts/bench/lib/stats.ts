@@ -5,14 +5,15 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[rank] as number;
 }
 
-/** p50, p90, p99 and max of a list of milliseconds, rounded to 0.1 ms. */
-export function summarise(samples: number[]): { n: number; p50: number; p90: number; p99: number; max: number } {
+/** p50, p90, p95, p99 and max of a list of milliseconds, rounded to 0.1 ms. */
+export function summarise(samples: number[]): { n: number; p50: number; p90: number; p95: number; p99: number; max: number } {
   const sorted = [...samples].sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 10) / 10;
   return {
     n: sorted.length,
     p50: round(percentile(sorted, 50)),
     p90: round(percentile(sorted, 90)),
+    p95: round(percentile(sorted, 95)),
     p99: round(percentile(sorted, 99)),
     max: round(sorted[sorted.length - 1] ?? Number.NaN),
   };

@@ -132,7 +132,7 @@ export class ConferenceRoom {
     const producer =
       'program' in target
         ? target.program === 'video' ? this.switcher.videoProducer : this.switcher.audioProducer
-        : this.venues.get(target.venueId)?.producers.get(target.kind);
+        : this.producerOf(target.venueId, target.kind);
     if (!producer) throw notFound('That venue is not publishing this kind of media');
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
       throw new PlenaryError(ErrorCode.CONFLICT, 'This browser cannot receive the codec in use');
@@ -142,6 +142,11 @@ export class ConferenceRoom {
     venue.consumers.set(consumer.id, consumer);
     consumer.observer.on('close', () => venue.consumers.delete(consumer.id));
     return { id: consumer.id, producerId: producer.id, kind: consumer.kind, rtpParameters: consumer.rtpParameters };
+  }
+
+  /** A venue's camera or microphone producer, if it publishes one. */
+  producerOf(venueId: string, kind: types.MediaKind): types.Producer | undefined {
+    return this.venues.get(venueId)?.producers.get(kind);
   }
 
   /** Resumes a venue's consumer once its browser is ready; `layer` picks a simulcast layer (thumbnails take 0). */
