@@ -48,6 +48,6 @@ bash scripts/worker/build-worker.sh
 
 log "building TypeScript"
 npx tsc -b server
-# The scripts (simulators, benchmarks, harness) are type-checked too, not built.
-[ "${1:-}" = "--test" ] && npx tsc -p scripts
+# The scripts (benchmarks, harness) and the browser client are type-checked too, not built here.
+if [ "${1:-}" = "--test" ]; then npx tsc -p scripts && npx tsc -p client; fi
 exit 0

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
+import { spawnTied } from '../net/child';
 
 /** The output of an ffmpeg or ffprobe run that went to completion. */
 export interface FinishedRun {
@@ -38,7 +39,7 @@ export class FfmpegProcess {
   private stderrTail = '';
 
   constructor(args: string[], logger: Logger) {
-    this.child = spawn('ffmpeg', ['-hide_banner', '-nostdin', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = spawnTied('ffmpeg', ['-hide_banner', '-nostdin', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child.stderr?.on('data', (chunk: Buffer) => {
       // Keep only the end: it holds the reason when ffmpeg fails.
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000);

@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomInt } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { findFreeUdpPortPair } from '../net/ports';
+import { spawnTied } from '../net/child';
 
 /** An RGB colour, 0-255 per channel. */
 export interface Rgb {
@@ -22,6 +23,9 @@ export interface SimulatedVenueOptions {
   height?: number;
   /** The tone's frequency, so venues can be told apart by ear too. */
   toneHz?: number;
+  /** Video bitrate (bit/s); a busy picture (noise) keeps it at this rate, for load tests. */
+  bitrate?: number;
+  busy?: boolean;
   logger: Logger;
 }
 
@@ -53,7 +57,7 @@ export class SimulatedVenue {
   ) {}
 
   static async start(options: SimulatedVenueOptions): Promise<SimulatedVenue> {
-    const { router, name, colour, width = 640, height = 360, toneHz = 440, logger } = options;
+    const { router, name, colour, width = 640, height = 360, toneHz = 440, bitrate = 600_000, busy = false, logger } = options;
     const transports: types.PlainTransport[] = [];
     try {
       // comedia off: mediasoup sends RTCP (and so keyframe requests) to the port
@@ -89,12 +93,12 @@ export class SimulatedVenue {
       const text = name.replace(/["\\]/g, '');
       const pipeline = [
         'rtpbin', 'name=rtp',
-        'videotestsrc', 'is-live=true', 'pattern=solid-color', `foreground-color=0xff${hex(colour.r)}${hex(colour.g)}${hex(colour.b)}`,
+        'videotestsrc', 'is-live=true', ...(busy ? ['pattern=snow'] : ['pattern=solid-color', `foreground-color=0xff${hex(colour.r)}${hex(colour.g)}${hex(colour.b)}`]),
         '!', `video/x-raw,width=${width},height=${height},framerate=30/1`,
         '!', 'textoverlay', `text=${text}`, 'font-desc=Sans Bold 36', 'valignment=center', 'halignment=center',
         '!', 'clockoverlay', 'time-format=%H:%M:%S', 'font-desc=Sans 20', 'valignment=bottom', 'halignment=right',
         '!', 'videoconvert',
-        '!', 'vp8enc', 'deadline=1', 'cpu-used=8', 'threads=1', 'lag-in-frames=0', 'end-usage=cbr', 'target-bitrate=600000', 'keyframe-max-dist=300',
+        '!', 'vp8enc', 'deadline=1', 'cpu-used=8', 'threads=1', 'lag-in-frames=0', 'end-usage=cbr', `target-bitrate=${bitrate}`, 'keyframe-max-dist=300',
         '!', 'rtpvp8pay', `pt=${SIMULATED_VIDEO_PT}`, `ssrc=${videoSsrc}`, 'picture-id-mode=15-bit', 'mtu=1200',
         '!', 'rtp.send_rtp_sink_0',
         'rtp.send_rtp_src_0', '!', 'udpsink', `host=${LOOPBACK}`, `port=${video.to}`, `bind-port=${video.sendFrom}`, 'sync=false', 'async=false',
@@ -108,7 +112,7 @@ export class SimulatedVenue {
         'rtp.send_rtcp_src_1', '!', 'udpsink', `host=${LOOPBACK}`, `port=${audio.rtcpTo}`, 'sync=false', 'async=false',
         'udpsrc', `port=${audio.rtcpIn}`, `address=${LOOPBACK}`, '!', 'rtp.recv_rtcp_sink_1',
       ];
-      const gst = spawn('gst-launch-1.0', ['-q', ...pipeline], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const gst = spawnTied('gst-launch-1.0', ['-q', ...pipeline], { stdio: ['ignore', 'ignore', 'pipe'] });
       const log = logger.child({ simulatedVenue: name, pid: gst.pid });
       let stderr = '';
       gst.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));

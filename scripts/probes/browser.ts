@@ -1,0 +1,61 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Debian's Chromium as this machine runs it: headless, no network of its own, fake camera and microphone. */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required',
+      '--disable-features=WebRtcPostQuantumKeyAgreement', '--force-fieldtrials=WebRTC-EnableDtlsPqc/Disabled/WebRTC-IceHandshakeDtls/Disabled/', ...extraArgs,
+    ],
+  });
+}
+
+/**
+ * Serves a blank page with the client session bundled in (window.plenary), on
+ * loopback, for browser tests. Owned by the test: close() stops it.
+ */
+export class SessionPage {
+  private constructor(
+    private readonly server: Server,
+    private readonly dir: string,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<SessionPage> {
+    const dir = await mkdtemp(join(tmpdir(), 'plenary-page-'));
+    await build({
+      entryPoints: [join(ROOT, 'client', 'src', 'session', 'browser-entry.ts')],
+      bundle: true,
+      format: 'iife',
+      globalName: 'plenary',
+      platform: 'browser',
+      target: 'chrome120',
+      outfile: join(dir, 'session.js'),
+      logLevel: 'silent',
+    });
+    const script = await readFile(join(dir, 'session.js'));
+    const server = createServer((req, res) => {
+      if (req.url === '/session.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><title>session</title><script src="/session.js"></script><body></body>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return new SessionPage(server, dir, `http://127.0.0.1:${port}/`);
+  }
+
+  async close(): Promise<void> {
+    await new Promise((resolve) => this.server.close(resolve));
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
