@@ -8,7 +8,6 @@ module.exports = {
   },
   // Tests run against the sources of sibling packages, not their dist/.
   moduleNameMapper: { '^@plenary/(shared|sfu)$': '<rootDir>/$1/src' },
-  // The browser bundle (esbuild) resolves @plenary/shared from its built dist, which `npm test` builds first.
   testTimeout: 60_000,
   // A real redis-server for the tests, started and stopped around the run.
   globalSetup: '<rootDir>/scripts/test/redis-setup.js',

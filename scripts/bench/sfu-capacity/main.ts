@@ -61,19 +61,31 @@ async function main() {
         await transport.connect({ ip: '127.0.0.1', port: sinkPort });
         consumers.push(await transport.consume({ producerId: venue.videoProducer.id, rtpCapabilities: plainRtpCapabilities(router.rtpCapabilities) }));
       }
-      await sleep(2000);
-      const [cpu0, in0, out0] = [await cpuMs(worker), await producerPackets(venue.videoProducer), await consumerPackets(consumers)];
-      const started = Date.now();
+      // New consumers ask the source for keyframes; let that settle before measuring.
+      await sleep(5000);
+      // Rates, each over its own window; the worker's CPU window holds nothing but forwarding
+      // (stats requests cost the worker CPU too, so they stay outside it).
+      const out0 = await consumerPackets(consumers);
+      const outAt0 = Date.now();
+      const in0 = await producerPackets(venue.videoProducer);
+      const inAt0 = Date.now();
+      const cpu0 = await cpuMs(worker);
+      const cpuAt0 = Date.now();
       await sleep(WINDOW_MS);
-      const [cpu1, in1, out1] = [await cpuMs(worker), await producerPackets(venue.videoProducer), await consumerPackets(consumers)];
-      const elapsed = Date.now() - started;
-      const packetsIn = in1 - in0;
+      const cpu1 = await cpuMs(worker);
+      const cpuAt1 = Date.now();
+      const in1 = await producerPackets(venue.videoProducer);
+      const inAt1 = Date.now();
+      const out1 = await consumerPackets(consumers);
+      const outAt1 = Date.now();
+      const inRate = ((in1 - in0) / (inAt1 - inAt0)) * 1000;
+      const outRate = ((out1 - out0) / (outAt1 - outAt0)) * 1000;
       const step = {
         consumers: target,
-        workerCpuPercent: Math.round(((cpu1 - cpu0) / elapsed) * 1000) / 10,
-        producerPacketsPerSecond: Math.round((packetsIn / elapsed) * 1000),
-        forwardedPacketsPerSecond: Math.round(((out1 - out0) / elapsed) * 1000),
-        delivery: target === 0 ? 1 : Math.round(((out1 - out0) / (packetsIn * target)) * 1000) / 1000,
+        workerCpuPercent: Math.round(((cpu1 - cpu0) / (cpuAt1 - cpuAt0)) * 1000) / 10,
+        producerPacketsPerSecond: Math.round(inRate),
+        forwardedPacketsPerSecond: Math.round(outRate),
+        delivery: target === 0 ? 1 : Math.round((outRate / (inRate * target)) * 1000) / 1000,
       };
       process.stdout.write(`${JSON.stringify(step)}\n`);
       results.push(step);

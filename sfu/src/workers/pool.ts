@@ -113,7 +113,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
 
   private async startWorker(index: number): Promise<MediaWorker> {
     const { listenIp, announcedAddress, rtcBasePort, logger } = this.options;
-    const worker = await mediasoup.createWorker({ logLevel: process.env.MS_DEBUG ? 'debug' : 'warn', logTags: process.env.MS_DEBUG ? ['info', 'ice', 'dtls', 'rtp', 'srtp', 'rtcp', 'simulcast'] : [] });
+    const worker = await mediasoup.createWorker({ logLevel: 'warn' });
     const log = logger.child({ worker: index, pid: worker.pid });
     try {
       const rtcPort = rtcBasePort === 0 ? await findFreeRtcPort(listenIp) : rtcBasePort + index;
