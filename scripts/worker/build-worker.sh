@@ -66,6 +66,15 @@ done
 # Debian 12 ships meson 1.0.1; the worker asks for >= 1.1.0 but builds with 1.0.1.
 sed -i "s/meson_version: '>= 1.1.0'/meson_version: '>= 1.0.0'/" "$build/meson.build"
 
+# Fix for a crash on every browser's DTLS handshake with Debian's OpenSSL 3.0.22:
+# the BIO callback answers every "return" phase except plain writes with 1, so
+# BIO_get_ktls_send() on the outgoing memory BIO says "kernel TLS on", OpenSSL
+# allocates no record write buffer, and the first handshake record is written
+# to NULL. The return phase is a flag (BIO_CB_RETURN | operation), not a value.
+dtls="$build/src/RTC/DtlsTransport.cpp"
+grep -q '(operationType == BIO_CB_RETURN)' "$dtls" || { log "DtlsTransport.cpp changed; review the BIO callback fix"; exit 1; }
+sed -i 's/(operationType == BIO_CB_RETURN)/((operationType \& BIO_CB_RETURN) != 0)/' "$dtls"
+
 cd "$build"
 CXXFLAGS="-include $here/shims/srtp-compat.hpp" \
   meson setup --wrap-mode=nodownload --buildtype release -Dms_disable_liburing=true out >"$build/setup.log" 2>&1 \

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = join(__dirname, '..', '..', '..');
 
 /** Debian's Chromium as this machine runs it: headless, no network of its own, fake camera and microphone. */
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {

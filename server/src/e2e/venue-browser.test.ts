@@ -1,0 +1,75 @@
+import type { Browser, Page } from 'playwright-core';
+import type { Plenary } from '../app/plenary';
+import { ControlClient } from '../test/control-client';
+import { SessionPage, launchChromium } from '../test/browser';
+import { createTestConference, eventually, startTestPlenary, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
+
+/** The page's session helpers (client/src/session/probe.ts), as bundled into window.plenary. */
+type Probe = { joinAsVenue(url: string, token: string): Promise<void>; framesDecoded(): Promise<number> };
+
+/** Video frames the page has decoded so far. */
+function framesDecoded(page: Page): Promise<number> {
+  return page.evaluate(() => (globalThis as unknown as { plenary: Probe }).plenary.framesDecoded());
+}
+
+describe('a sub-venue in a real browser', () => {
+  let plenary: Plenary;
+  let created: CreatedConference;
+  let page: SessionPage;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    plenary = await startTestPlenary();
+    created = await createTestConference(plenary.url, threeVenues('browser'));
+    // The main venue's camera is a simulated one, so the program has a picture before anyone speaks.
+    const room = await plenary.media.room('browser');
+    await room.addSimulatedVenue('main', 'Changchun', { r: 210, g: 210, b: 40 });
+    await room.setOnAir('main');
+    page = await SessionPage.start();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await page?.close();
+    await plenary?.close();
+  });
+
+  it('joins by its link, publishes its camera in simulcast, receives the program, and goes on air when given the floor', async () => {
+    const workersBefore = plenary.workers.status().map((w) => w.pid);
+    const tab = await browser.newPage();
+    await tab.goto(page.url);
+    await tab.evaluate(
+      ({ url, token }) => (globalThis as unknown as { plenary: Probe }).plenary.joinAsVenue(url, token),
+      { url: plenary.url, token: tokenOf(created.joinLinks[0]!.url) },
+    );
+
+    // The venue is present and publishes a camera with two simulcast layers and a microphone.
+    const room = await plenary.media.room('browser');
+    const camera = await eventually(() => room.producerOf('sv-1', 'video'));
+    expect(camera.type).toBe('simulcast');
+    expect(camera.rtpParameters.encodings).toHaveLength(2);
+    expect(room.producerOf('sv-1', 'audio')).toBeDefined();
+    expect((await plenary.conferences.get('browser'))?.venues['sv-1']?.present).toBe(true);
+
+    // It receives the program: frames decoded keep increasing.
+    const first = await eventually(async () => {
+      const frames = await framesDecoded(tab);
+      return frames > 0 ? frames : undefined;
+    }, 20_000);
+    await eventually(async () => (await framesDecoded(tab)) > first + 10, 20_000);
+
+    // Given the floor, its own camera goes on air, and the program keeps playing in the browser.
+    const presider = await ControlClient.connect(plenary.url, { conferenceId: 'browser', hostSecret: created.hostSecret });
+    try {
+      expect(await presider.command({ type: 'giveFloor', venueId: 'sv-1' })).toMatchObject({ ok: true });
+      await eventually(() => room.switcher.videoOnAir === 'sv-1', 10_000);
+      const afterCut = await framesDecoded(tab);
+      await eventually(async () => (await framesDecoded(tab)) > afterCut + 10, 20_000);
+    } finally {
+      presider.close();
+    }
+    // The DTLS handshake of a real browser did not take the worker down (it used to; see build-worker.sh).
+    expect(plenary.workers.status().map((w) => w.pid)).toEqual(workersBefore);
+  });
+});
