@@ -1,7 +1,7 @@
 import type { Cut } from '@plenary/sfu';
 import type { Plenary } from '../app/plenary';
-import { ControlClient } from '../test/control-client';
-import { createTestConference, eventually, startTestPlenary, threeVenues, tokenOf } from '../test/harness';
+import { ControlClient, rawEmit } from '../test/control-client';
+import { TEST_ADMIN_KEY, createTestConference, eventually, startTestPlenary, threeVenues, tokenOf } from '../test/harness';
 
 describe('the program follows the floor through the whole server', () => {
   let plenary: Plenary;
@@ -38,6 +38,24 @@ describe('the program follows the floor through the whole server', () => {
     expect(room.switcher.videoOnAir).toBe('sv-2');
     const publicView = (await (await fetch(`${plenary.url}/api/conferences/demo/public`)).json()) as { data: { onAir: { name: string } } };
     expect(publicView.data.onAir.name).toBe('Siping');
+  });
+
+  it('shows the presider every venue\'s media health, and nobody else', async () => {
+    const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
+    const presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });
+    clients.push(presider);
+    const stats = (await rawEmit(presider, 'media:stats')) as { ok: boolean; data: { venueId: string; kind: string; bitrate: number; score: number }[] };
+    expect(stats.ok).toBe(true);
+    for (const venueId of ['main', 'sv-1', 'sv-2', 'sv-3']) {
+      const video = stats.data.find((s) => s.venueId === venueId && s.kind === 'video');
+      expect(video?.bitrate).toBeGreaterThan(0);
+      expect(video?.score).toBeGreaterThan(0);
+    }
+    const link = await fetch(`${plenary.url}/api/conferences/demo/venues/sv-1/link`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
+    const token = tokenOf(((await link.json()) as { data: { url: string } }).data.url);
+    const operator = await ControlClient.connect(plenary.url, { token });
+    clients.push(operator);
+    expect(await rawEmit(operator, 'media:stats')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 
   it('falls back to the main venue when the speaking venue\'s operator disconnects', async () => {

@@ -99,6 +99,13 @@ export function registerMediaHandlers(socket: PlenarySocket, deps: MediaHandlerD
     }),
   );
 
+  socket.on('media:stats', (ack) =>
+    deps.reply(ack, async () => {
+      if (actor.role !== 'presider') return fail(new PlenaryError(ErrorCode.FORBIDDEN, 'Only the presider sees every venue\'s media health'));
+      return ok(await (await room()).stats());
+    }),
+  );
+
   socket.on('media:resume', (request, ack) =>
     deps.reply(ack, async () => {
       const parsed = resumeConsumerSchema.safeParse(request);

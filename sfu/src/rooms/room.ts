@@ -1,6 +1,6 @@
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
-import { ErrorCode, PlenaryError } from '@plenary/shared';
+import { ErrorCode, PlenaryError, type VenueMediaStats } from '@plenary/shared';
 import { routerMediaCodecs } from '../codecs';
 import { ProgramSwitcher } from '../program/switcher';
 import { SimulatedVenue, type Rgb } from '../simulated/venue';
@@ -24,17 +24,6 @@ export interface ConsumerInfo {
 
 /** What a venue may receive: the program, or one venue's camera or microphone. */
 export type ConsumeTarget = { program: types.MediaKind } | { venueId: string; kind: types.MediaKind };
-
-/** Per-venue media health, for the presider's tiles and the control plane. */
-export interface VenueMediaStats {
-  venueId: string;
-  kind: types.MediaKind;
-  bitrate: number;
-  packetsLost: number;
-  fractionLost: number;
-  score: number;
-  roundTripTime: number | undefined;
-}
 
 interface VenueMedia {
   transports: Map<string, types.WebRtcTransport>;

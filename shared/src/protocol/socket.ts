@@ -63,6 +63,19 @@ export interface MediaConsumerInfo {
   rtpParameters: unknown;
 }
 
+/** Media health of one venue's producer, for the presider's tiles. */
+export interface VenueMediaStats {
+  venueId: string;
+  kind: 'audio' | 'video';
+  /** Incoming bits per second. */
+  bitrate: number;
+  packetsLost: number;
+  fractionLost: number;
+  /** mediasoup's 0-10 quality score of the incoming stream. */
+  score: number;
+  roundTripTime: number | undefined;
+}
+
 type Answer<T> = (answer: Ack<T>) => void;
 
 /** What the client sends. Every handler answers through the ack callback. */
@@ -76,6 +89,7 @@ export interface ClientToServerEvents {
   'media:produce': (request: ProduceRequest, ack: Answer<{ id: string }>) => void;
   'media:consume': (request: ConsumeRequest, ack: Answer<MediaConsumerInfo>) => void;
   'media:resume': (request: ResumeConsumerRequest, ack: Answer<Record<string, never>>) => void;
+  'media:stats': (ack: Answer<VenueMediaStats[]>) => void;
 }
 
 /** What the server sends. */
