@@ -2,7 +2,7 @@ import type { types } from 'mediasoup';
 import { routerMediaCodecs } from '../codecs';
 import { SimulatedVenue, type Rgb } from '../simulated/venue';
 import { testLogger } from '../test/logger';
-import { VideoRecorder } from '../test/recorder';
+import { RtpRecorder } from '../test/recorder';
 import { WorkerPool } from '../workers/pool';
 import { ProgramSwitcher } from './switcher';
 import type { Cut } from './track';
@@ -56,7 +56,7 @@ describe('the program switcher', () => {
   });
 
   it('follows the floor A -> B -> C -> A in one stream that decodes cleanly, with timestamps that only go forward', async () => {
-    const recorder = await VideoRecorder.start(router, switcher.videoProducer);
+    const recorder = await RtpRecorder.start(router, switcher.videoProducer);
     try {
       for (const venueId of ['sv-1', 'sv-2', 'sv-3', 'sv-1']) {
         await switcher.setOnAir(venueId);
@@ -79,11 +79,32 @@ describe('the program switcher', () => {
     }
   });
 
+  it('keeps the main venue heard on its own track while the floor track follows the speaker', async () => {
+    await switcher.setOnAir('sv-3');
+    await sleep(500);
+    const floorAudio = await RtpRecorder.start(router, switcher.audioProducer);
+    const mainAudio = await RtpRecorder.start(router, switcher.mainAudioProducer);
+    try {
+      await sleep(2000); // Yanji speaks
+      await switcher.setOnAir('main');
+      await sleep(2000); // back to the main venue
+      await Promise.all([floorAudio.stop(), mainAudio.stop()]);
+      // The speaker's tone is on the floor track, then silence once the main venue has the floor.
+      expect(await floorAudio.meanVolume(0.5, 1)).toBeGreaterThan(-35);
+      expect(await floorAudio.meanVolume(-1.2, 1)).toBeLessThan(-70);
+      // The main venue is heard throughout, also while Yanji speaks.
+      expect(await mainAudio.meanVolume(0.5, 1)).toBeGreaterThan(-35);
+      expect(await mainAudio.meanVolume(-1.2, 1)).toBeGreaterThan(-35);
+    } finally {
+      await Promise.all([floorAudio.remove(), mainAudio.remove()]);
+    }
+  });
+
   it('falls back to the main venue by itself when the venue on air drops', async () => {
     await switcher.setOnAir('sv-2');
     await sleep(800);
     expect(switcher.videoOnAir).toBe('sv-2');
-    const recorder = await VideoRecorder.start(router, switcher.videoProducer);
+    const recorder = await RtpRecorder.start(router, switcher.videoProducer);
     try {
       await sleep(800);
       await venues.get('sv-2')?.close(); // its transports close, and so its producers

@@ -10,21 +10,28 @@ const PROGRAM_AUDIO_PT = 100;
 const VIDEO_FRAME_TICKS = 3000; // 30 fps at 90 kHz
 const AUDIO_FRAME_TICKS = 960; // 20 ms at 48 kHz
 
+type TrackName = 'video' | 'audio' | 'mainAudio';
+
 interface SwitcherEvents {
   /** A floor change reached the program (per kind). */
   cut: [Cut];
 }
 
 /**
- * The program feed of one conference: one continuous video track and one audio
- * track that follow the floor. Venues' producers are consumed through a
+ * The program feed of one conference: one continuous video track that follows
+ * the floor, and two continuous audio tracks: the floor holder's microphone
+ * (silent while the main venue holds the floor) and the main venue's microphone
+ * (always). Mixed downstream (by the broadcast encoder; browsers mix what they
+ * play), the presider is always heard, also while handing over, and the speaker
+ * is heard without the clipped starts that switching one audio track causes.
+ * Both audio tracks are filled with Opus silence when their source is quiet, so a
+ * mixer always has input. Venues' producers are consumed through a
  * DirectTransport in Node; the program is produced back into the router on the
- * same transport, so any consumer (venues, the broadcast egress) takes it like
- * any other producer. If the venue on air loses its producer, the program falls
- * back to the fallback venue (the main venue) by itself.
+ * same transport. If the venue on air loses its media, the program falls back to
+ * the main venue by itself.
  */
 export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
-  private readonly tracks: Record<types.MediaKind, ProgramTrack>;
+  private readonly tracks: Record<TrackName, ProgramTrack>;
   private onAirVenue: string | undefined;
   private closed = false;
 
@@ -33,6 +40,7 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     private readonly transport: types.DirectTransport,
     readonly videoProducer: types.Producer,
     readonly audioProducer: types.Producer,
+    readonly mainAudioProducer: types.Producer,
     private readonly fallbackVenueId: string,
     private readonly logger: Logger,
   ) {
@@ -41,9 +49,13 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
       this.logger.info({ ...cut, waitedMs: cut.cutAt - cut.requestedAt }, 'program cut');
       this.emit('cut', cut);
     };
+    const ssrcOf = (producer: types.Producer) => producer.rtpParameters.encodings?.[0]?.ssrc ?? 0;
+    const audioTrack = (producer: types.Producer) =>
+      new ProgramTrack({ kind: 'audio', producer, ssrc: ssrcOf(producer), payloadType: PROGRAM_AUDIO_PT, clockRate: 48000, frameTicks: AUDIO_FRAME_TICKS, onCut, silenceFill: true, logger });
     this.tracks = {
-      video: new ProgramTrack({ kind: 'video', producer: videoProducer, ssrc: videoProducer.rtpParameters.encodings?.[0]?.ssrc ?? 0, payloadType: PROGRAM_VIDEO_PT, clockRate: 90000, frameTicks: VIDEO_FRAME_TICKS, onCut, logger }),
-      audio: new ProgramTrack({ kind: 'audio', producer: audioProducer, ssrc: audioProducer.rtpParameters.encodings?.[0]?.ssrc ?? 0, payloadType: PROGRAM_AUDIO_PT, clockRate: 48000, frameTicks: AUDIO_FRAME_TICKS, onCut, logger }),
+      video: new ProgramTrack({ kind: 'video', producer: videoProducer, ssrc: ssrcOf(videoProducer), payloadType: PROGRAM_VIDEO_PT, clockRate: 90000, frameTicks: VIDEO_FRAME_TICKS, onCut, logger }),
+      audio: audioTrack(audioProducer),
+      mainAudio: audioTrack(mainAudioProducer),
     };
     // Keyframe requests from the program's consumers (a venue joining, the egress) go to the source on air.
     transport.on('rtcp', (packet) => {
@@ -66,15 +78,18 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
         },
         appData: { program: true },
       });
-      const audioProducer = await transport.produce({
-        kind: 'audio',
-        rtpParameters: {
-          codecs: [{ mimeType: 'audio/opus', payloadType: PROGRAM_AUDIO_PT, clockRate: 48000, channels: 2 }],
-          encodings: [{ ssrc: randomInt(1, 2 ** 31) }],
-        },
-        appData: { program: true },
-      });
-      return new ProgramSwitcher(router, transport, videoProducer, audioProducer, options.fallbackVenueId, options.logger);
+      const audio = () =>
+        transport.produce({
+          kind: 'audio',
+          rtpParameters: {
+            codecs: [{ mimeType: 'audio/opus', payloadType: PROGRAM_AUDIO_PT, clockRate: 48000, channels: 2 }],
+            encodings: [{ ssrc: randomInt(1, 2 ** 31) }],
+          },
+          appData: { program: true },
+        });
+      const audioProducer = await audio();
+      const mainAudioProducer = await audio();
+      return new ProgramSwitcher(router, transport, videoProducer, audioProducer, mainAudioProducer, options.fallbackVenueId, options.logger);
     } catch (error) {
       transport.close();
       throw error;
@@ -98,20 +113,30 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
    */
   async addSource(venueId: string, producer: types.Producer): Promise<void> {
     if (this.closed) return;
-    const track = this.tracks[producer.kind];
-    const consumer = await this.transport.consume({
-      producerId: producer.id,
-      rtpCapabilities: { codecs: this.router.rtpCapabilities.codecs, headerExtensions: [] },
-      paused: true,
-    });
-    consumer.on('producerclose', () => this.onSourceGone(venueId, producer.kind));
-    track.addSource(venueId, consumer);
-    if (this.onAirVenue === venueId) await track.switchTo(venueId);
+    const consume = async (track: TrackName) => {
+      const consumer = await this.transport.consume({
+        producerId: producer.id,
+        rtpCapabilities: { codecs: this.router.rtpCapabilities.codecs, headerExtensions: [] },
+        paused: true,
+      });
+      consumer.on('producerclose', () => this.onSourceGone(venueId, track));
+      this.tracks[track].addSource(venueId, consumer);
+    };
+    if (producer.kind === 'video') {
+      await consume('video');
+      if (this.onAirVenue === venueId) await this.tracks.video.switchTo(venueId);
+    } else if (venueId === this.fallbackVenueId) {
+      await consume('mainAudio');
+      await this.tracks.mainAudio.switchTo(venueId);
+    } else {
+      await consume('audio');
+      if (this.onAirVenue === venueId) await this.tracks.audio.switchTo(venueId);
+    }
   }
 
   /** Forgets a venue (it left); if it was on air, the program falls back. */
   removeVenue(venueId: string): void {
-    for (const kind of ['video', 'audio'] as const) this.onSourceGone(venueId, kind);
+    for (const track of ['video', 'audio', 'mainAudio'] as const) this.onSourceGone(venueId, track);
   }
 
   /** Puts a venue on air; the video cut happens on its next keyframe. */
@@ -119,28 +144,28 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     if (this.closed) return;
     this.onAirVenue = venueId;
     const requestedAt = Date.now();
-    await Promise.all([this.tracks.video.switchTo(venueId, requestedAt), this.tracks.audio.switchTo(venueId, requestedAt)]);
+    // The main venue is always heard on its own track; the floor track falls silent for it.
+    const audio = venueId === this.fallbackVenueId ? this.tracks.audio.silence() : this.tracks.audio.switchTo(venueId, requestedAt);
+    await Promise.all([this.tracks.video.switchTo(venueId, requestedAt), audio]);
   }
 
   /** Closes the program producers and every source consumer. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.tracks.video.close();
-    this.tracks.audio.close();
+    for (const track of Object.values(this.tracks)) track.close();
     this.transport.close();
   }
 
-  private onSourceGone(venueId: string, kind: types.MediaKind): void {
-    const track = this.tracks[kind];
+  private onSourceGone(venueId: string, name: TrackName): void {
+    const track = this.tracks[name];
     if (!track.has(venueId)) return;
     const wasTarget = track.target === venueId;
     track.removeSource(venueId);
-    if (wasTarget && venueId !== this.fallbackVenueId && !this.closed) {
-      this.logger.warn({ venueId, kind, fallback: this.fallbackVenueId }, 'the venue on air lost its media; falling back');
-      this.onAirVenue = this.fallbackVenueId;
-      void track.switchTo(this.fallbackVenueId);
-    }
+    if (!wasTarget || venueId === this.fallbackVenueId || this.closed) return;
+    this.logger.warn({ venueId, track: name, fallback: this.fallbackVenueId }, 'the venue on air lost its media; falling back');
+    this.onAirVenue = this.fallbackVenueId;
+    void (name === 'video' ? track.switchTo(this.fallbackVenueId) : track.silence());
   }
 }
 

@@ -117,3 +117,79 @@ describe('a program track (video)', () => {
     expect(track.current).toBe('b');
   });
 });
+
+/** An Opus RTP packet from a venue's microphone. */
+function opusPacket(seq: number, ts: number): Buffer {
+  const packet = Buffer.alloc(12 + 40, 0x55);
+  packet[0] = 0x80;
+  packet[1] = 100;
+  packet.writeUInt16BE(seq & 0xffff, 2);
+  packet.writeUInt32BE(ts >>> 0, 4);
+  packet.writeUInt32BE(3333, 8);
+  return packet;
+}
+
+describe('a program track (audio, with silence fill)', () => {
+  const sent: Buffer[] = [];
+  let track: ProgramTrack;
+  let mic: FakeConsumer;
+  const isSilence = (p: Buffer) => p.length === 15 && p.subarray(12).equals(Buffer.from([0xf8, 0xff, 0xfe]));
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    sent.length = 0;
+    const producer = { send: (packet: Buffer) => sent.push(Buffer.from(packet)) } as unknown as types.Producer;
+    track = new ProgramTrack({ kind: 'audio', producer, ssrc: 0x1234, payloadType: 100, clockRate: 48000, frameTicks: 960, onCut: () => undefined, silenceFill: true, logger: testLogger });
+    mic = new FakeConsumer();
+    track.addSource('sv-1', mic as unknown as types.Consumer);
+  });
+
+  afterEach(() => {
+    track.close();
+    jest.useRealTimers();
+  });
+
+  const expectContinuous = (packets: Buffer[]) => {
+    const seqs = packets.map(sequenceNumber);
+    expect(seqs).toEqual(seqs.map((_, i) => (seqs[0]! + i) & 0xffff));
+    const ts = packets.map(timestamp);
+    for (let i = 1; i < ts.length; i++) {
+      const step = ts[i]! - ts[i - 1]!;
+      expect(step).toBeGreaterThanOrEqual(960);
+      expect(step % 960).toBe(0);
+    }
+  };
+
+  it('sends 20 ms of silence every 20 ms while nobody is on air', () => {
+    jest.advanceTimersByTime(200);
+    expect(sent.length).toBeGreaterThanOrEqual(9);
+    expect(sent.every(isSilence)).toBe(true);
+    expectContinuous(sent);
+  });
+
+  it('continues the same stream from silence into a speaker and back into silence when the speaker stops', async () => {
+    jest.advanceTimersByTime(100);
+    await track.switchTo('sv-1');
+    for (let i = 0; i < 10; i++) {
+      mic.emit('rtp', opusPacket(500 + i, 77_000 + 960 * i));
+      jest.advanceTimersByTime(20);
+    }
+    jest.advanceTimersByTime(200); // the microphone goes quiet
+    const spoken = sent.filter((p) => !isSilence(p));
+    expect(spoken).toHaveLength(10);
+    expect(sent.slice(-3).every(isSilence)).toBe(true);
+    expectContinuous(sent);
+    expect(sent.every((p) => ssrc(p) === 0x1234)).toBe(true);
+  });
+
+  it('falls silent when the floor returns to the main venue', async () => {
+    await track.switchTo('sv-1');
+    mic.emit('rtp', opusPacket(1, 960));
+    await track.silence();
+    expect(mic.paused).toBe(true);
+    jest.advanceTimersByTime(100);
+    mic.emit('rtp', opusPacket(2, 1920)); // late packet from the paused source: not forwarded
+    expect(sent.filter((p) => !isSilence(p))).toHaveLength(1);
+    expectContinuous(sent);
+  });
+});

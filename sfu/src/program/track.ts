@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import {
@@ -51,8 +52,20 @@ export interface TrackOptions {
   /** RTP ticks of one frame: cuts land on a whole number of frames after the last output. */
   frameTicks: number;
   onCut: (cut: Cut) => void;
+  /**
+   * Audio only: keep the stream continuous with Opus silence whenever no source
+   * is on air or the source goes quiet, so a mixer downstream (the broadcast
+   * encoder) always has input.
+   */
+  silenceFill?: boolean;
   logger: Logger;
 }
+
+/** An Opus packet that decodes to 20 ms of silence (CELT, fullband, 20 ms). */
+const OPUS_SILENCE = Buffer.from([0xf8, 0xff, 0xfe]);
+/** How long a source may be quiet before silence fills in. */
+const SILENCE_AFTER_MS = 60;
+const AUDIO_FRAME_MS = 20;
 
 /**
  * One kind (video or audio) of the program: forwards the packets of the source
@@ -68,8 +81,17 @@ export class ProgramTrack {
   private output: Output | undefined;
   private mapping: Mapping | undefined;
   private lastForwardedEndedFrame = true;
+  /** Set after silence was sent: the next source packet is mapped anew onto the output. */
+  private remapNext = false;
+  /** When a source's packet was last forwarded (silence fills in after a pause). */
+  private lastSourcePacketAt = 0;
+  private readonly silenceTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: TrackOptions) {}
+  constructor(private readonly options: TrackOptions) {
+    if (options.silenceFill && options.kind === 'audio') {
+      this.silenceTimer = setInterval(() => this.fillSilence(), AUDIO_FRAME_MS);
+    }
+  }
 
   /** The venue whose media is on air (or about to be, once its keyframe arrives). */
   get target(): string | undefined {
@@ -113,6 +135,14 @@ export class ProgramTrack {
     if (this.options.kind === 'video') await source.consumer.requestKeyFrame();
   }
 
+  /** Takes every source off air; with silence fill the output continues as silence. */
+  async silence(): Promise<void> {
+    const previous = this.onAir;
+    this.pending = undefined;
+    this.onAir = undefined;
+    if (previous) await this.sources.get(previous)?.consumer.pause();
+  }
+
   /** Asks the source on air (or about to be) for a keyframe, e.g. because a viewer asked. */
   async requestKeyFrame(): Promise<void> {
     const venueId = this.target;
@@ -121,6 +151,7 @@ export class ProgramTrack {
   }
 
   close(): void {
+    clearInterval(this.silenceTimer);
     for (const { consumer } of this.sources.values()) consumer.close();
     this.sources.clear();
   }
@@ -183,9 +214,31 @@ export class ProgramTrack {
     };
   }
 
+  /** Sends 20 ms of Opus silence if nothing was sent for a while, continuing the output's numbers. */
+  private fillSilence(): void {
+    const now = Date.now();
+    if (now - this.lastSourcePacketAt < SILENCE_AFTER_MS) return;
+    const out = this.output ?? { sequenceNumber: randomInt(0, 0x8000), timestamp: randomInt(0, 2 ** 31), sentAt: now - AUDIO_FRAME_MS, pictureId: 0, tl0PicIdx: 0 };
+    const frames = Math.max(1, Math.round((now - out.sentAt) / AUDIO_FRAME_MS));
+    const packet = Buffer.alloc(12 + OPUS_SILENCE.length);
+    packet[0] = 0x80;
+    OPUS_SILENCE.copy(packet, 12);
+    const sequence = (out.sequenceNumber + 1) & 0xffff;
+    const ts = (out.timestamp + frames * this.options.frameTicks) >>> 0;
+    rewriteHeader(packet, { ssrc: this.options.ssrc, payloadType: this.options.payloadType, sequenceNumber: sequence, timestamp: ts });
+    this.output = { ...out, sequenceNumber: sequence, timestamp: ts, sentAt: now };
+    this.remapNext = true;
+    this.options.producer.send(packet);
+  }
+
   private forward(packet: Buffer): void {
+    if (this.remapNext) {
+      this.mapping = this.mappingFor(packet, Date.now());
+      this.remapNext = false;
+    }
     const mapping = this.mapping ?? { sequenceOffset: 0, timestampOffset: 0, pictureIdOffset: 0, tl0Offset: 0 };
     this.mapping = mapping;
+    this.lastSourcePacketAt = Date.now();
     const outSequence = (sequenceNumber(packet) + mapping.sequenceOffset) & 0xffff;
     const outTimestamp = (timestamp(packet) + mapping.timestampOffset) >>> 0;
     let pictureId = this.output?.pictureId ?? 0;

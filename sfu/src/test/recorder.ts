@@ -19,10 +19,10 @@ export interface RecordingAnalysis {
 }
 
 /**
- * Records a video producer through a PlainTransport consumer into an ffmpeg
- * that copies the RTP stream into a Matroska file, for tests to analyse.
+ * Records a producer (video or audio) through a PlainTransport consumer into an
+ * ffmpeg that copies the RTP stream into a Matroska file, for tests to analyse.
  */
-export class VideoRecorder {
+export class RtpRecorder {
   private constructor(
     private readonly dir: string,
     private readonly path: string,
@@ -30,7 +30,7 @@ export class VideoRecorder {
     private readonly ffmpeg: FfmpegProcess,
   ) {}
 
-  static async start(router: types.Router, producer: types.Producer): Promise<VideoRecorder> {
+  static async start(router: types.Router, producer: types.Producer): Promise<RtpRecorder> {
     const dir = await mkdtemp(join(tmpdir(), 'plenary-recording-'));
     const port = await findFreeUdpPortPair('127.0.0.1');
     const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: false });
@@ -38,19 +38,33 @@ export class VideoRecorder {
     const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: plainRtpCapabilities(router.rtpCapabilities), paused: true });
     const codec = consumer.rtpParameters.codecs[0];
     const sdp = join(dir, 'in.sdp');
+    const rtpmap = producer.kind === 'video' ? 'VP8/90000' : 'opus/48000/2';
     await writeFile(sdp, ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=recording', 'c=IN IP4 127.0.0.1', 't=0 0',
-      `m=video ${port} RTP/AVP ${codec?.payloadType}`, `a=rtcp:${port + 1}`, `a=rtpmap:${codec?.payloadType} VP8/90000`, 'a=recvonly', ''].join('\n'));
+      `m=${producer.kind} ${port} RTP/AVP ${codec?.payloadType}`, `a=rtcp:${port + 1}`, `a=rtpmap:${codec?.payloadType} ${rtpmap}`, 'a=recvonly', ''].join('\n'));
     const path = join(dir, 'program.mkv');
     const ffmpeg = new FfmpegProcess(['-loglevel', 'error', '-protocol_whitelist', 'file,udp,rtp', '-reorder_queue_size', '0', '-i', sdp, '-c', 'copy', '-y', path], testLogger);
     await waitUntilUdpBound(port, '127.0.0.1', 5000);
     await consumer.resume();
-    return new VideoRecorder(dir, path, transport, ffmpeg);
+    return new RtpRecorder(dir, path, transport, ffmpeg);
+  }
+
+  /** Stops recording. */
+  async stop(): Promise<void> {
+    await this.ffmpeg.stop();
+    this.transport.close();
+  }
+
+  /** Mean volume (dBFS) of an audio recording between two offsets in seconds (from its end if negative). */
+  async meanVolume(from: number, duration: number): Promise<number> {
+    const seek = from >= 0 ? ['-ss', String(from)] : ['-sseof', String(from)];
+    const run = await runToCompletion('ffmpeg', ['-hide_banner', ...seek, '-t', String(duration), '-i', this.path, '-af', 'volumedetect', '-f', 'null', '-']);
+    const match = /mean_volume: (-?[\d.]+|-inf) dB/.exec(run.stderr);
+    return match?.[1] === '-inf' || !match ? -Infinity : Number(match[1]);
   }
 
   /** Stops recording and decodes what was recorded. */
   async finish(): Promise<RecordingAnalysis> {
-    await this.ffmpeg.stop();
-    this.transport.close();
+    await this.stop();
     const [rgb, frames, packets, decode] = await Promise.all([
       runToCompletionRaw(['-v', 'error', '-i', this.path, '-vf', 'scale=1:1:flags=area,format=rgb24', '-f', 'rawvideo', '-']),
       runToCompletion('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', this.path]),
