@@ -13,17 +13,20 @@ export async function joinAsVenue(url: string, token: string): Promise<void> {
   await session.connected();
   const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
   await session.publish(stream);
-  const program = await session.receive({ program: 'video' });
   const video = document.createElement('video');
   video.muted = true;
   video.playsInline = true;
-  video.srcObject = new MediaStream([program.track]);
   document.body.append(video);
-  await video.play();
+  // Also after the server rebuilt the media: the program arrives on a new track.
+  session.onTrack = (_target, track) => {
+    video.srcObject = new MediaStream([track]);
+    void video.play();
+  };
+  await session.receive({ program: 'video' });
   current = session;
 }
 
-/** Video frames decoded so far by the session's receiving transport. */
+/** Video frames decoded so far by the session's current receiving transport. */
 export async function framesDecoded(): Promise<number> {
   let frames = 0;
   (await current?.receiveStats())?.forEach((report: { type: string; kind?: string; framesDecoded?: number }) => {

@@ -48,12 +48,19 @@ export class VenueSession {
   private sendTransport: types.Transport | undefined;
   private recvTransport: types.Transport | undefined;
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  private published: MediaStream | undefined;
+  private readonly receiving: { target: ReceiveTarget; layer: number | undefined }[] = [];
+  /** Called with every track this session receives, also after the media was rebuilt. */
+  onTrack: ((target: ReceiveTarget, track: MediaStreamTrack) => void) | undefined;
 
   constructor(url: string, auth: HandshakeAuth) {
     this.socket = io(url, { auth, transports: ['websocket'] });
     this.socket.on('snapshot', (snapshot) => {
       this.identity = snapshot.identity;
       this.mirror.reset(snapshot.state);
+    });
+    this.socket.on('mediaReset', () => {
+      void this.rebuildMedia();
     });
     this.socket.on('event', (event) => {
       this.mirror.receive(event);
@@ -87,14 +94,21 @@ export class VenueSession {
 
   /** Publishes the venue's camera (simulcast) and microphone into the conference. */
   async publish(stream: MediaStream): Promise<void> {
+    this.published = stream;
     const transport = await this.transport('send');
     for (const track of stream.getTracks()) {
-      await transport.produce({ track, ...(track.kind === 'video' ? { encodings: CAMERA_ENCODINGS } : {}) });
+      // The session owns the camera, not the producer: closing a transport (media rebuilt) must not stop it.
+      await transport.produce({ track, stopTracks: false, ...(track.kind === 'video' ? { encodings: CAMERA_ENCODINGS } : {}) });
     }
   }
 
   /** Receives the program or a venue; resumes once the track is wired, so the first keyframe is not lost. */
   async receive(target: ReceiveTarget, layer?: number): Promise<{ track: MediaStreamTrack; consumerId: string }> {
+    this.receiving.push({ target, layer });
+    return this.consume(target, layer);
+  }
+
+  private async consume(target: ReceiveTarget, layer: number | undefined): Promise<{ track: MediaStreamTrack; consumerId: string }> {
     const transport = await this.transport('recv');
     const device = await this.loadedDevice();
     const info = unwrap<MediaConsumerInfo>(
@@ -107,7 +121,22 @@ export class VenueSession {
       rtpParameters: info.rtpParameters as types.RtpParameters,
     });
     unwrap(await this.socket.timeout(10_000).emitWithAck('media:resume', { consumerId: info.id, ...(layer === undefined ? {} : { layer }) }));
+    this.onTrack?.(target, consumer.track);
     return { track: consumer.track, consumerId: info.id };
+  }
+
+  /**
+   * The server rebuilt the conference's media (its worker died): the old
+   * transports are dead. Set them up again, publish again, receive again.
+   */
+  private async rebuildMedia(): Promise<void> {
+    this.sendTransport?.close();
+    this.recvTransport?.close();
+    this.sendTransport = undefined;
+    this.recvTransport = undefined;
+    this.device = undefined;
+    if (this.published) await this.publish(this.published);
+    for (const { target, layer } of this.receiving) await this.consume(target, layer);
   }
 
   /** WebRTC statistics of the receiving side (frames decoded, bytes, ...). */

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { ErrorCode, rooms } from '@plenary/shared';
 import { MediaPlane, type WorkerPool } from '@plenary/sfu';
 import { mediaBridge } from '../media/bridge';
+import { recoverLostRooms } from '../media/recovery';
 import type { Config } from './config';
 import { JoinLinks } from '../auth/links';
 import { ConferenceService } from '../conference/service';
@@ -103,6 +104,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       },
       logger.child({ component: 'conferences' }),
     );
+    recoverLostRooms(media, conferences, io, logger.child({ component: 'media-recovery' }));
     const links = new JoinLinks(await store.linkSecret());
     const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
     attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }) });

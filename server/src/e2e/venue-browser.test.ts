@@ -72,4 +72,21 @@ describe('a sub-venue in a real browser', () => {
     // The DTLS handshake of a real browser did not take the worker down (it used to; see build-worker.sh).
     expect(plenary.workers.status().map((w) => w.pid)).toEqual(workersBefore);
   });
+
+  it('gets the program back by itself, with its camera on air again, after the media worker dies', async () => {
+    const tab = (await browser.contexts()[0]?.pages())?.[0] as Page;
+    const room = await plenary.media.room('browser');
+    process.kill(room.worker.worker.pid, 'SIGKILL');
+    // The server rebuilds the room on a new worker and tells the browser, which publishes and receives again.
+    const rebuilt = await eventually(async () => {
+      const current = await plenary.media.existingRoom('browser');
+      return current && current !== room && current.producerOf('sv-1', 'video') ? current : undefined;
+    }, 15_000);
+    await eventually(() => rebuilt.switcher.videoOnAir === 'sv-1', 10_000);
+    const frames = await eventually(async () => {
+      const decoded = await framesDecoded(tab);
+      return decoded > 0 ? decoded : undefined;
+    }, 15_000);
+    await eventually(async () => (await framesDecoded(tab)) > frames + 10, 15_000);
+  });
 });

@@ -58,6 +58,26 @@ describe('the program follows the floor through the whole server', () => {
     expect(await rawEmit(operator, 'media:stats')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 
+  it('rebuilds the conference media by itself when its worker dies, and tells the clients', async () => {
+    const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
+    const presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });
+    clients.push(presider);
+    let resets = 0;
+    presider.socket.on('mediaReset', () => resets++);
+    const before = await plenary.media.room('demo');
+    const holder = (await plenary.conferences.get('demo'))?.floor.holder;
+    const senders = before.simulatedVenues().length;
+    expect(senders).toBe(4);
+
+    process.kill(before.worker.worker.pid, 'SIGKILL');
+    await eventually(() => resets > 0, 15_000);
+    const after = await plenary.media.room('demo');
+    expect(after).not.toBe(before);
+    expect(after.worker.worker.pid).not.toBe(before.worker.worker.pid);
+    expect(after.simulatedVenues().map((v) => v.venueId).sort()).toEqual(['main', 'sv-1', 'sv-2', 'sv-3']);
+    await eventually(() => after.switcher.videoOnAir === holder, 10_000);
+  });
+
   it('falls back to the main venue when the speaking venue\'s operator disconnects', async () => {
     const created = await createTestConference(plenary.url, threeVenues('dropout'));
     const presider = await ControlClient.connect(plenary.url, { conferenceId: 'dropout', hostSecret: created.hostSecret });

@@ -1,20 +1,28 @@
+import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { WorkerPool, type WorkerPoolOptions } from '../workers/pool';
-import { ConferenceRoom } from './room';
+import { ConferenceRoom, type SimulatedVenueSpec } from './room';
 
 /**
  * The media plane of this process: the worker pool and one room per
  * conference, created on first use. The server drives it; it knows nothing of
  * sockets or HTTP.
  */
-export class MediaPlane {
+interface PlaneEvents {
+  /** A conference's room died with its worker; the server rebuilds it. */
+  roomlost: [conferenceId: string, simulated: SimulatedVenueSpec[]];
+}
+
+export class MediaPlane extends EventEmitter<PlaneEvents> {
   private readonly rooms = new Map<string, Promise<ConferenceRoom>>();
   private closed = false;
 
   private constructor(
     readonly workers: WorkerPool,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    super();
+  }
 
   static async start(options: WorkerPoolOptions): Promise<MediaPlane> {
     return new MediaPlane(await WorkerPool.create(options), options.logger);
@@ -29,14 +37,19 @@ export class MediaPlane {
       this.rooms.set(conferenceId, room);
       room.then(
         (created) =>
-          // A worker that dies takes its routers along; the next use builds the room again.
-          created.router.observer.on('close', () => {
+          // A worker that dies takes its routers along: forget the room and tell the server.
+          created.once('lost', (simulated) => {
             if (this.rooms.get(conferenceId) === room) this.rooms.delete(conferenceId);
+            if (!this.closed) this.emit('roomlost', conferenceId, simulated);
           }),
         () => this.rooms.delete(conferenceId),
       );
     }
     return room;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** The room if it exists, without creating one. */

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { ErrorCode, PlenaryError, type VenueMediaStats } from '@plenary/shared';
@@ -30,7 +31,19 @@ interface VenueMedia {
   /** Producers by kind: one camera and one microphone per venue. */
   producers: Map<types.MediaKind, types.Producer>;
   consumers: Map<string, types.Consumer>;
-  simulated: SimulatedVenue | undefined;
+  simulated: { venue: SimulatedVenue; spec: SimulatedVenueSpec } | undefined;
+}
+
+/** What it takes to publish a simulated venue again (after its worker died). */
+export interface SimulatedVenueSpec {
+  venueId: string;
+  name: string;
+  colour: Rgb;
+}
+
+interface RoomEvents {
+  /** The router died with its worker: every transport is gone; the room must be built again. */
+  lost: [simulated: SimulatedVenueSpec[]];
 }
 
 const notFound = (what: string) => new PlenaryError(ErrorCode.NOT_FOUND, what);
@@ -41,7 +54,7 @@ const notFound = (what: string) => new PlenaryError(ErrorCode.NOT_FOUND, what);
  * only ever touches its own transports. Closing a venue closes its transports,
  * hence its producers, and the program falls back if it was on air.
  */
-export class ConferenceRoom {
+export class ConferenceRoom extends EventEmitter<RoomEvents> {
   private readonly venues = new Map<string, VenueMedia>();
   private closed = false;
 
@@ -51,7 +64,20 @@ export class ConferenceRoom {
     readonly router: types.Router,
     readonly switcher: ProgramSwitcher,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    super();
+    router.observer.once('close', () => {
+      if (this.closed) return;
+      // Not closed by us: the worker died. Stop what this room owns outside mediasoup.
+      this.closed = true;
+      const simulated = this.simulatedVenues();
+      this.switcher.close();
+      for (const venue of this.venues.values()) void venue.simulated?.venue.close();
+      this.venues.clear();
+      this.logger.error({ conferenceId }, 'the conference lost its router with its worker');
+      this.emit('lost', simulated);
+    });
+  }
 
   static async create(worker: MediaWorker, conferenceId: string, options: { fallbackVenueId: string; logger: Logger }): Promise<ConferenceRoom> {
     const router = await worker.worker.createRouter({ mediaCodecs: routerMediaCodecs, appData: { conferenceId } });
@@ -150,11 +176,16 @@ export class ConferenceRoom {
   async addSimulatedVenue(venueId: string, name: string, colour: Rgb): Promise<void> {
     this.assertOpen();
     const venue = this.venue(venueId);
-    await venue.simulated?.close();
+    await venue.simulated?.venue.close();
     const simulated = await SimulatedVenue.start({ router: this.router, name, colour, logger: this.logger });
-    venue.simulated = simulated;
+    venue.simulated = { venue: simulated, spec: { venueId, name, colour } };
     this.trackProducer(venueId, venue, simulated.videoProducer);
     this.trackProducer(venueId, venue, simulated.audioProducer);
+  }
+
+  /** The simulated venues publishing here. */
+  simulatedVenues(): SimulatedVenueSpec[] {
+    return [...this.venues.values()].flatMap((venue) => (venue.simulated ? [venue.simulated.spec] : []));
   }
 
   /** Follows the floor. */
@@ -168,7 +199,7 @@ export class ConferenceRoom {
     if (!venue) return;
     this.venues.delete(venueId);
     for (const transport of venue.transports.values()) transport.close();
-    await venue.simulated?.close();
+    await venue.simulated?.venue.close();
     this.switcher.removeVenue(venueId);
   }
 

@@ -96,6 +96,8 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   snapshot: (snapshot: Snapshot) => void;
   event: (event: VersionedEvent) => void;
+  /** The conference's media was rebuilt (a media worker died): set up transports and publish again. */
+  mediaReset: () => void;
 }
 
 /** Between server processes (Redis adapter): stored events, so every process's media plane follows. */

@@ -1,0 +1,33 @@
+import type { Logger } from 'pino';
+import { rooms } from '@plenary/shared';
+import type { MediaPlane, SimulatedVenueSpec } from '@plenary/sfu';
+import type { ConferenceService } from '../conference/service';
+import type { PlenaryIo } from '../signaling/channel';
+
+/**
+ * Rebuilds a conference's media when its worker dies (the pool has already
+ * started a replacement): a new room, the simulated venues published again, the
+ * floor holder back on air, and every client told to set up its media again.
+ */
+export function recoverLostRooms(media: MediaPlane, conferences: ConferenceService, io: PlenaryIo, logger: Logger): void {
+  media.on('roomlost', (conferenceId: string, simulated: SimulatedVenueSpec[]) => {
+    const log = logger.child({ conferenceId });
+    const rebuild = async () => {
+      const state = await conferences.get(conferenceId);
+      if (!state || state.status === 'ended') return;
+      const room = await media.room(conferenceId);
+      for (const venue of simulated) await room.addSimulatedVenue(venue.venueId, venue.name, venue.colour);
+      await room.setOnAir(state.floor.holder);
+      io.to(rooms.conference(conferenceId)).emit('mediaReset');
+      log.warn({ simulated: simulated.length, onAir: state.floor.holder }, 'conference media rebuilt after a worker died');
+    };
+    // The replacement worker starts about a second after the death; retry until it is there.
+    const attempt = (n: number) =>
+      rebuild().catch((error: unknown) => {
+        if (media.isClosed) return;
+        if (n >= 10) return log.error({ err: error }, 'could not rebuild the conference media');
+        setTimeout(() => attempt(n + 1), 500);
+      });
+    void attempt(1);
+  });
+}
