@@ -33,7 +33,7 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
     let room = this.rooms.get(conferenceId);
     if (!room) {
       const logger = this.logger.child({ conferenceId });
-      room = ConferenceRoom.create(this.workers.pick(), conferenceId, { fallbackVenueId: 'main', logger });
+      room = ConferenceRoom.create(this.workers, conferenceId, { fallbackVenueId: 'main', logger });
       this.rooms.set(conferenceId, room);
       room.then(
         (created) =>

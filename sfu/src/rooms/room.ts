@@ -2,10 +2,10 @@ import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { ErrorCode, PlenaryError, type VenueMediaStats } from '@plenary/shared';
-import { routerMediaCodecs } from '../codecs';
 import { ProgramSwitcher } from '../program/switcher';
 import { SimulatedVenue, type Rgb } from '../simulated/venue';
-import type { MediaWorker } from '../workers/pool';
+import type { MediaWorker, WorkerPool } from '../workers/pool';
+import { RouterSet, type Edge } from './routers';
 
 /** What a browser needs to set up its side of a WebRTC transport. */
 export interface TransportInfo {
@@ -27,6 +27,8 @@ export interface ConsumerInfo {
 export type ConsumeTarget = { program: types.MediaKind } | { venueId: string; kind: types.MediaKind };
 
 interface VenueMedia {
+  /** The router (and worker) this venue's transports live on. */
+  edge: Edge;
   transports: Map<string, types.WebRtcTransport>;
   /** Producers by kind: one camera and one microphone per venue. */
   producers: Map<types.MediaKind, types.Producer>;
@@ -56,51 +58,70 @@ const notFound = (what: string) => new PlenaryError(ErrorCode.NOT_FOUND, what);
  */
 export class ConferenceRoom extends EventEmitter<RoomEvents> {
   private readonly venues = new Map<string, VenueMedia>();
+  private readonly pending = new Map<string, Promise<VenueMedia>>();
   private closed = false;
 
   private constructor(
     readonly conferenceId: string,
-    readonly worker: MediaWorker,
-    readonly router: types.Router,
+    readonly routers: RouterSet,
     readonly switcher: ProgramSwitcher,
     private readonly logger: Logger,
   ) {
     super();
-    router.observer.once('close', () => {
+    routers.once('lost', () => {
       if (this.closed) return;
-      // Not closed by us: the worker died. Stop what this room owns outside mediasoup.
+      // Not closed by us: a worker died. Stop what this room owns outside mediasoup.
       this.closed = true;
       const simulated = this.simulatedVenues();
       this.switcher.close();
       for (const venue of this.venues.values()) void venue.simulated?.venue.close();
       this.venues.clear();
-      this.logger.error({ conferenceId }, 'the conference lost its router with its worker');
+      this.logger.error({ conferenceId }, 'the conference lost a router with its worker');
       this.emit('lost', simulated);
     });
   }
 
-  static async create(worker: MediaWorker, conferenceId: string, options: { fallbackVenueId: string; logger: Logger }): Promise<ConferenceRoom> {
-    const router = await worker.worker.createRouter({ mediaCodecs: routerMediaCodecs, appData: { conferenceId } });
+  static async create(pool: WorkerPool, conferenceId: string, options: { fallbackVenueId: string; logger: Logger }): Promise<ConferenceRoom> {
+    const routers = await RouterSet.create(pool, conferenceId);
     try {
-      const switcher = await ProgramSwitcher.create(router, { fallbackVenueId: options.fallbackVenueId, logger: options.logger });
-      return new ConferenceRoom(conferenceId, worker, router, switcher, options.logger);
+      const switcher = await ProgramSwitcher.create(routers.primary.router, { fallbackVenueId: options.fallbackVenueId, logger: options.logger });
+      return new ConferenceRoom(conferenceId, routers, switcher, options.logger);
     } catch (error) {
-      router.close();
+      await routers.close();
       throw error;
     }
+  }
+
+  /** The router of the program switcher. */
+  get router(): types.Router {
+    return this.routers.primary.router;
+  }
+
+  /** The worker of the program switcher. */
+  get worker(): MediaWorker {
+    return this.routers.primary.worker;
   }
 
   get rtpCapabilities(): types.RtpCapabilities {
     return this.router.rtpCapabilities;
   }
 
-  private venue(venueId: string): VenueMedia {
-    let venue = this.venues.get(venueId);
-    if (!venue) {
-      venue = { transports: new Map(), producers: new Map(), consumers: new Map(), simulated: undefined };
-      this.venues.set(venueId, venue);
+  /** A venue's media, placed on a worker's router the first time it is needed. */
+  private venue(venueId: string): Promise<VenueMedia> {
+    const existing = this.venues.get(venueId);
+    if (existing) return Promise.resolve(existing);
+    let pending = this.pending.get(venueId);
+    if (!pending) {
+      pending = this.routers.edgeFor(venueId).then((edge) => {
+        const venue: VenueMedia = { edge, transports: new Map(), producers: new Map(), consumers: new Map(), simulated: undefined };
+        this.venues.set(venueId, venue);
+        this.pending.delete(venueId);
+        return venue;
+      });
+      pending.catch(() => this.pending.delete(venueId));
+      this.pending.set(venueId, pending);
     }
-    return venue;
+    return pending;
   }
 
   private transportOf(venueId: string, transportId: string): types.WebRtcTransport {
@@ -112,10 +133,10 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   /** A WebRTC transport for a venue, on its worker's single-port WebRtcServer. */
   async createWebRtcTransport(venueId: string): Promise<TransportInfo> {
     this.assertOpen();
-    const venue = this.venue(venueId);
+    const venue = await this.venue(venueId);
     if (venue.transports.size >= 4) throw new PlenaryError(ErrorCode.CONFLICT, 'This venue already has its transports; close one first');
-    const transport = await this.router.createWebRtcTransport({
-      webRtcServer: this.worker.webRtcServer,
+    const transport = await venue.edge.router.createWebRtcTransport({
+      webRtcServer: venue.edge.worker.webRtcServer,
       enableUdp: true,
       enableTcp: true,
       preferUdp: true,
@@ -134,26 +155,28 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   /** A venue publishes its camera or microphone; it becomes a program source at once. */
   async produce(venueId: string, transportId: string, kind: types.MediaKind, rtpParameters: types.RtpParameters): Promise<string> {
     const transport = this.transportOf(venueId, transportId);
-    const venue = this.venue(venueId);
+    const venue = await this.venue(venueId);
     venue.producers.get(kind)?.close();
     const producer = await transport.produce({ kind, rtpParameters, appData: { venueId } });
-    this.trackProducer(venueId, venue, producer);
+    await this.trackProducer(venueId, venue, producer);
     return producer.id;
   }
 
   /** Creates a paused consumer of the program or of a venue, for a venue's receiving transport. */
   async consume(venueId: string, transportId: string, target: ConsumeTarget, rtpCapabilities: types.RtpCapabilities): Promise<ConsumerInfo> {
     const transport = this.transportOf(venueId, transportId);
-    const producer =
+    const venue = await this.venue(venueId);
+    // The producer where it lives: the program on the primary router, a venue's camera on that venue's router.
+    const source =
       'program' in target
-        ? target.program === 'video' ? this.switcher.videoProducer : this.switcher.audioProducer
-        : this.producerOf(target.venueId, target.kind);
-    if (!producer) throw notFound('That venue is not publishing this kind of media');
-    if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
+        ? { producer: target.program === 'video' ? this.switcher.videoProducer : this.switcher.audioProducer, router: this.router }
+        : { producer: this.producerOf(target.venueId, target.kind), router: this.venues.get(target.venueId)?.edge.router };
+    if (!source.producer || !source.router) throw notFound('That venue is not publishing this kind of media');
+    const producer = await this.routers.bring(source.producer, source.router, venue.edge.router);
+    if (!venue.edge.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
       throw new PlenaryError(ErrorCode.CONFLICT, 'This browser cannot receive the codec in use');
     }
     const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities, paused: true });
-    const venue = this.venue(venueId);
     venue.consumers.set(consumer.id, consumer);
     consumer.observer.on('close', () => venue.consumers.delete(consumer.id));
     return { id: consumer.id, producerId: producer.id, kind: consumer.kind, rtpParameters: consumer.rtpParameters };
@@ -175,12 +198,12 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   /** A simulated venue (coloured picture, name, clock, tone) publishing into this room. */
   async addSimulatedVenue(venueId: string, name: string, colour: Rgb): Promise<void> {
     this.assertOpen();
-    const venue = this.venue(venueId);
+    const venue = await this.venue(venueId);
     await venue.simulated?.venue.close();
-    const simulated = await SimulatedVenue.start({ router: this.router, name, colour, logger: this.logger });
+    const simulated = await SimulatedVenue.start({ router: venue.edge.router, name, colour, logger: this.logger });
     venue.simulated = { venue: simulated, spec: { venueId, name, colour } };
-    this.trackProducer(venueId, venue, simulated.videoProducer);
-    this.trackProducer(venueId, venue, simulated.audioProducer);
+    await this.trackProducer(venueId, venue, simulated.videoProducer);
+    await this.trackProducer(venueId, venue, simulated.audioProducer);
   }
 
   /** The simulated venues publishing here. */
@@ -223,15 +246,21 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     this.closed = true;
     await Promise.all([...this.venues.keys()].map((venueId) => this.closeVenue(venueId)));
     this.switcher.close();
-    this.router.close();
+    await this.routers.close();
   }
 
-  private trackProducer(venueId: string, venue: VenueMedia, producer: types.Producer): void {
+  /** Keeps a venue's producer, and makes it a program source (brought to the primary router if need be). */
+  private async trackProducer(venueId: string, venue: VenueMedia, producer: types.Producer): Promise<void> {
     venue.producers.set(producer.kind, producer);
     producer.observer.on('close', () => {
       if (venue.producers.get(producer.kind) === producer) venue.producers.delete(producer.kind);
     });
-    this.switcher.addSource(venueId, producer).catch((error: unknown) => this.logger.error({ err: error, venueId }, 'could not add a program source'));
+    try {
+      const onPrimary = await this.routers.bring(producer, venue.edge.router, this.router);
+      await this.switcher.addSource(venueId, onPrimary);
+    } catch (error) {
+      this.logger.error({ err: error, venueId }, 'could not add a program source');
+    }
   }
 
   private assertOpen(): void {

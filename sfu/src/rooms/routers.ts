@@ -1,0 +1,108 @@
+import { EventEmitter } from 'node:events';
+import type { types } from 'mediasoup';
+import { routerMediaCodecs } from '../codecs';
+import type { MediaWorker, WorkerPool } from '../workers/pool';
+
+/** A router of the conference and the worker it runs on. */
+export interface Edge {
+  worker: MediaWorker;
+  router: types.Router;
+}
+
+interface RouterSetEvents {
+  /** One of the routers closed without being asked (its worker died). */
+  lost: [];
+}
+
+/**
+ * The routers of one conference, one per worker it uses: the primary (where the
+ * program switcher lives) and, when venues are placed on other workers, one
+ * there too. Producers are brought to whichever router needs them with
+ * pipeToRouter (once per producer and router pair), so a conference can use
+ * every core while the program is still one switcher.
+ */
+export class RouterSet extends EventEmitter<RouterSetEvents> {
+  private readonly edges = new Map<number, Promise<Edge>>();
+  private readonly placements = new Map<string, number>();
+  private readonly pipes = new Map<string, Promise<types.Producer>>();
+  private closed = false;
+
+  private constructor(
+    private readonly pool: WorkerPool,
+    readonly primary: Edge,
+    private readonly conferenceId: string,
+  ) {
+    super();
+    this.edges.set(primary.worker.index, Promise.resolve(primary));
+    this.watch(primary.router);
+  }
+
+  static async create(pool: WorkerPool, conferenceId: string): Promise<RouterSet> {
+    const worker = pool.pick();
+    const router = await worker.worker.createRouter({ mediaCodecs: routerMediaCodecs, appData: { conferenceId } });
+    return new RouterSet(pool, { worker, router }, conferenceId);
+  }
+
+  /** The router a venue's media lives on: chosen round robin across workers on first use, then kept. */
+  edgeFor(venueId: string): Promise<Edge> {
+    let index = this.placements.get(venueId);
+    if (index === undefined) {
+      index = this.pool.pick().index;
+      this.placements.set(venueId, index);
+    }
+    return this.edgeOn(index);
+  }
+
+  /** Places a venue on a given worker (tests and operators who want to pin venues). */
+  place(venueId: string, workerIndex: number): void {
+    this.placements.set(venueId, workerIndex);
+  }
+
+  /** The producer as it exists on `to`: itself if it lives there, else a pipe producer (same id). */
+  bring(producer: types.Producer, from: types.Router, to: types.Router): Promise<types.Producer> {
+    if (from === to) return Promise.resolve(producer);
+    const key = `${to.id}:${producer.id}`;
+    let pipe = this.pipes.get(key);
+    if (!pipe) {
+      pipe = from.pipeToRouter({ producerId: producer.id, router: to }).then(({ pipeProducer }) => {
+        if (!pipeProducer) throw new Error('pipeToRouter gave no producer');
+        pipeProducer.observer.once('close', () => this.pipes.delete(key));
+        return pipeProducer;
+      });
+      pipe.catch(() => this.pipes.delete(key));
+      this.pipes.set(key, pipe);
+    }
+    return pipe;
+  }
+
+  /** Closes every router. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const edges = await Promise.allSettled(this.edges.values());
+    for (const edge of edges) if (edge.status === 'fulfilled') edge.value.router.close();
+  }
+
+  private edgeOn(index: number): Promise<Edge> {
+    let edge = this.edges.get(index);
+    if (!edge) {
+      const worker = this.pool.workers.find((w) => w.index === index) ?? this.primary.worker;
+      if (worker === this.primary.worker) return Promise.resolve(this.primary);
+      edge = worker.worker.createRouter({ mediaCodecs: routerMediaCodecs, appData: { conferenceId: this.conferenceId } }).then((router) => {
+        this.watch(router);
+        return { worker, router };
+      });
+      edge.catch(() => this.edges.delete(index));
+      this.edges.set(index, edge);
+    }
+    return edge;
+  }
+
+  private watch(router: types.Router): void {
+    router.observer.once('close', () => {
+      if (this.closed) return;
+      // A worker died under one of our routers: the conference's media goes as a whole.
+      void this.close().then(() => this.emit('lost'));
+    });
+  }
+}
