@@ -34,3 +34,28 @@ export async function framesDecoded(): Promise<number> {
   });
   return frames;
 }
+
+/**
+ * Opens the presider's view of one venue: a thumbnail (simulcast layer 0) or the
+ * venue in focus (the top layer), as the presider console will.
+ */
+export async function watchVenueAsPresider(url: string, conferenceId: string, hostSecret: string, venueId: string, layer: number): Promise<void> {
+  const session = new VenueSession(url, { conferenceId, hostSecret });
+  await session.connected();
+  const video = document.createElement('video');
+  video.muted = true;
+  video.playsInline = true;
+  document.body.append(video);
+  session.onTrack = (_target, track) => {
+    video.srcObject = new MediaStream([track]);
+    void video.play();
+  };
+  await session.receive({ venueId, kind: 'video' }, layer);
+  current = session;
+}
+
+/** The size of the picture the page shows, as decoded. */
+export function videoSize(): { width: number; height: number } {
+  const video = document.querySelector('video');
+  return { width: video?.videoWidth ?? 0, height: video?.videoHeight ?? 0 };
+}

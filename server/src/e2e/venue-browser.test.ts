@@ -5,7 +5,12 @@ import { SessionPage, launchChromium } from '../test/browser';
 import { createTestConference, eventually, startTestPlenary, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
 
 /** The page's session helpers (client/src/session/probe.ts), as bundled into window.plenary. */
-type Probe = { joinAsVenue(url: string, token: string): Promise<void>; framesDecoded(): Promise<number> };
+type Probe = {
+  joinAsVenue(url: string, token: string): Promise<void>;
+  watchVenueAsPresider(url: string, conferenceId: string, hostSecret: string, venueId: string, layer: number): Promise<void>;
+  framesDecoded(): Promise<number>;
+  videoSize(): { width: number; height: number };
+};
 
 /** Video frames the page has decoded so far. */
 function framesDecoded(page: Page): Promise<number> {
@@ -71,6 +76,29 @@ describe('a sub-venue in a real browser', () => {
     }
     // The DTLS handshake of a real browser did not take the worker down (it used to; see build-worker.sh).
     expect(plenary.workers.status().map((w) => w.pid)).toEqual(workersBefore);
+  });
+
+  it('shows the presider a venue as a low-layer thumbnail or at full size in focus', async () => {
+    const open = async (layer: number) => {
+      const presiderTab = await browser.newPage();
+      await presiderTab.goto(page.url);
+      await presiderTab.evaluate(
+        ({ url, secret, wanted }) => (globalThis as unknown as { plenary: Probe }).plenary.watchVenueAsPresider(url, 'browser', secret, 'sv-1', wanted),
+        { url: plenary.url, secret: created.hostSecret, wanted: layer },
+      );
+      const width = () => presiderTab.evaluate(() => (globalThis as unknown as { plenary: Probe }).plenary.videoSize().width);
+      return { presiderTab, width };
+    };
+    // In focus: the full 640-wide picture once the bandwidth estimate allows the top layer.
+    const focus = await open(1);
+    await eventually(async () => (await focus.width()) === 640, 30_000);
+    await focus.presiderTab.close();
+    // A thumbnail: the low layer, half the width, and it stays there.
+    const thumbnail = await open(0);
+    await eventually(async () => (await thumbnail.width()) === 320, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await thumbnail.width()).toBe(320);
+    await thumbnail.presiderTab.close();
   });
 
   it('gets the program back by itself, with its camera on air again, after the media worker dies', async () => {
