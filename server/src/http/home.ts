@@ -27,5 +27,22 @@ watch page are not built yet.</p>
 <li>Media self-test: <code>curl -X POST -H "Authorization: Bearer $PLENARY_ADMIN_KEY" ${base}/api/media/self-test</code></li>
 </ul></body></html>`);
   });
+  // The three faces are the next piece of work; until then their links say so instead of a bare 404.
+  const faces: [string, string, string][] = [
+    ['/host/:conferenceId', 'Presider console', 'where the presider sees every venue and hands the floor'],
+    ['/join/:token', 'Sub-venue page', 'where a sub-venue operator picks a camera, joins, and asks for the floor'],
+    ['/watch/:conferenceId', 'Watch page', 'where the public watches the broadcast'],
+  ];
+  for (const [path, title, what] of faces) {
+    router.get(path, (_req, res) => {
+      res.status(501).set('Cache-Control', 'no-store').type('html').send(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} - Plenary</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1d2330}</style></head>
+<body><h1>${title}</h1><p>This is the ${title.toLowerCase()}, ${what}. It is not built yet: the
+conference behind this link is live on the server, and this page comes with the next release.</p>
+<p><a href="/">About this server</a></p></body></html>`);
+    });
+  }
   return router;
 }

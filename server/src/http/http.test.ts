@@ -32,6 +32,14 @@ describe('the HTTP surface', () => {
     expect(page).toContain('/healthz');
   });
 
+  it('answers the links it prints with a page that says what they are for, not a bare 404', async () => {
+    for (const path of ['/host/demo', '/join/some-token', '/watch/demo']) {
+      const res = await fetch(`${plenary.url}${path}`);
+      expect(res.status).toBe(501);
+      expect(await res.text()).toMatch(/<h1>(Presider console|Sub-venue page|Watch page)<\/h1>/);
+    }
+  });
+
   it('refuses the media self-test without the admin key', async () => {
     const res = await fetch(`${plenary.url}/api/media/self-test`, { method: 'POST' });
     expect(res.status).toBe(401);
