@@ -7,21 +7,25 @@ import { VenueSession } from './venue-session';
  */
 let current: VenueSession | undefined;
 
+/** Plays every video track the session receives in one <video>, also after the server rebuilt the media. */
+function playWhatArrives(session: VenueSession): void {
+  const video = document.createElement('video');
+  video.muted = true;
+  video.playsInline = true;
+  document.body.append(video);
+  session.onTrack = (_target, track) => {
+    video.srcObject = new MediaStream([track]);
+    void video.play();
+  };
+}
+
 /** Joins as the venue of a join-link token, publishes getUserMedia, and plays the program. */
 export async function joinAsVenue(url: string, token: string): Promise<void> {
   const session = new VenueSession(url, { token });
   await session.connected();
   const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
   await session.publish(stream);
-  const video = document.createElement('video');
-  video.muted = true;
-  video.playsInline = true;
-  document.body.append(video);
-  // Also after the server rebuilt the media: the program arrives on a new track.
-  session.onTrack = (_target, track) => {
-    video.srcObject = new MediaStream([track]);
-    void video.play();
-  };
+  playWhatArrives(session);
   await session.receive({ program: 'video' });
   current = session;
 }
@@ -42,14 +46,7 @@ export async function framesDecoded(): Promise<number> {
 export async function watchVenueAsPresider(url: string, conferenceId: string, hostSecret: string, venueId: string, layer: number): Promise<void> {
   const session = new VenueSession(url, { conferenceId, hostSecret });
   await session.connected();
-  const video = document.createElement('video');
-  video.muted = true;
-  video.playsInline = true;
-  document.body.append(video);
-  session.onTrack = (_target, track) => {
-    video.srcObject = new MediaStream([track]);
-    void video.play();
-  };
+  playWhatArrives(session);
   await session.receive({ venueId, kind: 'video' }, layer);
   current = session;
 }
