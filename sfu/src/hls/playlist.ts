@@ -1,0 +1,97 @@
+import type { HlsRendition, Segment } from './rendition';
+
+export interface PlaylistOptions {
+  /** Seconds; parts are at most about this long. */
+  partTarget: number;
+  /** Seconds. */
+  segmentTarget: number;
+  /** Other renditions, for EXT-X-RENDITION-REPORT (URIs relative to this playlist). */
+  others?: { uri: string; rendition: HlsRendition }[];
+  /** `_HLS_skip=YES`: replace older segments with EXT-X-SKIP (delta update). */
+  skip?: boolean;
+}
+
+const seconds = (s: number) => s.toFixed(5).replace(/0+$/, '').replace(/\.$/, '.0');
+const partUri = (msn: number, index: number) => `part-${msn}-${index}.m4s`;
+const segmentUri = (msn: number) => `segment-${msn}.m4s`;
+const initUri = (version: number) => `init-${version}.mp4`;
+
+/** Where a rendition stands: its last segment and the parts it has so far. */
+export function lastPosition(rendition: HlsRendition): { msn: number; part: number } | undefined {
+  const last = rendition.window[rendition.window.length - 1];
+  return last && { msn: last.msn, part: last.parts.length - 1 };
+}
+
+/**
+ * The LL-HLS media playlist of a rendition (RFC 8216bis): complete segments with
+ * their parts for the last few target durations, the growing segment's parts, a
+ * preload hint for the next part, server control for blocking reloads and delta
+ * updates, program date times, and reports of the other renditions. Plain HLS
+ * clients ignore the part tags and play the segments.
+ */
+export function mediaPlaylist(rendition: HlsRendition, options: PlaylistOptions): string {
+  const segments = rendition.window;
+  const first = segments[0];
+  if (!first) return '';
+  const partTarget = Math.max(options.partTarget, Math.ceil(rendition.maxPartDuration * 1000) / 1000);
+  const targetDuration = Math.max(Math.round(options.segmentTarget), ...segments.filter((s) => s.complete).map((s) => Math.round(s.duration)));
+  const skipUntil = 6 * targetDuration;
+  const lines = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:9',
+    `#EXT-X-TARGETDURATION:${targetDuration}`,
+    `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${seconds(3 * partTarget)},CAN-SKIP-UNTIL=${seconds(skipUntil)}`,
+    `#EXT-X-PART-INF:PART-TARGET=${seconds(partTarget)}`,
+    `#EXT-X-MEDIA-SEQUENCE:${first.msn}`,
+  ];
+
+  // Delta update: segments older than CAN-SKIP-UNTIL from the end are summarised by EXT-X-SKIP.
+  const total = segments.reduce((sum, s) => sum + s.duration, 0);
+  let skipped = 0;
+  if (options.skip) {
+    let age = total;
+    for (const segment of segments) {
+      if (age - segment.duration < skipUntil || !segment.complete) break;
+      age -= segment.duration;
+      skipped++;
+    }
+    // Never skip a segment that starts a discontinuity: its tag must stay visible.
+    while (skipped > 0 && segments.slice(0, skipped).some((s) => s.discontinuity)) skipped--;
+  }
+  if (skipped > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
+
+  // Parts are listed for segments within the last three target durations, as the spec asks.
+  const partsFrom = total - 3 * targetDuration;
+  let elapsed = 0;
+  let mappedVersion = -1;
+  segments.forEach((segment: Segment, i) => {
+    const start = elapsed;
+    elapsed += segment.duration;
+    if (i < skipped) {
+      mappedVersion = segment.initVersion;
+      return;
+    }
+    if (segment.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+    if (segment.initVersion !== mappedVersion) {
+      lines.push(`#EXT-X-MAP:URI="${initUri(segment.initVersion)}"`);
+      mappedVersion = segment.initVersion;
+    }
+    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.programDateTime).toISOString()}`);
+    if (start + segment.duration > partsFrom || !segment.complete) {
+      segment.parts.forEach((part, index) => {
+        lines.push(`#EXT-X-PART:DURATION=${seconds(part.duration)},URI="${partUri(segment.msn, index)}"${part.independent ? ',INDEPENDENT=YES' : ''}`);
+      });
+    }
+    if (segment.complete) lines.push(`#EXTINF:${seconds(segment.duration)},`, segmentUri(segment.msn));
+  });
+
+  const last = segments[segments.length - 1] as Segment;
+  lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partUri(last.msn, last.parts.length)}"`);
+  for (const other of options.others ?? []) {
+    const position = lastPosition(other.rendition);
+    if (position) lines.push(`#EXT-X-RENDITION-REPORT:URI="${other.uri}",LAST-MSN=${position.msn},LAST-PART=${position.part}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export const hlsNames = { partUri, segmentUri, initUri };

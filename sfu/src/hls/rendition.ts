@@ -1,0 +1,178 @@
+import { BoxSplitter, readFragment, readInit, type InitInfo } from './fmp4';
+
+/** One LL-HLS part: a whole fMP4 fragment (moof + mdat). */
+export interface Part {
+  bytes: Buffer;
+  /** Seconds. */
+  duration: number;
+  independent: boolean;
+}
+
+/** One segment: its parts in order; the segment's bytes are the parts concatenated. */
+export interface Segment {
+  /** Media sequence number. */
+  msn: number;
+  parts: Part[];
+  /** Seconds, summed over its parts. */
+  duration: number;
+  /** Wall-clock time of the segment's first sample (ms since the epoch). */
+  programDateTime: number;
+  /** True once the next segment has started: no more parts will be added. */
+  complete: boolean;
+  /** The encoder restarted before this segment (EXT-X-DISCONTINUITY). */
+  discontinuity: boolean;
+  /** Which init segment this segment needs (changes at discontinuities). */
+  initVersion: number;
+}
+
+export interface RenditionOptions {
+  /** Target segment duration, seconds (segments start on the first independent part past it). */
+  segmentTarget: number;
+  /** How many complete segments the live window keeps. */
+  windowSegments: number;
+  clock?: () => number;
+}
+
+interface Waiter {
+  msn: number;
+  part: number;
+  resolve: (found: boolean) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * One rendition of the live program, packaged for LL-HLS from the fMP4 stream
+ * ffmpeg writes: an init segment, then parts (one per fragment) grouped into
+ * segments that start on independent parts. Keeps a sliding window in memory
+ * and lets blocking playlist requests wait until a given part exists.
+ */
+export class HlsRendition {
+  private readonly splitter = new BoxSplitter();
+  private initInfo: InitInfo | undefined;
+  private initParts: Buffer[] = [];
+  private pendingMoof: Buffer | undefined;
+  private readonly segments: Segment[] = [];
+  private nextMsn = 0;
+  private readonly waiters = new Set<Waiter>();
+  private readonly clock: () => number;
+  /** The next part starts a new segment whatever its length, after a discontinuity. */
+  private forceCut = false;
+  /** Bumped at each discontinuity; segments carry the version of the init they need. */
+  private initVersion = 0;
+  /** The longest part seen, seconds: PART-TARGET must not be below it. */
+  maxPartDuration = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly options: RenditionOptions,
+  ) {
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** The init segment (ftyp + moov), once ffmpeg has written it. */
+  get init(): Buffer | undefined {
+    return this.initInfo ? Buffer.concat(this.initParts) : undefined;
+  }
+
+  /** The segments in the live window, oldest first (the last one may still be growing). */
+  get window(): readonly Segment[] {
+    return this.segments;
+  }
+
+  /** Feeds bytes from ffmpeg's fMP4 output. */
+  write(chunk: Buffer): void {
+    for (const box of this.splitter.push(chunk)) {
+      if (box.type === 'ftyp') this.initParts = [box.bytes];
+      else if (box.type === 'moov') {
+        this.initParts.push(box.bytes);
+        this.initInfo = readInit(box.bytes);
+      } else if (box.type === 'moof') this.pendingMoof = box.bytes;
+      else if (box.type === 'mdat' && this.pendingMoof && this.initInfo) {
+        const info = readFragment(this.pendingMoof, this.initInfo);
+        this.addPart({ bytes: Buffer.concat([this.pendingMoof, box.bytes]), duration: info.duration / this.initInfo.timescale, independent: info.independent });
+        this.pendingMoof = undefined;
+      }
+    }
+  }
+
+  /** Marks a discontinuity: the encoder restarted; the next part begins a new segment. */
+  discontinuity(): void {
+    this.forceCut = true;
+    this.initVersion++;
+    this.initInfo = undefined;
+    this.pendingMoof = undefined;
+  }
+
+  /** A part by media sequence number and index, if it exists in the window. */
+  part(msn: number, index: number): Part | undefined {
+    return this.segmentAt(msn)?.parts[index];
+  }
+
+  segmentAt(msn: number): Segment | undefined {
+    return this.segments.find((s) => s.msn === msn);
+  }
+
+  /** Resolves true once part `index` of segment `msn` exists (or a later segment does), false after timeoutMs. */
+  waitFor(msn: number, index: number, timeoutMs: number): Promise<boolean> {
+    if (this.has(msn, index)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        msn,
+        part: index,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          resolve(false);
+        }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Gives up every pending wait (shutdown). */
+  close(): void {
+    for (const waiter of this.waiters) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(false);
+    }
+    this.waiters.clear();
+  }
+
+  private has(msn: number, index: number): boolean {
+    const last = this.segments[this.segments.length - 1];
+    if (!last) return false;
+    if (msn < last.msn) return this.segments.some((s) => s.msn === msn) || msn < (this.segments[0]?.msn ?? 0);
+    if (msn > last.msn) return false;
+    return index < last.parts.length;
+  }
+
+  private addPart(part: Part): void {
+    this.maxPartDuration = Math.max(this.maxPartDuration, part.duration);
+    const current = this.segments[this.segments.length - 1];
+    const cut = !current || this.forceCut || (part.independent && current.duration >= this.options.segmentTarget - 0.01);
+    if (cut) {
+      if (current) current.complete = true;
+      this.segments.push({
+        msn: this.nextMsn++,
+        parts: [part],
+        duration: part.duration,
+        programDateTime: this.clock() - part.duration * 1000,
+        complete: false,
+        discontinuity: this.forceCut && current !== undefined,
+        initVersion: this.initVersion,
+      });
+      this.forceCut = false;
+      while (this.segments.filter((s) => s.complete).length > this.options.windowSegments) this.segments.shift();
+    } else {
+      current.parts.push(part);
+      current.duration += part.duration;
+    }
+    for (const waiter of this.waiters) {
+      if (this.has(waiter.msn, waiter.part)) {
+        clearTimeout(waiter.timer);
+        this.waiters.delete(waiter);
+        waiter.resolve(true);
+      }
+    }
+  }
+}
