@@ -50,6 +50,8 @@ export class HlsRendition {
   private readonly splitter = new BoxSplitter();
   private initInfo: InitInfo | undefined;
   private initParts: Buffer[] = [];
+  /** Init segments by version, so segments from before a discontinuity stay playable. */
+  private readonly inits = new Map<number, Buffer>();
   private pendingMoof: Buffer | undefined;
   private readonly segments: Segment[] = [];
   private nextMsn = 0;
@@ -69,9 +71,14 @@ export class HlsRendition {
     this.clock = options.clock ?? Date.now;
   }
 
-  /** The init segment (ftyp + moov), once ffmpeg has written it. */
+  /** The current init segment (ftyp + moov), once ffmpeg has written it. */
   get init(): Buffer | undefined {
-    return this.initInfo ? Buffer.concat(this.initParts) : undefined;
+    return this.inits.get(this.initVersion);
+  }
+
+  /** The init segment a segment of this version needs. */
+  initFor(version: number): Buffer | undefined {
+    return this.inits.get(version);
   }
 
   /** The segments in the live window, oldest first (the last one may still be growing). */
@@ -86,6 +93,7 @@ export class HlsRendition {
       else if (box.type === 'moov') {
         this.initParts.push(box.bytes);
         this.initInfo = readInit(box.bytes);
+        this.inits.set(this.initVersion, Buffer.concat(this.initParts));
       } else if (box.type === 'moof') this.pendingMoof = box.bytes;
       else if (box.type === 'mdat' && this.pendingMoof && this.initInfo) {
         const info = readFragment(this.pendingMoof, this.initInfo);
@@ -163,6 +171,9 @@ export class HlsRendition {
       });
       this.forceCut = false;
       while (this.segments.filter((s) => s.complete).length > this.options.windowSegments) this.segments.shift();
+      // Inits no segment in the window needs any more are dropped.
+      const oldest = this.segments[0]?.initVersion ?? this.initVersion;
+      for (const version of this.inits.keys()) if (version < oldest) this.inits.delete(version);
     } else {
       current.parts.push(part);
       current.duration += part.duration;

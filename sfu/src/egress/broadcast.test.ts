@@ -1,0 +1,105 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as HLS from 'hls-parser';
+import type { types } from 'mediasoup';
+import { routerMediaCodecs } from '../codecs';
+import { runToCompletion } from '../ffmpeg/process';
+import { mediaPlaylist } from '../hls/playlist';
+import type { Segment } from '../hls/rendition';
+import { ProgramSwitcher } from '../program/switcher';
+import { SimulatedVenue } from '../simulated/venue';
+import { testLogger } from '../test/logger';
+import { WorkerPool } from '../workers/pool';
+import { Broadcast } from './broadcast';
+import { parseLadder } from './ladder';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+describe('the broadcast: the program as an LL-HLS ladder', () => {
+  let pool: WorkerPool;
+  let router: types.Router;
+  let switcher: ProgramSwitcher;
+  let broadcast: Broadcast;
+  let dir: string;
+  const venues: SimulatedVenue[] = [];
+
+  /** Writes init + segment and asks ffprobe what it decodes. */
+  async function probe(init: Buffer, segment: Segment, name: string): Promise<{ streams: Record<string, string>[]; errors: string }> {
+    const file = join(dir, `${name}-${segment.msn}.mp4`);
+    await writeFile(file, Buffer.concat([init, ...segment.parts.map((p) => p.bytes)]));
+    const info = await runToCompletion('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_name,width,height,nb_read_frames,sample_rate', '-of', 'json', file]);
+    const decode = await runToCompletion('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
+    return { streams: (JSON.parse(info.stdout) as { streams: Record<string, string>[] }).streams, errors: decode.stderr.trim() };
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'plenary-broadcast-test-'));
+    pool = await WorkerPool.create({ numWorkers: 1, listenIp: '127.0.0.1', rtcBasePort: 0, logger: testLogger });
+    router = await pool.pick().worker.createRouter({ mediaCodecs: routerMediaCodecs });
+    switcher = await ProgramSwitcher.create(router, { fallbackVenueId: 'main', logger: testLogger });
+    for (const [venueId, colour] of [['main', { r: 210, g: 210, b: 40 }], ['sv-1', { r: 210, g: 40, b: 40 }]] as const) {
+      const venue = await SimulatedVenue.start({ router, name: venueId, colour, logger: testLogger });
+      venues.push(venue);
+      await switcher.addSource(venueId, venue.videoProducer);
+      await switcher.addSource(venueId, venue.audioProducer);
+    }
+    await switcher.setOnAir('main');
+    broadcast = await Broadcast.start(
+      router,
+      { video: switcher.videoProducer, audio: switcher.audioProducer, mainAudio: switcher.mainAudioProducer },
+      { rungs: parseLadder('360p,240p'), partSeconds: 0.5, segmentSeconds: 2, windowSegments: 10, logger: testLogger },
+    );
+  });
+
+  afterAll(async () => {
+    await broadcast?.close();
+    switcher?.close();
+    await Promise.all(venues.map((v) => v.close()));
+    await pool?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const complete = (name: string) => broadcast.renditions.find((r) => r.name === name)?.hls.window.filter((s) => s.complete) ?? [];
+
+  it('encodes every rung and the mixed audio into segments that decode', async () => {
+    await until(() => complete('240p').length >= 2 && complete('audio').length >= 2, 40_000);
+    for (const rendition of broadcast.renditions) {
+      const segment = rendition.hls.window.find((s) => s.complete) as Segment;
+      const { streams, errors } = await probe(rendition.hls.init as Buffer, segment, rendition.name);
+      expect(errors).toBe('');
+      if (rendition.rung) {
+        expect(streams[0]).toMatchObject({ codec_name: 'h264', width: rendition.rung.width, height: rendition.rung.height });
+        expect(Number(streams[0]?.nb_read_frames)).toBeGreaterThanOrEqual(55);
+      } else {
+        expect(streams[0]).toMatchObject({ codec_name: 'aac', sample_rate: '48000' });
+      }
+      const playlist = HLS.parse(mediaPlaylist(rendition.hls, { partTarget: 0.5, segmentTarget: 2 })) as HLS.types.MediaPlaylist;
+      expect(playlist.segments.length).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('restarts a dead encoder, marking a discontinuity and keeping the media sequence going', async () => {
+    const video = broadcast.renditions[0]?.hls;
+    if (!video) throw new Error('no video rendition');
+    const lastMsn = video.window[video.window.length - 1]?.msn ?? -1;
+    process.kill(broadcast.encoderPid as number, 'SIGKILL');
+    await until(() => broadcast.restarts === 1, 5_000);
+    await until(() => video.window.some((s) => s.msn > lastMsn && s.complete), 30_000);
+    const after = video.window.find((s) => s.msn > lastMsn) as Segment;
+    expect(after.discontinuity).toBe(true);
+    expect(after.msn).toBe(lastMsn + 1);
+    expect(mediaPlaylist(video, { partTarget: 0.5, segmentTarget: 2 })).toContain('#EXT-X-DISCONTINUITY');
+    const { errors, streams } = await probe(video.init as Buffer, after, 'after-restart');
+    expect(errors).toBe('');
+    expect(streams[0]).toMatchObject({ codec_name: 'h264', width: 640, height: 360 });
+  });
+});

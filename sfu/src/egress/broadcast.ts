@@ -1,0 +1,156 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import { HlsRendition } from '../hls/rendition';
+import { spawnTied } from '../net/child';
+import { findFreeUdpPortPair, waitUntilUdpBound } from '../net/ports';
+import { plainRtpCapabilities } from '../selftest/loopback';
+import { ladderArgs, type Rung } from './ladder';
+
+export interface BroadcastOptions {
+  rungs: Rung[];
+  /** Seconds (video fragments); audio uses 0.48 s. */
+  partSeconds: number;
+  segmentSeconds: number;
+  windowSegments: number;
+  logger: Logger;
+}
+
+/** The program producers the broadcast encodes. */
+export interface ProgramProducers {
+  video: types.Producer;
+  audio: types.Producer;
+  mainAudio: types.Producer;
+}
+
+/** A rendition of the broadcast: a video rung, or the audio. */
+export interface BroadcastRendition {
+  name: string;
+  rung: Rung | undefined;
+  hls: HlsRendition;
+}
+
+interface Input {
+  transport: types.PlainTransport;
+  consumer: types.Consumer;
+  port: number;
+}
+
+const LOOPBACK = '127.0.0.1';
+/** How soon a dead encoder is started again. */
+const RESTART_DELAY_MS = 500;
+
+/**
+ * The live broadcast of one conference: the program (video and both audio
+ * tracks) goes over RTP into one ffmpeg that encodes the ABR ladder and writes
+ * each rendition as fragmented MP4 to its own pipe, packaged as LL-HLS in
+ * memory. Owns the encoder: restarts it if it dies (the renditions mark a
+ * discontinuity and keep their media sequence numbers) and stops it on close().
+ */
+export class Broadcast {
+  readonly renditions: BroadcastRendition[];
+  private ffmpeg: ChildProcess | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** How many times the encoder was restarted after dying. */
+  restarts = 0;
+
+  private constructor(
+    private readonly inputs: Input[],
+    private readonly sdpPath: string,
+    private readonly dir: string,
+    private readonly options: BroadcastOptions,
+  ) {
+    const hls = (name: string) => new HlsRendition(name, { segmentTarget: options.segmentSeconds, windowSegments: options.windowSegments });
+    this.renditions = [...options.rungs.map((rung) => ({ name: rung.name, rung, hls: hls(rung.name) })), { name: 'audio', rung: undefined, hls: hls('audio') }];
+  }
+
+  static async start(router: types.Router, program: ProgramProducers, options: BroadcastOptions): Promise<Broadcast> {
+    const dir = await mkdtemp(join(tmpdir(), 'plenary-broadcast-'));
+    const inputs: Input[] = [];
+    try {
+      for (const producer of [program.video, program.audio, program.mainAudio]) {
+        const port = await findFreeUdpPortPair(LOOPBACK);
+        const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: LOOPBACK }, rtcpMux: false, comedia: false });
+        await transport.connect({ ip: LOOPBACK, port, rtcpPort: port + 1 });
+        const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: plainRtpCapabilities(router.rtpCapabilities), paused: true });
+        inputs.push({ transport, consumer, port });
+      }
+      const sdpPath = join(dir, 'program.sdp');
+      await writeFile(sdpPath, programSdp(inputs));
+      const broadcast = new Broadcast(inputs, sdpPath, dir, options);
+      await broadcast.startEncoder();
+      return broadcast;
+    } catch (error) {
+      for (const input of inputs) input.transport.close();
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Stops the encoder and the inputs; pending blocking requests are answered. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.restartTimer);
+    const ffmpeg = this.ffmpeg;
+    if (ffmpeg && ffmpeg.exitCode === null && ffmpeg.signalCode === null) {
+      const exited = new Promise((resolve) => ffmpeg.once('exit', resolve));
+      ffmpeg.kill('SIGINT');
+      const kill = setTimeout(() => ffmpeg.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(kill);
+    }
+    for (const input of this.inputs) input.transport.close();
+    for (const rendition of this.renditions) rendition.hls.close();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** The encoder's process id (tests kill it). */
+  get encoderPid(): number | undefined {
+    return this.ffmpeg?.pid;
+  }
+
+  private async startEncoder(): Promise<void> {
+    const pipes = this.renditions.map(() => 'pipe' as const);
+    const ffmpeg = spawnTied('ffmpeg', ladderArgs(this.sdpPath, this.options.rungs, this.options.partSeconds), {
+      stdio: ['ignore', 'ignore', 'pipe', ...pipes],
+    });
+    this.ffmpeg = ffmpeg;
+    let stderr = '';
+    ffmpeg.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    this.renditions.forEach((rendition, i) => {
+      (ffmpeg.stdio[3 + i] as Readable).on('data', (chunk: Buffer) => rendition.hls.write(chunk));
+    });
+    ffmpeg.once('exit', (code, signal) => {
+      if (this.closed) return;
+      this.options.logger.error({ code, signal, stderr }, 'the broadcast encoder stopped; restarting');
+      for (const rendition of this.renditions) rendition.hls.discontinuity();
+      this.restartTimer = setTimeout(() => {
+        this.restarts++;
+        this.startEncoder().catch((error: unknown) => this.options.logger.error({ err: error }, 'restarting the broadcast encoder failed'));
+      }, RESTART_DELAY_MS);
+    });
+    // ffmpeg binds its RTP ports once it has read the SDP; then the program may flow (from a keyframe).
+    for (const input of this.inputs) await waitUntilUdpBound(input.port, LOOPBACK, 10_000);
+    for (const input of this.inputs) {
+      await input.consumer.resume();
+      if (input.consumer.kind === 'video') await input.consumer.requestKeyFrame();
+    }
+  }
+}
+
+/** An SDP that tells ffmpeg where each program stream arrives. */
+function programSdp(inputs: Input[]): string {
+  const lines = ['v=0', `o=- 0 0 IN IP4 ${LOOPBACK}`, 's=plenary-program', `c=IN IP4 ${LOOPBACK}`, 't=0 0'];
+  for (const { consumer, port } of inputs) {
+    const codec = consumer.rtpParameters.codecs[0];
+    const name = consumer.kind === 'video' ? 'VP8/90000' : 'opus/48000/2';
+    lines.push(`m=${consumer.kind} ${port} RTP/AVP ${codec?.payloadType}`, `a=rtcp:${port + 1}`, `a=rtpmap:${codec?.payloadType} ${name}`, 'a=recvonly');
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,54 @@
+/** One video rendition of the broadcast. */
+export interface Rung {
+  name: string;
+  width: number;
+  height: number;
+  /** Bits per second. */
+  bitrate: number;
+}
+
+/** The renditions viewers can get; 1080p exists but is not in the default ladder. */
+export const RUNGS: Record<string, Rung> = {
+  '1080p': { name: '1080p', width: 1920, height: 1080, bitrate: 4_500_000 },
+  '720p': { name: '720p', width: 1280, height: 720, bitrate: 2_500_000 },
+  '480p': { name: '480p', width: 854, height: 480, bitrate: 1_200_000 },
+  '360p': { name: '360p', width: 640, height: 360, bitrate: 600_000 },
+  '240p': { name: '240p', width: 426, height: 240, bitrate: 300_000 },
+};
+
+export const DEFAULT_LADDER = ['720p', '480p', '360p'];
+export const AUDIO_BITRATE = 96_000;
+/** H.264 Main, level 3.1 (4.0 for 1080p): what every MSE and native HLS player takes. */
+export const videoCodecs = (rung: Rung) => (rung.height > 720 ? 'avc1.4d4028' : 'avc1.4d401f');
+export const AUDIO_CODECS = 'mp4a.40.2';
+
+/** Parses "720p,480p,360p"; throws naming the unknown rung. */
+export function parseLadder(text: string): Rung[] {
+  return text.split(',').map((name) => {
+    const rung = RUNGS[name.trim()];
+    if (!rung) throw new TypeError(`unknown rendition "${name}" (known: ${Object.keys(RUNGS).join(', ')})`);
+    return rung;
+  });
+}
+
+/**
+ * ffmpeg arguments for the ladder: the program's video scaled to each rung and
+ * encoded with aligned keyframes every 2 s, the two program audio tracks mixed
+ * into one AAC track, each rendition written as fragmented MP4 to its own pipe
+ * (fd 3, 4, ... in rung order; audio last).
+ */
+export function ladderArgs(sdpPath: string, rungs: Rung[], partSeconds: number): string[] {
+  const split = rungs.map((_, i) => `[v${i}]`).join('');
+  const scales = rungs.map((r, i) => `[v${i}]scale=${r.width}:${r.height}:force_original_aspect_ratio=decrease,pad=${r.width}:${r.height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=30[o${i}]`);
+  const filter = [`[0:v]split=${rungs.length}${split}`, ...scales, '[0:a:0][0:a:1]amix=inputs=2:duration=longest:normalize=0[a]'].join(';');
+  const fmp4 = (fragmentMicros: number) => ['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof+skip_trailer', '-frag_duration', String(fragmentMicros)];
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-protocol_whitelist', 'file,udp,rtp', '-reorder_queue_size', '64', '-i', sdpPath, '-filter_complex', filter];
+  rungs.forEach((rung, i) => {
+    args.push('-map', `[o${i}]`, '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main',
+      '-b:v', String(rung.bitrate), '-maxrate', String(rung.bitrate), '-bufsize', String(rung.bitrate), '-g', '60', '-keyint_min', '60',
+      '-sc_threshold', '0', '-force_key_frames', 'expr:gte(t,n_forced*2)', '-an', ...fmp4(Math.round(partSeconds * 1e6)), `pipe:${3 + i}`);
+  });
+  // AAC frames are 1024 samples (21.33 ms): 0.48 s fragments end on frame boundaries near the part target.
+  args.push('-map', '[a]', '-c:a', 'aac', '-b:a', String(AUDIO_BITRATE), '-ar', '48000', '-vn', ...fmp4(480_000), `pipe:${3 + rungs.length}`);
+  return args;
+}
