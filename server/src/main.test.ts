@@ -27,7 +27,7 @@ describe('npm start', () => {
   });
 
   it('prints where to go and the generated admin key, serves health, and stops cleanly on SIGTERM', async () => {
-    const { child, output } = startMain({ HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIASOUP_WORKERS: '1' });
+    const { child, output } = startMain({ HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', BROADCAST_LADDER: 'off' });
     try {
       const deadline = Date.now() + 30_000;
       while (!output().stdout.includes('Admin key') && Date.now() < deadline && child.exitCode === null) {

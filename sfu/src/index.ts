@@ -8,3 +8,8 @@ export { routerMediaCodecs } from './codecs';
 export { runLoopbackSelfTest, plainRtpCapabilities, type LoopbackResult } from './selftest/loopback';
 export { freeTcpPort } from './net/ports';
 export type { types as MediasoupTypes } from 'mediasoup';
+export { Broadcast, type BroadcastOptions, type BroadcastRendition } from './egress/broadcast';
+export { parseLadder, DEFAULT_LADDER, AUDIO_BITRATE, AUDIO_CODECS, videoCodecs, type Rung } from './egress/ladder';
+export { HlsRendition, type Segment, type Part } from './hls/rendition';
+export { mediaPlaylist, lastPosition, hlsNames } from './hls/playlist';
+export { runToCompletion, FfmpegProcess } from './ffmpeg/process';

@@ -23,7 +23,7 @@ const SWITCHES = Number(process.env.SWITCHES ?? 20);
 const ROOT = join(__dirname, '..', '..', '..');
 
 async function main() {
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', DEMO_SIMULATED_VENUES: '3', PLENARY_ADMIN_KEY: 'bench-admin-key-0123456789' });
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', DEMO_SIMULATED_VENUES: '3', BROADCAST_LADDER: 'off', PLENARY_ADMIN_KEY: 'bench-admin-key-0123456789' });
   const plenary = await startPlenary(config, pino({ level: 'warn' }), { demo: true });
   try {
     const room = await plenary.media.room('demo');

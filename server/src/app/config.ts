@@ -22,6 +22,8 @@ export interface Config {
   logLevel: string;
   /** How many demo sub-venues (plus the main venue) are simulated with a test picture and tone. */
   demoSimulatedVenues: number;
+  /** The broadcast's video renditions, e.g. ["720p", "480p", "360p"]; empty: no broadcast. */
+  broadcastLadder: string[];
 }
 
 /** Thrown when the environment is invalid; its message names every bad variable. */
@@ -68,6 +70,10 @@ const schema = z.object({
     .regex(/^([0-9]|1[0-9]|20)$/, 'DEMO_SIMULATED_VENUES must be a whole number from 0 to 20')
     .transform(Number)
     .optional(),
+  BROADCAST_LADDER: z
+    .string()
+    .regex(/^(off|((1080p|720p|480p|360p|240p)(,(1080p|720p|480p|360p|240p))*))$/, 'BROADCAST_LADDER must be "off" or renditions like 720p,480p,360p (1080p, 240p also exist)')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -102,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     rtcPort: e.RTC_PORT,
     logLevel: e.LOG_LEVEL ?? 'info',
     demoSimulatedVenues: e.DEMO_SIMULATED_VENUES ?? 0,
+    broadcastLadder: e.BROADCAST_LADDER === 'off' ? [] : (e.BROADCAST_LADDER ?? '720p,480p,360p').split(','),
   };
 }
 

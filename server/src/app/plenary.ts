@@ -6,7 +6,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ErrorCode, rooms } from '@plenary/shared';
-import { MediaPlane, type WorkerPool } from '@plenary/sfu';
+import { MediaPlane, parseLadder, type WorkerPool } from '@plenary/sfu';
 import { mediaBridge } from '../media/bridge';
 import { recoverLostRooms } from '../media/recovery';
 import type { Config } from './config';
@@ -22,7 +22,11 @@ import { healthRouter } from '../http/health';
 import { selfTestRouter } from '../http/selftest';
 import { homeRouter } from '../http/home';
 import { conferencesRouter } from '../http/conferences';
+import { hlsRouter } from '../http/hls';
 import { errorHandler, sendError } from '../http/errors';
+
+/** LL-HLS timing: 0.5 s parts, 2 s segments, a 20 s live window (delta updates skip past 12 s). */
+export const BROADCAST_TIMING = { partSeconds: 0.5, segmentSeconds: 2, windowSegments: 10 };
 
 /** A running Plenary: its address, its parts, and the one way to stop it. */
 export interface Plenary {
@@ -61,6 +65,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       announcedAddress: config.announcedIp,
       rtcBasePort: config.rtcPort,
       logger: logger.child({ component: 'media' }),
+      broadcast: config.broadcastLadder.length > 0 ? { rungs: parseLadder(config.broadcastLadder.join(',')), ...BROADCAST_TIMING } : undefined,
     });
     owned.push(() => media.close());
     const workers = media.workers;
@@ -113,6 +118,8 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     app.use('/api/media', selfTestRouter({ workers, adminKey: config.adminKey, logger: logger.child({ component: 'selftest' }) }));
     app.use('/api', conferencesRouter({ conferences, mintJoinLink, adminKey: config.adminKey, publicUrl: config.publicUrl }));
     app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
+    app.use('/hls', hlsRouter(media, BROADCAST_TIMING));
+    app.use('/hls', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'Not produced'));
     app.use(homeRouter(config));
     app.use(errorHandler(logger.child({ component: 'http' })));
 

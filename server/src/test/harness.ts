@@ -13,6 +13,8 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
     MEDIASOUP_WORKERS: '1',
     ANNOUNCED_IP: '127.0.0.1',
     PLENARY_ADMIN_KEY: TEST_ADMIN_KEY,
+    // Encoding a ladder costs a core: only the tests that look at the broadcast turn it on.
+    BROADCAST_LADDER: 'off',
     ...overrides,
   });
 }

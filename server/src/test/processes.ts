@@ -28,6 +28,7 @@ export class ServerProcess {
         MEDIASOUP_WORKERS: '1',
         PLENARY_ADMIN_KEY: TEST_ADMIN_KEY,
         LOG_LEVEL: 'warn',
+        BROADCAST_LADDER: 'off',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { WorkerPool, type WorkerPoolOptions } from '../workers/pool';
 import { ConferenceRoom, type SimulatedVenueSpec } from './room';
+import type { BroadcastOptions } from '../egress/broadcast';
 
 /**
  * The media plane of this process: the worker pool and one room per
@@ -24,16 +25,28 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
     super();
   }
 
-  static async start(options: WorkerPoolOptions): Promise<MediaPlane> {
-    return new MediaPlane(await WorkerPool.create(options), options.logger);
+  static async start(options: WorkerPoolOptions & { broadcast?: Omit<BroadcastOptions, 'logger'> }): Promise<MediaPlane> {
+    const plane = new MediaPlane(await WorkerPool.create(options), options.logger);
+    plane.broadcast = options.broadcast;
+    return plane;
   }
+
+  /** When set, every conference room broadcasts its program with these settings. */
+  private broadcast: Omit<BroadcastOptions, 'logger'> | undefined;
 
   /** The room of a conference, created on a worker (round robin) the first time it is asked for. */
   room(conferenceId: string): Promise<ConferenceRoom> {
     let room = this.rooms.get(conferenceId);
     if (!room) {
       const logger = this.logger.child({ conferenceId });
-      room = ConferenceRoom.create(this.workers, conferenceId, { fallbackVenueId: 'main', logger });
+      const settings = this.broadcast;
+      room = ConferenceRoom.create(this.workers, conferenceId, { fallbackVenueId: 'main', logger }).then(async (created) => {
+        if (settings) {
+          // The venues' media matters more than the broadcast: a failing encoder is logged, not fatal.
+          await created.startBroadcast({ ...settings, logger: logger.child({ component: 'broadcast' }) }).catch((error: unknown) => logger.error({ err: error }, 'the broadcast did not start'));
+        }
+        return created;
+      });
       this.rooms.set(conferenceId, room);
       room.then(
         (created) =>

@@ -6,6 +6,7 @@ import { ProgramSwitcher } from '../program/switcher';
 import { SimulatedVenue, type Rgb } from '../simulated/venue';
 import type { MediaWorker, WorkerPool } from '../workers/pool';
 import { RouterSet, type Edge } from './routers';
+import { Broadcast, type BroadcastOptions } from '../egress/broadcast';
 
 /** What a browser needs to set up its side of a WebRTC transport. */
 export interface TransportInfo {
@@ -60,6 +61,8 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   private readonly venues = new Map<string, VenueMedia>();
   private readonly pending = new Map<string, Promise<VenueMedia>>();
   private closed = false;
+  /** The live broadcast of the program, once started. */
+  broadcast: Broadcast | undefined;
 
   private constructor(
     readonly conferenceId: string,
@@ -73,6 +76,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
       // Not closed by us: a worker died. Stop what this room owns outside mediasoup.
       this.closed = true;
       const simulated = this.simulatedVenues();
+      void this.broadcast?.close();
       this.switcher.close();
       for (const venue of this.venues.values()) void venue.simulated?.venue.close();
       this.venues.clear();
@@ -211,6 +215,13 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     return [...this.venues.values()].flatMap((venue) => (venue.simulated ? [venue.simulated.spec] : []));
   }
 
+  /** Starts encoding the program as an LL-HLS ladder (once). */
+  async startBroadcast(options: BroadcastOptions): Promise<Broadcast> {
+    this.assertOpen();
+    this.broadcast ??= await Broadcast.start(this.router, { video: this.switcher.videoProducer, audio: this.switcher.audioProducer, mainAudio: this.switcher.mainAudioProducer }, options);
+    return this.broadcast;
+  }
+
   /** Follows the floor. */
   setOnAir(venueId: string): Promise<void> {
     return this.switcher.setOnAir(venueId);
@@ -245,6 +256,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.venues.keys()].map((venueId) => this.closeVenue(venueId)));
+    await this.broadcast?.close();
     this.switcher.close();
     await this.routers.close();
   }

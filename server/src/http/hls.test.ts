@@ -1,0 +1,93 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as HLS from 'hls-parser';
+import { runToCompletion } from '@plenary/sfu';
+import type { Plenary } from '../app/plenary';
+import { eventually, startTestPlenary } from '../test/harness';
+
+describe('the HLS origin', () => {
+  let plenary: Plenary;
+  let base: string;
+
+  beforeAll(async () => {
+    plenary = await startTestPlenary({ DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: '360p' }, { demo: true });
+    base = `${plenary.url}/hls/demo`;
+    // The ladder needs a couple of segments before there is much to look at.
+    await eventually(async () => {
+      const res = await fetch(`${base}/360p/index.m3u8`);
+      return res.status === 200 && ((await res.text()).match(/#EXTINF/g)?.length ?? 0) >= 2;
+    }, 40_000);
+  });
+
+  afterAll(() => plenary.close());
+
+  it('serves a multivariant playlist that names each rendition\'s codecs, size and bandwidth', async () => {
+    const res = await fetch(`${base}/master.m3u8`);
+    expect(res.headers.get('content-type')).toMatch(/^application\/vnd\.apple\.mpegurl/);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const master = HLS.parse(await res.text()) as HLS.types.MasterPlaylist;
+    expect(master.variants).toHaveLength(1);
+    const variant = master.variants[0] as HLS.types.Variant;
+    expect(variant.resolution).toEqual({ width: 640, height: 360 });
+    expect(variant.codecs).toBe('avc1.4d401f,mp4a.40.2');
+    expect(variant.bandwidth).toBeGreaterThan(variant.averageBandwidth ?? 0);
+    expect(variant.frameRate).toBe(30);
+    expect(variant.audio[0]?.uri).toBe('audio/index.m3u8');
+  });
+
+  it('serves media playlists for low-latency players, cacheable for a second', async () => {
+    const res = await fetch(`${base}/360p/index.m3u8`);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=1');
+    const text = await res.text();
+    const playlist = HLS.parse(text) as HLS.types.MediaPlaylist;
+    expect(playlist.partTargetDuration).toBe(0.5);
+    expect(playlist.lowLatencyCompatibility).toMatchObject({ canBlockReload: true, partHoldBack: 1.5, canSkipUntil: 12 });
+    expect(text).toContain('#EXT-X-RENDITION-REPORT:URI="../audio/index.m3u8"');
+    expect(text).toMatch(/#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-\d+-\d+\.m4s"/);
+  });
+
+  it('holds a blocking reload until the requested part exists, then lists it', async () => {
+    const text = await (await fetch(`${base}/360p/index.m3u8`)).text();
+    const hint = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-(\d+)-(\d+)\.m4s"/.exec(text);
+    const [msn, part] = [Number(hint?.[1]), Number(hint?.[2])];
+    const res = await fetch(`${base}/360p/index.m3u8?_HLS_msn=${msn}&_HLS_part=${part}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain(`URI="part-${msn}-${part}.m4s"`);
+  });
+
+  it('serves init, parts and segments as immutable objects that decode', async () => {
+    const playlist = HLS.parse(await (await fetch(`${base}/360p/index.m3u8`)).text()) as HLS.types.MediaPlaylist;
+    const segment = playlist.segments[0] as HLS.types.Segment;
+    const [init, media] = await Promise.all([fetch(`${base}/360p/${segment.map?.uri}`), fetch(`${base}/360p/${segment.uri}`)]);
+    for (const res of [init, media]) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(res.headers.get('content-type')).toBe('video/mp4');
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'plenary-origin-'));
+    try {
+      const file = join(dir, 'segment.mp4');
+      await writeFile(file, Buffer.concat([Buffer.from(await init.arrayBuffer()), Buffer.from(await media.arrayBuffer())]));
+      const decode = await runToCompletion('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
+      expect(decode.stderr).toBe('');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const partUri = /URI="(part-\d+-\d+\.m4s)"/.exec(await (await fetch(`${base}/360p/index.m3u8`)).text())?.[1];
+    const part = await fetch(`${base}/360p/${partUri}`);
+    expect(part.status).toBe(200);
+    expect(part.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('answers what it never produced with 404, and malformed requests with 400, at once', async () => {
+    for (const path of ['/hls/demo/360p/part-999999-0.m4s', '/hls/demo/360p/%2e%2e%2f%2e%2e%2fpackage.json', '/hls/demo/4k/index.m3u8', '/hls/nope/master.m3u8', '/hls/demo/360p/init-7.mp4', '/hls/../package.json']) {
+      const res = await fetch(`${plenary.url}${path}`);
+      expect([path, res.status]).toEqual([path, 404]);
+    }
+    for (const query of ['_HLS_msn=abc', '_HLS_part=1', '_HLS_msn=99999999']) {
+      const res = await fetch(`${base}/360p/index.m3u8?${query}`);
+      expect([query, res.status]).toEqual([query, 400]);
+    }
+  });
+});

@@ -1,0 +1,113 @@
+import { Router, type Response } from 'express';
+import { ErrorCode } from '@plenary/shared';
+import { AUDIO_BITRATE, AUDIO_CODECS, lastPosition, mediaPlaylist, videoCodecs, type Broadcast, type MediaPlane } from '@plenary/sfu';
+import { sendError } from './errors';
+
+/** How long a blocking playlist or hinted part request may wait: about 3 target durations. */
+const BLOCK_LIMIT_MS = 6000;
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Playlists change every part; a second of caching lets an edge collapse the crowd. */
+const PLAYLIST_CACHE = 'public, max-age=1';
+
+const CONFERENCE = /^[a-z0-9][a-z0-9-]{1,39}$/;
+const RENDITION = /^(1080p|720p|480p|360p|240p|audio)$/;
+const FILE = /^(?:init-(\d{1,6})\.mp4|part-(\d{1,9})-(\d{1,3})\.m4s|segment-(\d{1,9})\.m4s)$/;
+
+export interface HlsTiming {
+  partSeconds: number;
+  segmentSeconds: number;
+}
+
+/** A whole non-negative number from a query parameter, or undefined when absent; NaN when malformed. */
+function queryNumber(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+}
+
+/**
+ * The HLS origin (`/hls/:conferenceId/...`), built for an edge tier and a CDN:
+ * media objects are immutable and cached for a year, playlists for a second;
+ * blocking playlist reloads (`_HLS_msn`, `_HLS_part`) and hinted part requests
+ * are held until the part exists (503 after about 3 target durations); every
+ * name is checked against a strict pattern, so nothing else is reachable.
+ */
+export function hlsRouter(media: MediaPlane, timing: HlsTiming): Router {
+  const router = Router();
+
+  router.use((_req, res, next) => {
+    res.set('Access-Control-Allow-Origin', '*');
+    next();
+  });
+
+  const broadcastOf = async (conferenceId: string, res: Response): Promise<Broadcast | undefined> => {
+    const broadcast = CONFERENCE.test(conferenceId) ? (await media.existingRoom(conferenceId))?.broadcast : undefined;
+    if (!broadcast) sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.NOT_FOUND, 'This conference is not broadcasting');
+    return broadcast;
+  };
+
+  router.get('/:conferenceId/master.m3u8', async (req, res) => {
+    const broadcast = await broadcastOf(req.params.conferenceId, res);
+    if (!broadcast) return;
+    const lines = ['#EXTM3U', '#EXT-X-VERSION:9', '#EXT-X-INDEPENDENT-SEGMENTS',
+      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Program",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"'];
+    for (const { rung, name } of broadcast.renditions) {
+      if (!rung) continue;
+      const average = rung.bitrate + AUDIO_BITRATE;
+      lines.push(
+        `#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(average * 1.2)},AVERAGE-BANDWIDTH=${average},CODECS="${videoCodecs(rung)},${AUDIO_CODECS}",RESOLUTION=${rung.width}x${rung.height},FRAME-RATE=30.000,AUDIO="audio"`,
+        `${name}/index.m3u8`,
+      );
+    }
+    res.set('Cache-Control', 'public, max-age=60').type('application/vnd.apple.mpegurl').send(`${lines.join('\n')}\n`);
+  });
+
+  router.get('/:conferenceId/:rendition/index.m3u8', async (req, res) => {
+    const broadcast = await broadcastOf(req.params.conferenceId, res);
+    if (!broadcast) return;
+    const rendition = RENDITION.test(req.params.rendition) ? broadcast.renditions.find((r) => r.name === req.params.rendition) : undefined;
+    if (!rendition) return sendError(res, ErrorCode.NOT_FOUND, 'No such rendition');
+    const msn = queryNumber(req.query._HLS_msn);
+    const part = queryNumber(req.query._HLS_part);
+    if (Number.isNaN(msn) || Number.isNaN(part) || (part !== undefined && msn === undefined)) {
+      return sendError(res, ErrorCode.INVALID, '_HLS_msn and _HLS_part must be whole numbers, and _HLS_part needs _HLS_msn');
+    }
+    if (msn !== undefined) {
+      const live = lastPosition(rendition.hls);
+      // A request too far ahead of the live edge is a client error, not something to wait for.
+      if (live && msn > live.msn + 2) return sendError(res, ErrorCode.INVALID, '_HLS_msn is too far ahead of the live edge');
+      // Without _HLS_part the whole segment must be complete: the next one has started.
+      const ready = await (part === undefined ? rendition.hls.waitFor(msn + 1, 0, BLOCK_LIMIT_MS) : rendition.hls.waitFor(msn, part, BLOCK_LIMIT_MS));
+      if (!ready) return sendError(res.set('Cache-Control', 'no-store'), ErrorCode.UNAVAILABLE, 'The requested part did not arrive in time');
+    }
+    const others = broadcast.renditions.filter((r) => r !== rendition).map((r) => ({ uri: `../${r.name}/index.m3u8`, rendition: r.hls }));
+    const text = mediaPlaylist(rendition.hls, { partTarget: timing.partSeconds, segmentTarget: timing.segmentSeconds, others, skip: req.query._HLS_skip === 'YES' || req.query._HLS_skip === 'v2' });
+    if (!text) return sendError(res.set('Cache-Control', 'no-store'), ErrorCode.UNAVAILABLE, 'The broadcast has not produced anything yet');
+    res.set('Cache-Control', PLAYLIST_CACHE).type('application/vnd.apple.mpegurl').send(text);
+  });
+
+  router.get('/:conferenceId/:rendition/:file', async (req, res) => {
+    const broadcast = await broadcastOf(req.params.conferenceId, res);
+    if (!broadcast) return;
+    const rendition = RENDITION.test(req.params.rendition) ? broadcast.renditions.find((r) => r.name === req.params.rendition) : undefined;
+    const match = FILE.exec(req.params.file);
+    if (!rendition || !match) return sendError(res, ErrorCode.NOT_FOUND, 'Not produced');
+    const [, initVersion, partMsn, partIndex, segmentMsn] = match;
+    const type = rendition.rung ? 'video/mp4' : 'audio/mp4';
+    let bytes: Buffer | undefined;
+    if (initVersion !== undefined) bytes = rendition.hls.initFor(Number(initVersion));
+    else if (segmentMsn !== undefined) {
+      const segment = rendition.hls.segmentAt(Number(segmentMsn));
+      bytes = segment?.complete ? Buffer.concat(segment.parts.map((p) => p.bytes)) : undefined;
+    } else {
+      const [msn, index] = [Number(partMsn), Number(partIndex)];
+      // The preload hint names the next part before it exists: hold the request until it does.
+      const live = lastPosition(rendition.hls);
+      if (!rendition.hls.part(msn, index) && live && (msn === live.msn || msn === live.msn + 1)) await rendition.hls.waitFor(msn, index, BLOCK_LIMIT_MS);
+      bytes = rendition.hls.part(msn, index)?.bytes;
+    }
+    if (!bytes) return sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.NOT_FOUND, 'Not produced');
+    res.set('Cache-Control', IMMUTABLE).type(type).send(bytes);
+  });
+
+  return router;
+}
