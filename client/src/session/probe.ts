@@ -1,4 +1,5 @@
 import { VenueSession } from './venue-session';
+import { playLive, type LivePlayer } from '../player/live-player';
 
 /**
  * Drives a venue session from outside the page (browser tests, the devtools
@@ -55,4 +56,36 @@ export async function watchVenueAsPresider(url: string, conferenceId: string, ho
 export function videoSize(): { width: number; height: number } {
   const video = document.querySelector('video');
   return { width: video?.videoWidth ?? 0, height: video?.videoHeight ?? 0 };
+}
+
+let player: LivePlayer | undefined;
+
+/** Plays the broadcast in a new muted <video>, as the watch page will. */
+export function watchBroadcast(url: string): void {
+  const video = document.createElement('video');
+  video.id = 'broadcast';
+  video.muted = true;
+  video.playsInline = true;
+  document.body.append(video);
+  player = playLive(video, url);
+}
+
+/** What the viewer sees: frames shown so far, playback position, hls.js latency, and the picture's mean colour. */
+export function broadcastState(): { frames: number; currentTime: number; latency: number | undefined; colour: [number, number, number] } {
+  const video = document.getElementById('broadcast') as HTMLVideoElement | null;
+  const frames = video?.getVideoPlaybackQuality().totalVideoFrames ?? 0;
+  const canvas = document.createElement('canvas');
+  canvas.width = 32;
+  canvas.height = 18;
+  const context = canvas.getContext('2d');
+  let colour: [number, number, number] = [0, 0, 0];
+  if (video && context && video.videoWidth > 0) {
+    context.drawImage(video, 0, 0, canvas.width, canvas.height);
+    const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    const sum = [0, 0, 0];
+    for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) (sum[c] as number) += data[i + c] as number;
+    const n = data.length / 4;
+    colour = [Math.round((sum[0] as number) / n), Math.round((sum[1] as number) / n), Math.round((sum[2] as number) / n)];
+  }
+  return { frames, currentTime: video?.currentTime ?? 0, latency: player?.latency, colour };
 }

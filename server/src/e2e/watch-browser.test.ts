@@ -1,0 +1,60 @@
+import type { Browser, Page } from 'playwright-core';
+import type { Plenary } from '../app/plenary';
+import { SessionPage, launchChromium } from '../test/browser';
+import { ControlClient } from '../test/control-client';
+import { eventually, startTestPlenary } from '../test/harness';
+
+type Viewer = {
+  watchBroadcast(url: string): void;
+  broadcastState(): { frames: number; currentTime: number; latency: number | undefined; colour: [number, number, number] };
+};
+const state = (tab: Page) => tab.evaluate(() => (globalThis as unknown as { plenary: Viewer }).plenary.broadcastState());
+
+/** Near a simulated venue's colour (the name and clock drawn on it shift the mean a little). */
+const near = ([r, g, b]: [number, number, number], c: { r: number; g: number; b: number }) =>
+  Math.abs(r - c.r) < 40 && Math.abs(g - c.g) < 40 && Math.abs(b - c.b) < 40;
+const YELLOW = { r: 210, g: 210, b: 40 }; // the demo's main venue
+const GREEN = { r: 40, g: 170, b: 40 }; // the demo's second sub-venue, Siping
+
+describe('a viewer watching the broadcast in a real browser', () => {
+  let plenary: Plenary;
+  let page: SessionPage;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    plenary = await startTestPlenary({ DEMO_SIMULATED_VENUES: '2', BROADCAST_LADDER: '360p' }, { demo: true });
+    page = await SessionPage.start();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await page?.close();
+    await plenary?.close();
+  });
+
+  it('plays the low-latency stream with hls.js, frames advancing, and follows a floor change', async () => {
+    const tab = await browser.newPage();
+    await tab.goto(page.url);
+    await tab.evaluate((url) => (globalThis as unknown as { plenary: Viewer }).plenary.watchBroadcast(url), `${plenary.url}/hls/demo/master.m3u8`);
+
+    // The main venue is on air: the viewer sees its picture, and frames keep coming.
+    const first = await eventually(async () => {
+      const now = await state(tab);
+      return now.frames > 30 && near(now.colour, YELLOW) ? now : undefined;
+    }, 45_000);
+    await eventually(async () => (await state(tab)).frames > first.frames + 30, 20_000);
+
+    // The presider gives the floor to Siping: the viewer's picture follows.
+    const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
+    const presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });
+    try {
+      expect(await presider.command({ type: 'giveFloor', venueId: 'sv-2' })).toMatchObject({ ok: true });
+      await eventually(async () => near((await state(tab)).colour, GREEN), 20_000);
+    } finally {
+      presider.close();
+    }
+    const latency = (await state(tab)).latency;
+    expect(latency).toBeDefined();
+  });
+});
