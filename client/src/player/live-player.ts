@@ -4,6 +4,8 @@ import Hls from 'hls.js';
 export interface LivePlayer {
   /** Seconds behind the live edge as hls.js estimates it (undefined on native HLS). */
   readonly latency: number | undefined;
+  /** Who speaks in the picture being shown, from the stream's timed metadata (EXT-X-DATERANGE). */
+  readonly speaker: { venueId: string; name: string | undefined } | undefined;
   destroy(): void;
 }
 
@@ -17,7 +19,7 @@ export function playLive(video: HTMLVideoElement, url: string): LivePlayer {
   if (!Hls.isSupported()) {
     video.src = url;
     void video.play().catch(() => undefined);
-    return { latency: undefined, destroy: () => video.removeAttribute('src') };
+    return { latency: undefined, speaker: undefined, destroy: () => video.removeAttribute('src') };
   }
   const hls = new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5, backBufferLength: 30 });
   hls.on(Hls.Events.ERROR, (_event, data) => {
@@ -31,6 +33,21 @@ export function playLive(video: HTMLVideoElement, url: string): LivePlayer {
   return {
     get latency() {
       return hls.latency;
+    },
+    get speaker() {
+      // The latest speaker range that started at or before the frame on screen.
+      const shown = hls.playingDate?.getTime();
+      const details = hls.levels[hls.currentLevel]?.details;
+      if (shown === undefined || !details) return undefined;
+      let current: { venueId: string; name: string | undefined; at: number } | undefined;
+      for (const range of Object.values(details.dateRanges)) {
+        if (!range || range.class !== 'com.plenary.speaker') continue;
+        const at = range.startDate.getTime();
+        if (at <= shown && (!current || at > current.at)) {
+          current = { venueId: String(range.attr['X-VENUE-ID'] ?? ''), name: range.attr['X-VENUE-NAME'], at };
+        }
+      }
+      return current && { venueId: current.venueId, name: current.name };
     },
     destroy: () => hls.destroy(),
   };

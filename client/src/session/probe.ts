@@ -71,7 +71,7 @@ export function watchBroadcast(url: string): void {
 }
 
 /** What the viewer sees: frames shown so far, playback position, hls.js latency, and the picture's mean colour. */
-export function broadcastState(): { frames: number; currentTime: number; latency: number | undefined; colour: [number, number, number] } {
+export function broadcastState(): { frames: number; currentTime: number; latency: number | undefined; speaker: string | undefined; colour: [number, number, number] } {
   const video = document.getElementById('broadcast') as HTMLVideoElement | null;
   const frames = video?.getVideoPlaybackQuality().totalVideoFrames ?? 0;
   const canvas = document.createElement('canvas');
@@ -87,5 +87,5 @@ export function broadcastState(): { frames: number; currentTime: number; latency
     const n = data.length / 4;
     colour = [Math.round((sum[0] as number) / n), Math.round((sum[1] as number) / n), Math.round((sum[2] as number) / n)];
   }
-  return { frames, currentTime: video?.currentTime ?? 0, latency: player?.latency, colour };
+  return { frames, currentTime: video?.currentTime ?? 0, latency: player?.latency, speaker: player?.speaker?.name, colour };
 }

@@ -118,7 +118,11 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     app.use('/api/media', selfTestRouter({ workers, adminKey: config.adminKey, logger: logger.child({ component: 'selftest' }) }));
     app.use('/api', conferencesRouter({ conferences, mintJoinLink, adminKey: config.adminKey, publicUrl: config.publicUrl }));
     app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
-    app.use('/hls', hlsRouter(media, BROADCAST_TIMING));
+    const venueNames = async (conferenceId: string) => {
+      const state = await conferences.get(conferenceId);
+      return Object.fromEntries(Object.values(state?.venues ?? {}).map((venue) => [venue.id, venue.name]));
+    };
+    app.use('/hls', hlsRouter(media, BROADCAST_TIMING, venueNames));
     app.use('/hls', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'Not produced'));
     app.use(homeRouter(config));
     app.use(errorHandler(logger.child({ component: 'http' })));

@@ -6,7 +6,7 @@ import { eventually, startTestPlenary } from '../test/harness';
 
 type Viewer = {
   watchBroadcast(url: string): void;
-  broadcastState(): { frames: number; currentTime: number; latency: number | undefined; colour: [number, number, number] };
+  broadcastState(): { frames: number; currentTime: number; latency: number | undefined; speaker: string | undefined; colour: [number, number, number] };
 };
 const state = (tab: Page) => tab.evaluate(() => (globalThis as unknown as { plenary: Viewer }).plenary.broadcastState());
 
@@ -43,6 +43,8 @@ describe('a viewer watching the broadcast in a real browser', () => {
       const now = await state(tab);
       return now.frames > 30 && near(now.colour, YELLOW) ? now : undefined;
     }, 45_000);
+    // The caption names the speaker from the stream's own timed metadata.
+    expect(first.speaker).toBe('Changchun main venue');
     await eventually(async () => (await state(tab)).frames > first.frames + 30, 20_000);
 
     // The presider gives the floor to Siping: the viewer's picture follows.
@@ -50,7 +52,12 @@ describe('a viewer watching the broadcast in a real browser', () => {
     const presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });
     try {
       expect(await presider.command({ type: 'giveFloor', venueId: 'sv-2' })).toMatchObject({ ok: true });
-      await eventually(async () => near((await state(tab)).colour, GREEN), 20_000);
+      // The caption changes with the picture: never before Siping is shown, and soon after.
+      const named = await eventually(async () => {
+        const now = await state(tab);
+        return now.speaker === 'Siping' ? now : undefined;
+      }, 20_000);
+      expect(near(named.colour, GREEN)).toBe(true);
     } finally {
       presider.close();
     }

@@ -29,9 +29,11 @@ function queryNumber(value: unknown): number | undefined {
  * media objects are immutable and cached for a year, playlists for a second;
  * blocking playlist reloads (`_HLS_msn`, `_HLS_part`) and hinted part requests
  * are held until the part exists (503 after about 3 target durations); every
- * name is checked against a strict pattern, so nothing else is reachable.
+ * name is checked against a strict pattern, so nothing else is reachable. Floor
+ * changes appear as EXT-X-DATERANGE (class com.plenary.speaker) with the
+ * venue's id and name, starting at the new speaker's first frame.
  */
-export function hlsRouter(media: MediaPlane, timing: HlsTiming): Router {
+export function hlsRouter(media: MediaPlane, timing: HlsTiming, venueNames: (conferenceId: string) => Promise<Record<string, string>>): Router {
   const router = Router();
 
   router.use((_req, res, next) => {
@@ -80,7 +82,14 @@ export function hlsRouter(media: MediaPlane, timing: HlsTiming): Router {
       if (!ready) return sendError(res.set('Cache-Control', 'no-store'), ErrorCode.UNAVAILABLE, 'The requested part did not arrive in time');
     }
     const others = broadcast.renditions.filter((r) => r !== rendition).map((r) => ({ uri: `../${r.name}/index.m3u8`, rendition: r.hls }));
-    const text = mediaPlaylist(rendition.hls, { partTarget: timing.partSeconds, segmentTarget: timing.segmentSeconds, others, skip: req.query._HLS_skip === 'YES' || req.query._HLS_skip === 'v2' });
+    const names = await venueNames(req.params.conferenceId);
+    const text = mediaPlaylist(rendition.hls, {
+      partTarget: timing.partSeconds,
+      segmentTarget: timing.segmentSeconds,
+      others,
+      skip: req.query._HLS_skip === 'YES' || req.query._HLS_skip === 'v2',
+      dateRanges: broadcast.speakerRanges((venueId) => names[venueId]),
+    });
     if (!text) return sendError(res.set('Cache-Control', 'no-store'), ErrorCode.UNAVAILABLE, 'The broadcast has not produced anything yet');
     res.set('Cache-Control', PLAYLIST_CACHE).type('application/vnd.apple.mpegurl').send(text);
   });

@@ -14,6 +14,18 @@ import { WorkerPool } from '../workers/pool';
 import { Broadcast } from './broadcast';
 import { parseLadder } from './ladder';
 
+/** Mean colour of every frame of a file, as RGB triples. */
+async function rawFrames(file: string): Promise<Buffer> {
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolve, reject) => {
+    const ffmpeg = spawn('ffmpeg', ['-v', 'error', '-i', file, '-vf', 'scale=1:1:flags=area,format=rgb24', '-f', 'rawvideo', '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const chunks: Buffer[] = [];
+    ffmpeg.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    ffmpeg.once('error', reject);
+    ffmpeg.once('close', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(check: () => boolean, timeoutMs: number): Promise<void> {
@@ -55,7 +67,7 @@ describe('the broadcast: the program as an LL-HLS ladder', () => {
     await switcher.setOnAir('main');
     broadcast = await Broadcast.start(
       router,
-      { video: switcher.videoProducer, audio: switcher.audioProducer, mainAudio: switcher.mainAudioProducer },
+      switcher,
       { rungs: parseLadder('360p,240p'), partSeconds: 0.5, segmentSeconds: 2, windowSegments: 10, logger: testLogger },
     );
   });
@@ -85,6 +97,35 @@ describe('the broadcast: the program as an LL-HLS ladder', () => {
       const playlist = HLS.parse(mediaPlaylist(rendition.hls, { partTarget: 0.5, segmentTarget: 2 })) as HLS.types.MediaPlaylist;
       expect(playlist.segments.length).toBeGreaterThanOrEqual(2);
     }
+  });
+
+  it('announces a floor change as timed metadata that starts with the new speaker\'s first frame', async () => {
+    const video = broadcast.renditions[0]?.hls;
+    if (!video) throw new Error('no video rendition');
+    await switcher.setOnAir('sv-1');
+    await until(() => broadcast.speakers.some((s) => s.venueId === 'sv-1'), 5_000);
+    const change = broadcast.speakers.find((s) => s.venueId === 'sv-1') as { at: number };
+    await until(() => video.window.some((s) => s.complete && s.programDateTime > change.at + 1000), 30_000);
+
+    // The wall-clock time of the first red (Jilin City) frame, from the segments' program date times.
+    let firstRed: number | undefined;
+    for (const segment of video.window.filter((s) => s.complete)) {
+      const file = join(dir, `frames-${segment.msn}.mp4`);
+      await writeFile(file, Buffer.concat([video.initFor(segment.initVersion) as Buffer, ...segment.parts.map((p) => p.bytes)]));
+      const rgb = await rawFrames(file);
+      for (let i = 0; i + 2 < rgb.length && firstRed === undefined; i += 3) {
+        if ((rgb[i] ?? 0) > 150 && (rgb[i + 1] ?? 0) < 100) firstRed = segment.programDateTime + (i / 3) * (1000 / 30);
+      }
+      if (firstRed !== undefined) break;
+    }
+    expect(firstRed).toBeDefined();
+    // Aligned within a few frames: the caption changes with the picture, not before or after.
+    expect(Math.abs((firstRed as number) - change.at)).toBeLessThan(250);
+
+    const text = mediaPlaylist(video, { partTarget: 0.5, segmentTarget: 2, dateRanges: broadcast.speakerRanges((id) => (id === 'sv-1' ? 'Jilin City' : undefined)) });
+    expect(text).toContain(`#EXT-X-DATERANGE:ID="speaker-${change.at}",CLASS="com.plenary.speaker",START-DATE="${new Date(change.at).toISOString()}",X-VENUE-ID="sv-1",X-VENUE-NAME="Jilin City"`);
+    const parsed = HLS.parse(text) as HLS.types.MediaPlaylist;
+    expect(parsed.segments.some((s) => s.dateRange?.attributes?.['X-VENUE-ID'] === 'sv-1') || text.includes('X-VENUE-ID="sv-1"')).toBe(true);
   });
 
   it('restarts a dead encoder, marking a discontinuity and keeping the media sequence going', async () => {

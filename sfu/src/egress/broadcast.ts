@@ -6,6 +6,8 @@ import type { Readable } from 'node:stream';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { HlsRendition } from '../hls/rendition';
+import type { ProgramSwitcher } from '../program/switcher';
+import type { DateRange } from '../hls/playlist';
 import { spawnTied } from '../net/child';
 import { findFreeUdpPortPair, waitUntilUdpBound } from '../net/ports';
 import { plainRtpCapabilities } from '../selftest/loopback';
@@ -20,12 +22,6 @@ export interface BroadcastOptions {
   logger: Logger;
 }
 
-/** The program producers the broadcast encodes. */
-export interface ProgramProducers {
-  video: types.Producer;
-  audio: types.Producer;
-  mainAudio: types.Producer;
-}
 
 /** A rendition of the broadcast: a video rung, or the audio. */
 export interface BroadcastRendition {
@@ -58,6 +54,8 @@ export class Broadcast {
   private closed = false;
   /** How many times the encoder was restarted after dying. */
   restarts = 0;
+  /** Floor changes as they reached the program (wall time of the new speaker's first frame), newest last. */
+  readonly speakers: { venueId: string; at: number }[] = [];
 
   private constructor(
     private readonly inputs: Input[],
@@ -69,11 +67,12 @@ export class Broadcast {
     this.renditions = [...options.rungs.map((rung) => ({ name: rung.name, rung, hls: hls(rung.name) })), { name: 'audio', rung: undefined, hls: hls('audio') }];
   }
 
-  static async start(router: types.Router, program: ProgramProducers, options: BroadcastOptions): Promise<Broadcast> {
+  /** Starts broadcasting a switcher's program; its cuts become timed metadata. */
+  static async start(router: types.Router, program: ProgramSwitcher, options: BroadcastOptions): Promise<Broadcast> {
     const dir = await mkdtemp(join(tmpdir(), 'plenary-broadcast-'));
     const inputs: Input[] = [];
     try {
-      for (const producer of [program.video, program.audio, program.mainAudio]) {
+      for (const producer of [program.videoProducer, program.audioProducer, program.mainAudioProducer]) {
         const port = await findFreeUdpPortPair(LOOPBACK);
         const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: LOOPBACK }, rtcpMux: false, comedia: false });
         await transport.connect({ ip: LOOPBACK, port, rtcpPort: port + 1 });
@@ -84,6 +83,11 @@ export class Broadcast {
       await writeFile(sdpPath, programSdp(inputs));
       const broadcast = new Broadcast(inputs, sdpPath, dir, options);
       await broadcast.startEncoder();
+      // Who is on air now, then every video cut: timed metadata for the viewers' captions.
+      if (program.videoOnAir) broadcast.markSpeaker(program.videoOnAir, Date.now());
+      program.on('cut', (cut) => {
+        if (cut.kind === 'video' && !broadcast.closed) broadcast.markSpeaker(cut.venueId, cut.cutAt);
+      });
       return broadcast;
     } catch (error) {
       for (const input of inputs) input.transport.close();
@@ -108,6 +112,27 @@ export class Broadcast {
     for (const input of this.inputs) input.transport.close();
     for (const rendition of this.renditions) rendition.hls.close();
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Records that a venue's first frame entered the program at `at`; playlists announce it as timed metadata. */
+  markSpeaker(venueId: string, at: number): void {
+    this.speakers.push({ venueId, at });
+    // Keep what the live window can show (and a little more).
+    const horizon = Date.now() - 2 * this.options.windowSegments * this.options.segmentSeconds * 1000;
+    while (this.speakers.length > 1 && (this.speakers[1]?.at ?? 0) < horizon) this.speakers.shift();
+  }
+
+  /** The floor changes as EXT-X-DATERANGE entries (class com.plenary.speaker, X-VENUE-ID, X-VENUE-NAME). */
+  speakerRanges(nameOf: (venueId: string) => string | undefined = () => undefined): DateRange[] {
+    return this.speakers.map((speaker) => {
+      const name = nameOf(speaker.venueId);
+      return {
+        id: `speaker-${speaker.at}`,
+        className: 'com.plenary.speaker',
+        startDate: speaker.at,
+        attributes: { 'venue-id': speaker.venueId, ...(name ? { 'venue-name': name } : {}) },
+      };
+    });
   }
 
   /** The encoder's process id (tests kill it). */
@@ -137,6 +162,9 @@ export class Broadcast {
     });
     // ffmpeg binds its RTP ports once it has read the SDP; then the program may flow (from a keyframe).
     for (const input of this.inputs) await waitUntilUdpBound(input.port, LOOPBACK, 10_000);
+    // Media time 0 of this encoder is (about) now: its input starts flowing.
+    const origin = Date.now();
+    for (const rendition of this.renditions) rendition.hls.setTimelineOrigin(origin);
     for (const input of this.inputs) {
       await input.consumer.resume();
       if (input.consumer.kind === 'video') await input.consumer.requestKeyFrame();

@@ -9,7 +9,19 @@ export interface PlaylistOptions {
   others?: { uri: string; rendition: HlsRendition }[];
   /** `_HLS_skip=YES`: replace older segments with EXT-X-SKIP (delta update). */
   skip?: boolean;
+  /** Timed metadata (EXT-X-DATERANGE), e.g. who speaks from when. */
+  dateRanges?: DateRange[];
 }
+
+/** One EXT-X-DATERANGE: an id, a start (ms since the epoch), a class, and X- client attributes. */
+export interface DateRange {
+  id: string;
+  className: string;
+  startDate: number;
+  attributes: Record<string, string>;
+}
+
+const quoted = (value: string) => `"${value.replace(/["\r\n]/g, ' ')}"`;
 
 const seconds = (s: number) => s.toFixed(5).replace(/0+$/, '').replace(/\.$/, '.0');
 const partUri = (msn: number, index: number) => `part-${msn}-${index}.m4s`;
@@ -59,6 +71,14 @@ export function mediaPlaylist(rendition: HlsRendition, options: PlaylistOptions)
     while (skipped > 0 && segments.slice(0, skipped).some((s) => s.discontinuity)) skipped--;
   }
   if (skipped > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
+  // Date ranges that began before the window are still listed if they are the latest one in force.
+  const windowStart = (segments[skipped] ?? first).programDateTime;
+  const ranges = [...(options.dateRanges ?? [])].sort((a, b) => a.startDate - b.startDate);
+  const inForce = ranges.filter((r) => r.startDate <= windowStart).pop();
+  for (const range of ranges.filter((r) => r === inForce || r.startDate > windowStart)) {
+    const attributes = Object.entries(range.attributes).map(([key, value]) => `,X-${key.toUpperCase()}=${quoted(value)}`).join('');
+    lines.push(`#EXT-X-DATERANGE:ID=${quoted(range.id)},CLASS=${quoted(range.className)},START-DATE=${quoted(new Date(range.startDate).toISOString())}${attributes}`);
+  }
 
   // Parts are listed for segments within the last three target durations, as the spec asks.
   const partsFrom = total - 3 * targetDuration;

@@ -3,6 +3,8 @@ import { BoxSplitter, readFragment, readInit, type InitInfo } from './fmp4';
 /** One LL-HLS part: a whole fMP4 fragment (moof + mdat). */
 export interface Part {
   bytes: Buffer;
+  /** Media time of the first sample, seconds since the encoder started. */
+  startTime: number;
   /** Seconds. */
   duration: number;
   independent: boolean;
@@ -59,6 +61,8 @@ export class HlsRendition {
   private readonly clock: () => number;
   /** The next part starts a new segment whatever its length, after a discontinuity. */
   private forceCut = false;
+  /** Wall-clock time (ms) of media time 0 of the current encoder; see setTimelineOrigin. */
+  private timelineOrigin: number | undefined;
   /** Bumped at each discontinuity; segments carry the version of the init they need. */
   private initVersion = 0;
   /** The longest part seen, seconds: PART-TARGET must not be below it. */
@@ -97,10 +101,20 @@ export class HlsRendition {
       } else if (box.type === 'moof') this.pendingMoof = box.bytes;
       else if (box.type === 'mdat' && this.pendingMoof && this.initInfo) {
         const info = readFragment(this.pendingMoof, this.initInfo);
-        this.addPart({ bytes: Buffer.concat([this.pendingMoof, box.bytes]), duration: info.duration / this.initInfo.timescale, independent: info.independent });
+        const timescale = this.initInfo.timescale;
+        this.addPart({ bytes: Buffer.concat([this.pendingMoof, box.bytes]), startTime: info.startTime / timescale, duration: info.duration / timescale, independent: info.independent });
         this.pendingMoof = undefined;
       }
     }
+  }
+
+  /**
+   * Ties media time 0 of the current encoder to a wall-clock time (when its
+   * input started flowing), so that program date times follow the media
+   * timeline instead of when parts happen to come out of the encoder.
+   */
+  setTimelineOrigin(wallMs: number): void {
+    this.timelineOrigin = wallMs;
   }
 
   /** Marks a discontinuity: the encoder restarted; the next part begins a new segment. */
@@ -164,7 +178,7 @@ export class HlsRendition {
         msn: this.nextMsn++,
         parts: [part],
         duration: part.duration,
-        programDateTime: this.clock() - part.duration * 1000,
+        programDateTime: this.timelineOrigin !== undefined ? this.timelineOrigin + part.startTime * 1000 : this.clock() - part.duration * 1000,
         complete: false,
         discontinuity: this.forceCut && current !== undefined,
         initVersion: this.initVersion,

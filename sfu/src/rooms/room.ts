@@ -218,7 +218,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   /** Starts encoding the program as an LL-HLS ladder (once). */
   async startBroadcast(options: BroadcastOptions): Promise<Broadcast> {
     this.assertOpen();
-    this.broadcast ??= await Broadcast.start(this.router, { video: this.switcher.videoProducer, audio: this.switcher.audioProducer, mainAudio: this.switcher.mainAudioProducer }, options);
+    this.broadcast ??= await Broadcast.start(this.router, this.switcher, options);
     return this.broadcast;
   }
 
