@@ -18,8 +18,8 @@ runtime_pkgs=(ffmpeg libabsl20220623 libuv1 libsrtp2-1 libusrsctp2 libssl3 libns
 build_pkgs=(g++ meson ninja-build pkg-config libabsl-dev libsrtp2-dev libuv1-dev libssl-dev
   libusrsctp-dev nlohmann-json3-dev libflatbuffers-dev flatbuffers-compiler)
 # Tests: a real Redis, docker-compose to validate the compose file (no engine runs here),
-# and Debian's Chromium for the browser tests (never a downloaded browser).
-test_pkgs=(redis-server docker-compose chromium)
+# Debian's Chromium for the browser tests (never a downloaded browser), and nginx for the edge.
+test_pkgs=(redis-server docker-compose chromium nginx)
 
 wanted=("${runtime_pkgs[@]}" "${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && wanted+=("${test_pkgs[@]}")

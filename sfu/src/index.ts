@@ -13,3 +13,4 @@ export { parseLadder, DEFAULT_LADDER, AUDIO_BITRATE, AUDIO_CODECS, videoCodecs, 
 export { HlsRendition, type Segment, type Part } from './hls/rendition';
 export { mediaPlaylist, lastPosition, hlsNames } from './hls/playlist';
 export { runToCompletion, FfmpegProcess } from './ffmpeg/process';
+export { spawnTied } from './net/child';

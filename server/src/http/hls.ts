@@ -109,9 +109,9 @@ export function hlsRouter(media: MediaPlane, timing: HlsTiming, venueNames: (con
       bytes = segment?.complete ? Buffer.concat(segment.parts.map((p) => p.bytes)) : undefined;
     } else {
       const [msn, index] = [Number(partMsn), Number(partIndex)];
-      // The preload hint names the next part before it exists: hold the request until it does.
-      const live = lastPosition(rendition.hls);
-      if (!rendition.hls.part(msn, index) && live && (msn === live.msn || msn === live.msn + 1)) await rendition.hls.waitFor(msn, index, BLOCK_LIMIT_MS);
+      // The preload hint names the next part before it exists: hold that request until it does.
+      const next = rendition.hls.nextPart();
+      if (!rendition.hls.part(msn, index) && next?.msn === msn && next.part === index) await rendition.hls.waitFor(msn, index, BLOCK_LIMIT_MS);
       bytes = rendition.hls.part(msn, index)?.bytes;
     }
     if (!bytes) return sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.NOT_FOUND, 'Not produced');

@@ -105,8 +105,8 @@ export function mediaPlaylist(rendition: HlsRendition, options: PlaylistOptions)
     if (segment.complete) lines.push(`#EXTINF:${seconds(segment.duration)},`, segmentUri(segment.msn));
   });
 
-  const last = segments[segments.length - 1] as Segment;
-  lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partUri(last.msn, last.parts.length)}"`);
+  const next = rendition.nextPart();
+  if (next) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partUri(next.msn, next.part)}"`);
   for (const other of options.others ?? []) {
     const position = lastPosition(other.rendition);
     if (position) lines.push(`#EXT-X-RENDITION-REPORT:URI="${other.uri}",LAST-MSN=${position.msn},LAST-PART=${position.part}`);

@@ -82,7 +82,11 @@ describe('an LL-HLS rendition packaged from ffmpeg fMP4', () => {
     expect(playlist.mediaSequenceBase).toBe(0);
     const position = lastPosition(rendition);
     expect(playlist.prefetchSegments.length + playlist.segments.length).toBeGreaterThan(0);
-    expect(text).toContain(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-${position?.msn}-${(position?.part ?? 0) + 1}.m4s"`);
+    // The hint names the next part: the next index, or part 0 of the next segment once this one is full.
+    const next = rendition.nextPart();
+    const full = (rendition.window.at(-1)?.duration ?? 0) >= 1.99;
+    expect(next).toEqual(full ? { msn: (position?.msn ?? 0) + 1, part: 0 } : { msn: position?.msn, part: (position?.part ?? 0) + 1 });
+    expect(text).toContain(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-${next?.msn}-${next?.part}.m4s"`);
     expect(text).toMatch(/#EXT-X-MAP:URI="init-0.mp4"/);
     expect(text.match(/#EXT-X-PROGRAM-DATE-TIME:/g)?.length).toBe(rendition.window.length);
     // Parts of the last three target durations are listed, and independent ones say so.

@@ -125,6 +125,17 @@ export class HlsRendition {
     this.pendingMoof = undefined;
   }
 
+  /**
+   * Where the next part will go: the next index of the growing segment, or part
+   * 0 of a new segment once the growing one has reached the target duration (the
+   * next part is then expected to start on a keyframe, as the ladder's 2 s GOPs do).
+   */
+  nextPart(): { msn: number; part: number } | undefined {
+    const last = this.segments[this.segments.length - 1];
+    if (!last) return undefined;
+    return last.duration >= this.options.segmentTarget - 0.01 ? { msn: last.msn + 1, part: 0 } : { msn: last.msn, part: last.parts.length };
+  }
+
   /** A part by media sequence number and index, if it exists in the window. */
   part(msn: number, index: number): Part | undefined {
     return this.segmentAt(msn)?.parts[index];
