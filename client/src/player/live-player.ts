@@ -4,6 +4,8 @@ import Hls from 'hls.js';
 export interface LivePlayer {
   /** Seconds behind the live edge as hls.js estimates it (undefined on native HLS). */
   readonly latency: number | undefined;
+  /** Wall-clock time (ms) of the frame on screen, from the stream's program date times. */
+  readonly playingDate: number | undefined;
   /** Who speaks in the picture being shown, from the stream's timed metadata (EXT-X-DATERANGE). */
   readonly speaker: { venueId: string; name: string | undefined } | undefined;
   destroy(): void;
@@ -15,13 +17,13 @@ export interface LivePlayer {
  * edge), or the browser's own HLS where hls.js cannot run (iOS Safari). Network
  * errors reload, media errors recover; the viewer never has to reload the page.
  */
-export function playLive(video: HTMLVideoElement, url: string): LivePlayer {
+export function playLive(video: HTMLVideoElement, url: string, options: { lowLatency?: boolean } = {}): LivePlayer {
   if (!Hls.isSupported()) {
     video.src = url;
     void video.play().catch(() => undefined);
-    return { latency: undefined, speaker: undefined, destroy: () => video.removeAttribute('src') };
+    return { latency: undefined, playingDate: undefined, speaker: undefined, destroy: () => video.removeAttribute('src') };
   }
-  const hls = new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5, backBufferLength: 30 });
+  const hls = new Hls({ lowLatencyMode: options.lowLatency ?? true, maxLiveSyncPlaybackRate: 1.5, backBufferLength: 30 });
   hls.on(Hls.Events.ERROR, (_event, data) => {
     if (!data.fatal) return;
     if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
@@ -33,6 +35,9 @@ export function playLive(video: HTMLVideoElement, url: string): LivePlayer {
   return {
     get latency() {
       return hls.latency;
+    },
+    get playingDate() {
+      return hls.playingDate?.getTime();
     },
     get speaker() {
       // The latest speaker range that started at or before the frame on screen.

@@ -61,17 +61,25 @@ export function videoSize(): { width: number; height: number } {
 let player: LivePlayer | undefined;
 
 /** Plays the broadcast in a new muted <video>, as the watch page will. */
-export function watchBroadcast(url: string): void {
+export function watchBroadcast(url: string, lowLatency = true): void {
   const video = document.createElement('video');
   video.id = 'broadcast';
   video.muted = true;
   video.playsInline = true;
   document.body.append(video);
-  player = playLive(video, url);
+  player = playLive(video, url, { lowLatency });
 }
 
 /** What the viewer sees: frames shown so far, playback position, hls.js latency, and the picture's mean colour. */
-export function broadcastState(): { frames: number; currentTime: number; latency: number | undefined; speaker: string | undefined; colour: [number, number, number] } {
+export function broadcastState(): {
+  frames: number;
+  currentTime: number;
+  latency: number | undefined;
+  /** Now minus the program date time of the frame on screen, ms: glass to glass from the program's entry. */
+  behindMs: number | undefined;
+  speaker: string | undefined;
+  colour: [number, number, number];
+} {
   const video = document.getElementById('broadcast') as HTMLVideoElement | null;
   const frames = video?.getVideoPlaybackQuality().totalVideoFrames ?? 0;
   const canvas = document.createElement('canvas');
@@ -87,5 +95,6 @@ export function broadcastState(): { frames: number; currentTime: number; latency
     const n = data.length / 4;
     colour = [Math.round((sum[0] as number) / n), Math.round((sum[1] as number) / n), Math.round((sum[2] as number) / n)];
   }
-  return { frames, currentTime: video?.currentTime ?? 0, latency: player?.latency, speaker: player?.speaker?.name, colour };
+  const shown = player?.playingDate;
+  return { frames, currentTime: video?.currentTime ?? 0, latency: player?.latency, behindMs: shown === undefined ? undefined : Date.now() - shown, speaker: player?.speaker?.name, colour };
 }

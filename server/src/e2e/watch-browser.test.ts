@@ -6,7 +6,7 @@ import { eventually, startTestPlenary } from '../test/harness';
 
 type Viewer = {
   watchBroadcast(url: string): void;
-  broadcastState(): { frames: number; currentTime: number; latency: number | undefined; speaker: string | undefined; colour: [number, number, number] };
+  broadcastState(): { frames: number; currentTime: number; latency: number | undefined; behindMs: number | undefined; speaker: string | undefined; colour: [number, number, number] };
 };
 const state = (tab: Page) => tab.evaluate(() => (globalThis as unknown as { plenary: Viewer }).plenary.broadcastState());
 
