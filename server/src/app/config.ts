@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, networkInterfaces } from 'node:os';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /** Plenary's configuration, read once at start from the environment. */
@@ -24,6 +25,8 @@ export interface Config {
   demoSimulatedVenues: number;
   /** The broadcast's video renditions, e.g. ["720p", "480p", "360p"]; empty: no broadcast. */
   broadcastLadder: string[];
+  /** Where broadcasts are recorded (a folder per conference), played as video on demand afterwards. */
+  archiveDir: string;
 }
 
 /** Thrown when the environment is invalid; its message names every bad variable. */
@@ -74,6 +77,7 @@ const schema = z.object({
     .string()
     .regex(/^(off|((1080p|720p|480p|360p|240p)(,(1080p|720p|480p|360p|240p))*))$/, 'BROADCAST_LADDER must be "off" or renditions like 720p,480p,360p (1080p, 240p also exist)')
     .optional(),
+  ARCHIVE_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -108,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     rtcPort: e.RTC_PORT,
     logLevel: e.LOG_LEVEL ?? 'info',
     demoSimulatedVenues: e.DEMO_SIMULATED_VENUES ?? 0,
+    archiveDir: resolve(e.ARCHIVE_DIR ?? 'data/archive'),
     broadcastLadder: e.BROADCAST_LADDER === 'off' ? [] : (e.BROADCAST_LADDER ?? '720p,480p,360p').split(','),
   };
 }

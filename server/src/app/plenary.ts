@@ -65,7 +65,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       announcedAddress: config.announcedIp,
       rtcBasePort: config.rtcPort,
       logger: logger.child({ component: 'media' }),
-      broadcast: config.broadcastLadder.length > 0 ? { rungs: parseLadder(config.broadcastLadder.join(',')), ...BROADCAST_TIMING } : undefined,
+      broadcast: config.broadcastLadder.length > 0 ? { rungs: parseLadder(config.broadcastLadder.join(',')), ...BROADCAST_TIMING, archiveDir: config.archiveDir } : undefined,
     });
     owned.push(() => media.close());
     const workers = media.workers;
@@ -122,7 +122,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       const state = await conferences.get(conferenceId);
       return Object.fromEntries(Object.values(state?.venues ?? {}).map((venue) => [venue.id, venue.name]));
     };
-    app.use('/hls', hlsRouter(media, BROADCAST_TIMING, venueNames));
+    app.use('/hls', hlsRouter(media, BROADCAST_TIMING, venueNames, config.archiveDir));
     app.use('/hls', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'Not produced'));
     app.use(homeRouter(config));
     app.use(errorHandler(logger.child({ component: 'http' })));

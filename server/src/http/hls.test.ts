@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as HLS from 'hls-parser';
 import { runToCompletion } from '@plenary/sfu';
 import type { Plenary } from '../app/plenary';
+import { ControlClient } from '../test/control-client';
 import { eventually, startTestPlenary } from '../test/harness';
 
 describe('the HLS origin', () => {
@@ -92,4 +93,28 @@ describe('the HLS origin', () => {
       expect([query, res.status]).toEqual([query, 400]);
     }
   });
+
+  it('serves the recording as video on demand once the conference has ended', async () => {
+    const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
+    const presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });
+    try {
+      expect(await presider.command({ type: 'endConference' })).toMatchObject({ ok: true });
+    } finally {
+      presider.close();
+    }
+    const playlist = await eventually(async () => {
+      const res = await fetch(`${base}/360p/index.m3u8`);
+      const text = await res.text();
+      return res.status === 200 && text.includes('#EXT-X-ENDLIST') ? text : undefined;
+    }, 15_000);
+    expect(playlist).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
+    const master = HLS.parse(await (await fetch(`${base}/master.m3u8`)).text()) as HLS.types.MasterPlaylist;
+    expect(master.variants[0]?.uri).toBe('360p/index.m3u8');
+    const segment = /^(segment-\d+\.m4s)$/m.exec(playlist)?.[1];
+    const res = await fetch(`${base}/360p/${segment}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await fetch(`${base}/360p/..%2f..%2fmaster.m3u8`)).status).toBe(404);
+  });
+
 });

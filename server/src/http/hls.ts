@@ -1,6 +1,8 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Router, type Response } from 'express';
 import { ErrorCode } from '@plenary/shared';
-import { AUDIO_BITRATE, AUDIO_CODECS, lastPosition, mediaPlaylist, videoCodecs, type Broadcast, type MediaPlane } from '@plenary/sfu';
+import { lastPosition, mediaPlaylist, type Broadcast, type MediaPlane } from '@plenary/sfu';
 import { sendError } from './errors';
 
 /** How long a blocking playlist or hinted part request may wait: about 3 target durations. */
@@ -33,7 +35,12 @@ function queryNumber(value: unknown): number | undefined {
  * changes appear as EXT-X-DATERANGE (class com.plenary.speaker) with the
  * venue's id and name, starting at the new speaker's first frame.
  */
-export function hlsRouter(media: MediaPlane, timing: HlsTiming, venueNames: (conferenceId: string) => Promise<Record<string, string>>): Router {
+export function hlsRouter(
+  media: MediaPlane,
+  timing: HlsTiming,
+  venueNames: (conferenceId: string) => Promise<Record<string, string>>,
+  archiveDir?: string,
+): Router {
   const router = Router();
 
   router.use((_req, res, next) => {
@@ -41,29 +48,44 @@ export function hlsRouter(media: MediaPlane, timing: HlsTiming, venueNames: (con
     next();
   });
 
+  // After the broadcast: the recording on disk, as video on demand (names checked as strictly as live ones).
+  // The newest recording of a conference: recordings are folders named by their start time.
+  const latestRecording = (conferenceId: string): string | undefined => {
+    if (archiveDir === undefined || !CONFERENCE.test(conferenceId)) return undefined;
+    const folder = join(archiveDir, conferenceId);
+    const names = existsSync(folder) ? readdirSync(folder).filter((name) => existsSync(join(folder, name, 'master.m3u8'))).sort() : [];
+    return names.length > 0 ? join(folder, names[names.length - 1] as string) : undefined;
+  };
+  const archived = async (conferenceId: string) => !(await media.existingRoom(conferenceId))?.broadcast && latestRecording(conferenceId) !== undefined;
+
+  const sendArchived = (res: Response, conferenceId: string, rendition: string | undefined, file: string) => {
+    const valid = CONFERENCE.test(conferenceId) && (rendition === undefined ? file === 'master.m3u8' : RENDITION.test(rendition) && (file === 'index.m3u8' || FILE.test(file)));
+    const recording = valid ? latestRecording(conferenceId) : undefined;
+    if (!recording) return sendError(res, ErrorCode.NOT_FOUND, 'Not produced');
+    const path = join(recording, ...(rendition ? [rendition] : []), file);
+    const playlist = file.endsWith('.m3u8');
+    res.set('Cache-Control', playlist ? 'public, max-age=10' : IMMUTABLE);
+    res.type(playlist ? 'application/vnd.apple.mpegurl' : rendition === 'audio' ? 'audio/mp4' : 'video/mp4');
+    res.sendFile(path, (error) => {
+      if (error && !res.headersSent) sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.NOT_FOUND, 'Not produced');
+    });
+  };
+
   const broadcastOf = async (conferenceId: string, res: Response): Promise<Broadcast | undefined> => {
     const broadcast = CONFERENCE.test(conferenceId) ? (await media.existingRoom(conferenceId))?.broadcast : undefined;
     if (!broadcast) sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.NOT_FOUND, 'This conference is not broadcasting');
     return broadcast;
   };
 
-  router.get('/:conferenceId/master.m3u8', async (req, res) => {
+  router.get('/:conferenceId/master.m3u8', async (req, res, next) => {
+    if (await archived(req.params.conferenceId)) return next();
     const broadcast = await broadcastOf(req.params.conferenceId, res);
     if (!broadcast) return;
-    const lines = ['#EXTM3U', '#EXT-X-VERSION:9', '#EXT-X-INDEPENDENT-SEGMENTS',
-      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Program",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"'];
-    for (const { rung, name } of broadcast.renditions) {
-      if (!rung) continue;
-      const average = rung.bitrate + AUDIO_BITRATE;
-      lines.push(
-        `#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(average * 1.2)},AVERAGE-BANDWIDTH=${average},CODECS="${videoCodecs(rung)},${AUDIO_CODECS}",RESOLUTION=${rung.width}x${rung.height},FRAME-RATE=30.000,AUDIO="audio"`,
-        `${name}/index.m3u8`,
-      );
-    }
-    res.set('Cache-Control', 'public, max-age=60').type('application/vnd.apple.mpegurl').send(`${lines.join('\n')}\n`);
+    res.set('Cache-Control', 'public, max-age=60').type('application/vnd.apple.mpegurl').send(broadcast.multivariant());
   });
 
-  router.get('/:conferenceId/:rendition/index.m3u8', async (req, res) => {
+  router.get('/:conferenceId/:rendition/index.m3u8', async (req, res, next) => {
+    if (await archived(req.params.conferenceId)) return next();
     const broadcast = await broadcastOf(req.params.conferenceId, res);
     if (!broadcast) return;
     const rendition = RENDITION.test(req.params.rendition) ? broadcast.renditions.find((r) => r.name === req.params.rendition) : undefined;
@@ -94,7 +116,8 @@ export function hlsRouter(media: MediaPlane, timing: HlsTiming, venueNames: (con
     res.set('Cache-Control', PLAYLIST_CACHE).type('application/vnd.apple.mpegurl').send(text);
   });
 
-  router.get('/:conferenceId/:rendition/:file', async (req, res) => {
+  router.get('/:conferenceId/:rendition/:file', async (req, res, next) => {
+    if (await archived(req.params.conferenceId)) return next();
     const broadcast = await broadcastOf(req.params.conferenceId, res);
     if (!broadcast) return;
     const rendition = RENDITION.test(req.params.rendition) ? broadcast.renditions.find((r) => r.name === req.params.rendition) : undefined;
@@ -117,6 +140,10 @@ export function hlsRouter(media: MediaPlane, timing: HlsTiming, venueNames: (con
     if (!bytes) return sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.NOT_FOUND, 'Not produced');
     res.set('Cache-Control', IMMUTABLE).type(type).send(bytes);
   });
+
+  // Reached only when the live handlers passed on: the conference has a recording and no live broadcast.
+  router.get('/:conferenceId/master.m3u8', (req, res) => sendArchived(res, req.params.conferenceId, undefined, 'master.m3u8'));
+  router.get('/:conferenceId/:rendition/:file', (req, res) => sendArchived(res, req.params.conferenceId, req.params.rendition, req.params.file));
 
   return router;
 }

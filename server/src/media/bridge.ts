@@ -20,7 +20,7 @@ export function mediaBridge(media: MediaPlane, logger: Logger): (events: Version
           case 'venueRemoved':
             return (await media.existingRoom(conferenceId))?.closeVenue(event.venueId);
           case 'conferenceEnded':
-            return (await media.existingRoom(conferenceId))?.close();
+            return media.closeRoom(conferenceId);
           default:
             return undefined;
         }

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig, type Config } from '../app/config';
 import { startPlenary, type Plenary } from '../app/plenary';
@@ -19,9 +22,15 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
   });
 }
 
-/** Starts a real Plenary for a test; the caller closes it. */
-export function startTestPlenary(overrides: NodeJS.ProcessEnv = {}, options: { demo?: boolean } = {}): Promise<Plenary> {
-  return startPlenary(testConfig(overrides), pino({ level: process.env.LOG_LEVEL ?? 'silent' }), options);
+/** Starts a real Plenary for a test, recording into a temporary folder; the caller closes it (which removes the folder). */
+export async function startTestPlenary(overrides: NodeJS.ProcessEnv = {}, options: { demo?: boolean } = {}): Promise<Plenary> {
+  const archive = await mkdtemp(join(tmpdir(), 'plenary-test-archive-'));
+  const plenary = await startPlenary(testConfig({ ARCHIVE_DIR: archive, ...overrides }), pino({ level: process.env.LOG_LEVEL ?? 'silent' }), options);
+  const close = plenary.close.bind(plenary);
+  return Object.assign(plenary, { close: async () => {
+    await close();
+    await rm(archive, { recursive: true, force: true });
+  } });
 }
 
 /** Resolves with the first value for which check returns something, polling every 20 ms. */

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as HLS from 'hls-parser';
@@ -68,7 +68,7 @@ describe('the broadcast: the program as an LL-HLS ladder', () => {
     broadcast = await Broadcast.start(
       router,
       switcher,
-      { rungs: parseLadder('360p,240p'), partSeconds: 0.5, segmentSeconds: 2, windowSegments: 10, logger: testLogger },
+      { rungs: parseLadder('360p,240p'), partSeconds: 0.5, segmentSeconds: 2, windowSegments: 10, archiveDir: join(dir, 'archive'), logger: testLogger },
     );
   });
 
@@ -143,4 +143,19 @@ describe('the broadcast: the program as an LL-HLS ladder', () => {
     expect(errors).toBe('');
     expect(streams[0]).toMatchObject({ codec_name: 'h264', width: 640, height: 360 });
   });
+  it('keeps the whole broadcast on disk, which plays as video on demand once it ends', async () => {
+    await broadcast.close();
+    const playlist = await readFile(join(dir, 'archive', '360p', 'index.m3u8'), 'utf8');
+    expect(playlist).toMatch(/#EXT-X-PLAYLIST-TYPE:EVENT/);
+    expect(playlist.trim().endsWith('#EXT-X-ENDLIST')).toBe(true);
+    expect(playlist).toContain('#EXT-X-DISCONTINUITY'); // the encoder restart of the test before
+    const segments = playlist.match(/^segment-\d+\.m4s$/gm) ?? [];
+    expect(segments.length).toBeGreaterThanOrEqual(4);
+    const master = HLS.parse(await readFile(join(dir, 'archive', 'master.m3u8'), 'utf8')) as HLS.types.MasterPlaylist;
+    expect(master.variants.map((v) => v.uri)).toEqual(['360p/index.m3u8', '240p/index.m3u8']);
+    // ffmpeg reads the recording as HLS from the start, across the restart, without a decode error.
+    const decode = await runToCompletion('ffmpeg', ['-v', 'error', '-allowed_extensions', 'ALL', '-i', join(dir, 'archive', '360p', 'index.m3u8'), '-f', 'null', '-']);
+    expect(decode.stderr).toBe('');
+  });
+
 });

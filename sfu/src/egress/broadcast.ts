@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -7,11 +7,12 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { HlsRendition } from '../hls/rendition';
 import type { ProgramSwitcher } from '../program/switcher';
-import type { DateRange } from '../hls/playlist';
+import { multivariantPlaylist, type DateRange } from '../hls/playlist';
+import { RenditionArchive } from '../archive/recorder';
 import { spawnTied } from '../net/child';
 import { findFreeUdpPortPair, waitUntilUdpBound } from '../net/ports';
 import { plainRtpCapabilities } from '../selftest/loopback';
-import { ladderArgs, type Rung } from './ladder';
+import { AUDIO_BITRATE, AUDIO_CODECS, ladderArgs, videoCodecs, type Rung } from './ladder';
 
 export interface BroadcastOptions {
   rungs: Rung[];
@@ -19,6 +20,8 @@ export interface BroadcastOptions {
   partSeconds: number;
   segmentSeconds: number;
   windowSegments: number;
+  /** Where the full recording goes (one folder per rendition); none: no recording. */
+  archiveDir?: string;
   logger: Logger;
 }
 
@@ -54,6 +57,7 @@ export class Broadcast {
   private closed = false;
   /** How many times the encoder was restarted after dying. */
   restarts = 0;
+  private readonly archives: RenditionArchive[] = [];
   /** Floor changes as they reached the program (wall time of the new speaker's first frame), newest last. */
   readonly speakers: { venueId: string; at: number }[] = [];
 
@@ -63,7 +67,11 @@ export class Broadcast {
     private readonly dir: string,
     private readonly options: BroadcastOptions,
   ) {
-    const hls = (name: string) => new HlsRendition(name, { segmentTarget: options.segmentSeconds, windowSegments: options.windowSegments });
+    const hls = (name: string) => {
+      const archive = options.archiveDir ? new RenditionArchive(join(options.archiveDir, name), Math.round(options.segmentSeconds) + 1, options.logger) : undefined;
+      if (archive) this.archives.push(archive);
+      return new HlsRendition(name, { segmentTarget: options.segmentSeconds, windowSegments: options.windowSegments, onSegment: (segment, init) => archive?.add(segment, init) });
+    };
     this.renditions = [...options.rungs.map((rung) => ({ name: rung.name, rung, hls: hls(rung.name) })), { name: 'audio', rung: undefined, hls: hls('audio') }];
   }
 
@@ -82,6 +90,7 @@ export class Broadcast {
       const sdpPath = join(dir, 'program.sdp');
       await writeFile(sdpPath, programSdp(inputs));
       const broadcast = new Broadcast(inputs, sdpPath, dir, options);
+      if (options.archiveDir) await broadcast.writeArchiveMaster(options.archiveDir);
       await broadcast.startEncoder();
       // Who is on air now, then every video cut: timed metadata for the viewers' captions.
       if (program.videoOnAir) broadcast.markSpeaker(program.videoOnAir, Date.now());
@@ -111,7 +120,20 @@ export class Broadcast {
     }
     for (const input of this.inputs) input.transport.close();
     for (const rendition of this.renditions) rendition.hls.close();
+    // The recording is finished: its playlists end, and it plays as video on demand.
+    await Promise.all(this.archives.map((archive) => archive.end()));
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** The multivariant playlist of this broadcast. */
+  multivariant(): string {
+    const variants = this.renditions.flatMap(({ rung }) => (rung ? [{ ...rung, codecs: videoCodecs(rung) }] : []));
+    return multivariantPlaylist(variants, AUDIO_BITRATE, AUDIO_CODECS);
+  }
+
+  private async writeArchiveMaster(archiveDir: string): Promise<void> {
+    await mkdir(archiveDir, { recursive: true });
+    await writeFile(join(archiveDir, 'master.m3u8'), this.multivariant());
   }
 
   /** Records that a venue's first frame entered the program at `at`; playlists announce it as timed metadata. */

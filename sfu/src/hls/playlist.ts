@@ -115,3 +115,29 @@ export function mediaPlaylist(rendition: HlsRendition, options: PlaylistOptions)
 }
 
 export const hlsNames = { partUri, segmentUri, initUri };
+
+/** A rendition as the multivariant playlist lists it. */
+export interface VariantInfo {
+  name: string;
+  width: number;
+  height: number;
+  bitrate: number;
+  codecs: string;
+}
+
+/**
+ * The multivariant playlist: one variant per video rendition (BANDWIDTH as peak,
+ * AVERAGE-BANDWIDTH, CODECS, RESOLUTION, FRAME-RATE) sharing one audio group.
+ */
+export function multivariantPlaylist(variants: VariantInfo[], audioBitrate: number, audioCodecs: string): string {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:9', '#EXT-X-INDEPENDENT-SEGMENTS',
+    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Program",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"'];
+  for (const variant of variants) {
+    const average = variant.bitrate + audioBitrate;
+    lines.push(
+      `#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(average * 1.2)},AVERAGE-BANDWIDTH=${average},CODECS="${variant.codecs},${audioCodecs}",RESOLUTION=${variant.width}x${variant.height},FRAME-RATE=30.000,AUDIO="audio"`,
+      `${variant.name}/index.m3u8`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

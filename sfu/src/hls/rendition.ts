@@ -32,6 +32,8 @@ export interface RenditionOptions {
   segmentTarget: number;
   /** How many complete segments the live window keeps. */
   windowSegments: number;
+  /** Told of every segment once it is complete (the archive writes it to disk). */
+  onSegment?: (segment: Segment, init: Buffer | undefined) => void;
   clock?: () => number;
 }
 
@@ -184,7 +186,10 @@ export class HlsRendition {
     const current = this.segments[this.segments.length - 1];
     const cut = !current || this.forceCut || (part.independent && current.duration >= this.options.segmentTarget - 0.01);
     if (cut) {
-      if (current) current.complete = true;
+      if (current) {
+        current.complete = true;
+        this.options.onSegment?.(current, this.initFor(current.initVersion));
+      }
       this.segments.push({
         msn: this.nextMsn++,
         parts: [part],

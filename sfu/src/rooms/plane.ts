@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { WorkerPool, type WorkerPoolOptions } from '../workers/pool';
 import { ConferenceRoom, type SimulatedVenueSpec } from './room';
@@ -43,7 +44,9 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
       room = ConferenceRoom.create(this.workers, conferenceId, { fallbackVenueId: 'main', logger }).then(async (created) => {
         if (settings) {
           // The venues' media matters more than the broadcast: a failing encoder is logged, not fatal.
-          await created.startBroadcast({ ...settings, logger: logger.child({ component: 'broadcast' }) }).catch((error: unknown) => logger.error({ err: error }, 'the broadcast did not start'));
+          // One folder per broadcast: a rebuilt room (its worker died) records anew instead of overwriting.
+          const archiveDir = settings.archiveDir && join(settings.archiveDir, conferenceId, new Date().toISOString().replace(/[:.]/g, '-'));
+          await created.startBroadcast({ ...settings, ...(archiveDir ? { archiveDir } : {}), logger: logger.child({ component: 'broadcast' }) }).catch((error: unknown) => logger.error({ err: error }, 'the broadcast did not start'));
         }
         return created;
       });
@@ -68,6 +71,13 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
   /** The room if it exists, without creating one. */
   existingRoom(conferenceId: string): Promise<ConferenceRoom> | undefined {
     return this.rooms.get(conferenceId);
+  }
+
+  /** Closes a conference's room (the conference ended) and forgets it; its recording is finalised. */
+  async closeRoom(conferenceId: string): Promise<void> {
+    const room = this.rooms.get(conferenceId);
+    this.rooms.delete(conferenceId);
+    await (await room?.catch(() => undefined))?.close();
   }
 
   /** Closes every room, then the workers. Idempotent. */

@@ -257,6 +257,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     this.closed = true;
     await Promise.all([...this.venues.keys()].map((venueId) => this.closeVenue(venueId)));
     await this.broadcast?.close();
+    this.broadcast = undefined;
     this.switcher.close();
     await this.routers.close();
   }

@@ -1,0 +1,61 @@
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Segment } from '../hls/rendition';
+
+const seconds = (s: number) => s.toFixed(5).replace(/0+$/, '').replace(/\.$/, '.0');
+
+/**
+ * The full recording of one rendition on disk, as an HLS event playlist that
+ * grows segment by segment and is closed with EXT-X-ENDLIST when the broadcast
+ * ends, after which it plays as video on demand. Writes are queued in order, so
+ * the playlist never names a segment that is not on disk yet.
+ */
+export class RenditionArchive {
+  private queue: Promise<void>;
+  private writtenInits = new Set<number>();
+  private lastInit = -1;
+  private ended = false;
+
+  constructor(
+    private readonly dir: string,
+    targetDuration: number,
+    private readonly logger: Logger,
+  ) {
+    const header = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${targetDuration}`, '#EXT-X-PLAYLIST-TYPE:EVENT', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-INDEPENDENT-SEGMENTS', ''].join('\n');
+    this.queue = mkdir(dir, { recursive: true }).then(() => writeFile(join(dir, 'index.m3u8'), header));
+  }
+
+  /** Adds a complete segment (and its init, the first time it is needed). */
+  add(segment: Segment, init: Buffer | undefined): void {
+    if (this.ended) return;
+    this.enqueue(async () => {
+      const lines: string[] = [];
+      if (init && !this.writtenInits.has(segment.initVersion)) {
+        await writeFile(join(this.dir, `init-${segment.initVersion}.mp4`), init);
+        this.writtenInits.add(segment.initVersion);
+      }
+      if (segment.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+      if (segment.initVersion !== this.lastInit) {
+        lines.push(`#EXT-X-MAP:URI="init-${segment.initVersion}.mp4"`);
+        this.lastInit = segment.initVersion;
+      }
+      await writeFile(join(this.dir, `segment-${segment.msn}.m4s`), Buffer.concat(segment.parts.map((p) => p.bytes)));
+      lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.programDateTime).toISOString()}`, `#EXTINF:${seconds(segment.duration)},`, `segment-${segment.msn}.m4s`, '');
+      await appendFile(join(this.dir, 'index.m3u8'), lines.join('\n'));
+    });
+  }
+
+  /** Closes the playlist (EXT-X-ENDLIST); resolves when everything is on disk. Idempotent. */
+  end(): Promise<void> {
+    if (!this.ended) {
+      this.ended = true;
+      this.enqueue(() => appendFile(join(this.dir, 'index.m3u8'), '#EXT-X-ENDLIST\n'));
+    }
+    return this.queue;
+  }
+
+  private enqueue(write: () => Promise<void>): void {
+    this.queue = this.queue.then(write).catch((error: unknown) => this.logger.error({ err: error, dir: this.dir }, 'archive write failed'));
+  }
+}
