@@ -38,11 +38,21 @@ export function parseLadder(text: string): Rung[] {
  * (fd 3, 4, ... in rung order; audio last).
  */
 export function ladderArgs(sdpPath: string, rungs: Rung[], partSeconds: number): string[] {
+  const input = ['-protocol_whitelist', 'file,udp,rtp', '-reorder_queue_size', '64', '-i', sdpPath];
+  return ['-hide_banner', '-nostdin', '-loglevel', 'error', ...input, ...ladderOutputs(rungs, partSeconds, ['[0:v]', '[0:a:0]', '[0:a:1]'])];
+}
+
+/**
+ * The encoding half of the ladder: filters and one fMP4 output per rendition on
+ * pipes 3, 4, ... (audio last), from a video and two audio stream labels.
+ * Also used by the ladder speed benchmark with synthetic inputs.
+ */
+export function ladderOutputs(rungs: Rung[], partSeconds: number, [video, audioA, audioB]: [string, string, string]): string[] {
   const split = rungs.map((_, i) => `[v${i}]`).join('');
   const scales = rungs.map((r, i) => `[v${i}]scale=${r.width}:${r.height}:force_original_aspect_ratio=decrease,pad=${r.width}:${r.height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=30[o${i}]`);
-  const filter = [`[0:v]split=${rungs.length}${split}`, ...scales, '[0:a:0][0:a:1]amix=inputs=2:duration=longest:normalize=0[a]'].join(';');
+  const filter = [`${video}split=${rungs.length}${split}`, ...scales, `${audioA}${audioB}amix=inputs=2:duration=longest:normalize=0[a]`].join(';');
   const fmp4 = (fragmentMicros: number) => ['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof+skip_trailer', '-frag_duration', String(fragmentMicros)];
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-protocol_whitelist', 'file,udp,rtp', '-reorder_queue_size', '64', '-i', sdpPath, '-filter_complex', filter];
+  const args = ['-filter_complex', filter];
   rungs.forEach((rung, i) => {
     args.push('-map', `[o${i}]`, '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main',
       '-b:v', String(rung.bitrate), '-maxrate', String(rung.bitrate), '-bufsize', String(rung.bitrate), '-g', '60', '-keyint_min', '60',

@@ -1,0 +1,53 @@
+// Benchmark: ladder encode speed. The broadcast's encoding (the same filters,
+// x264 settings and fMP4 outputs as the live ladder) run flat out on 20 s of a
+// synthetic 1280x720 30 fps picture and two tones; speed = media seconds per
+// wall second (>= 1 keeps up in real time). Baseline in the same run: a single
+// 360p rendition.
+//
+//   npm run bench:ladder-speed
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ladderOutputs, parseLadder } from '../../../sfu/src/egress/ladder';
+import { machine } from '../lib/machine';
+
+const MEDIA_SECONDS = 20;
+const ROOT = join(__dirname, '..', '..', '..');
+
+function run(ladder: string): Promise<{ ladder: string; wallSeconds: number; speed: number }> {
+  const rungs = parseLadder(ladder);
+  const inputs = ['-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=30:duration=${MEDIA_SECONDS}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${MEDIA_SECONDS}`, '-f', 'lavfi', '-i', `sine=frequency=660:duration=${MEDIA_SECONDS}`];
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...inputs, ...ladderOutputs(rungs, 0.5, ['[0:v]', '[1:a]', '[2:a]'])];
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    // Every rendition's pipe is drained and dropped: only the encoding is measured.
+    const ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'inherit', ...rungs.map(() => 'pipe' as const), 'pipe'] });
+    for (let fd = 3; fd < 3 + rungs.length + 1; fd++) ffmpeg.stdio[fd]?.on('data', () => undefined);
+    ffmpeg.once('error', reject);
+    ffmpeg.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`ffmpeg exited ${code}`));
+      const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      resolve({ ladder, wallSeconds: Math.round(wallSeconds * 100) / 100, speed: Math.round((MEDIA_SECONDS / wallSeconds) * 100) / 100 });
+    });
+  });
+}
+
+async function main() {
+  const results = [];
+  for (const ladder of ['360p', '720p,480p,360p', '1080p,720p,480p,360p']) {
+    const result = await run(ladder);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    results.push(result);
+  }
+  const baseline = results[0]?.speed ?? Number.NaN;
+  const summary = { machine: machine(), mediaSeconds: MEDIA_SECONDS, source: 'lavfi testsrc2 1280x720 30 fps + two tones', results: results.map((r) => ({ ...r, vsSingle360p: Math.round((r.speed / baseline) * 100) / 100 })) };
+  mkdirSync(join(ROOT, 'docs', 'bench'), { recursive: true });
+  writeFileSync(join(ROOT, 'docs', 'bench', 'ladder-speed.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  process.stdout.write('written to docs/bench/ladder-speed.json\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
