@@ -1,7 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Plenary } from '../app/plenary';
 import { ControlClient } from '../test/control-client';
-import { SessionPage, launchChromium } from '../test/browser';
+import { TestBrowser } from '../test/browser';
 import { createTestConference, eventually, startTestPlenary, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
 
 /** The page's session helpers (client/src/session/probe.ts), as bundled into window.plenary. */
@@ -20,8 +20,9 @@ function framesDecoded(page: Page): Promise<number> {
 describe('a sub-venue in a real browser', () => {
   let plenary: Plenary;
   let created: CreatedConference;
-  let page: SessionPage;
-  let browser: Browser;
+  let browser: TestBrowser;
+  /** The sub-venue's tab, kept for the worker-death test. */
+  let venueTab: Page;
 
   beforeAll(async () => {
     plenary = await startTestPlenary();
@@ -30,20 +31,18 @@ describe('a sub-venue in a real browser', () => {
     const room = await plenary.media.room('browser');
     await room.addSimulatedVenue('main', 'Changchun', { r: 210, g: 210, b: 40 });
     await room.setOnAir('main');
-    page = await SessionPage.start();
-    browser = await launchChromium();
+    browser = await TestBrowser.start();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await page?.close();
     await plenary?.close();
   });
 
   it('joins by its link, publishes its camera in simulcast, receives the program, and goes on air when given the floor', async () => {
     const workersBefore = plenary.workers.status().map((w) => w.pid);
-    const tab = await browser.newPage();
-    await tab.goto(page.url);
+    const tab = await browser.newTab();
+    venueTab = tab;
     await tab.evaluate(
       ({ url, token }) => (globalThis as unknown as { plenary: Probe }).plenary.joinAsVenue(url, token),
       { url: plenary.url, token: tokenOf(created.joinLinks[0]!.url) },
@@ -80,8 +79,7 @@ describe('a sub-venue in a real browser', () => {
 
   it('shows the presider a venue as a low-layer thumbnail or at full size in focus', async () => {
     const open = async (layer: number) => {
-      const presiderTab = await browser.newPage();
-      await presiderTab.goto(page.url);
+      const presiderTab = await browser.newTab();
       await presiderTab.evaluate(
         ({ url, secret, wanted }) => (globalThis as unknown as { plenary: Probe }).plenary.watchVenueAsPresider(url, 'browser', secret, 'sv-1', wanted),
         { url: plenary.url, secret: created.hostSecret, wanted: layer },
@@ -102,7 +100,7 @@ describe('a sub-venue in a real browser', () => {
   });
 
   it('gets the program back by itself, with its camera on air again, after the media worker dies', async () => {
-    const tab = (await browser.contexts()[0]?.pages())?.[0] as Page;
+    const tab = venueTab;
     const room = await plenary.media.room('browser');
     process.kill(room.worker.worker.pid, 'SIGKILL');
     // The server rebuilds the room on a new worker and tells the browser, which publishes and receives again.

@@ -1,6 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Plenary } from '../app/plenary';
-import { SessionPage, launchChromium } from '../test/browser';
+import { TestBrowser } from '../test/browser';
 import { ControlClient } from '../test/control-client';
 import { eventually, startTestPlenary } from '../test/harness';
 
@@ -18,24 +18,20 @@ const GREEN = { r: 40, g: 170, b: 40 }; // the demo's second sub-venue, Siping
 
 describe('a viewer watching the broadcast in a real browser', () => {
   let plenary: Plenary;
-  let page: SessionPage;
-  let browser: Browser;
+  let browser: TestBrowser;
 
   beforeAll(async () => {
     plenary = await startTestPlenary({ DEMO_SIMULATED_VENUES: '2', BROADCAST_LADDER: '360p' }, { demo: true });
-    page = await SessionPage.start();
-    browser = await launchChromium();
+    browser = await TestBrowser.start();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await page?.close();
     await plenary?.close();
   });
 
   it('plays the low-latency stream with hls.js, frames advancing, and follows a floor change', async () => {
-    const tab = await browser.newPage();
-    await tab.goto(page.url);
+    const tab = await browser.newTab();
     await tab.evaluate((url) => (globalThis as unknown as { plenary: Viewer }).plenary.watchBroadcast(url), `${plenary.url}/hls/demo/master.m3u8`);
 
     // The main venue is on air: the viewer sees its picture, and frames keep coming.

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -57,5 +57,35 @@ export class SessionPage {
   async close(): Promise<void> {
     await new Promise((resolve) => this.server.close(resolve));
     await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Debian's Chromium with the session page: what the browser tests open tabs in. Closes both. */
+export class TestBrowser {
+  private constructor(
+    private readonly browser: Browser,
+    private readonly page: SessionPage,
+  ) {}
+
+  static async start(): Promise<TestBrowser> {
+    const page = await SessionPage.start();
+    try {
+      return new TestBrowser(await launchChromium(), page);
+    } catch (error) {
+      await page.close();
+      throw error;
+    }
+  }
+
+  /** A new tab on the session page (window.plenary ready). */
+  async newTab(): Promise<Page> {
+    const tab = await this.browser.newPage();
+    await tab.goto(this.page.url);
+    return tab;
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+    await this.page.close();
   }
 }
