@@ -44,13 +44,16 @@ describe('the program follows the floor through the whole server', () => {
     const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
     const presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });
     clients.push(presider);
-    const stats = (await rawEmit(presider, 'media:stats')) as { ok: boolean; data: { venueId: string; kind: string; bitrate: number; score: number }[] };
-    expect(stats.ok).toBe(true);
-    for (const venueId of ['main', 'sv-1', 'sv-2', 'sv-3']) {
-      const video = stats.data.find((s) => s.venueId === venueId && s.kind === 'video');
-      expect(video?.bitrate).toBeGreaterThan(0);
-      expect(video?.score).toBeGreaterThan(0);
-    }
+    type Stats = { ok: boolean; data: { venueId: string; kind: string; bitrate: number; score: number }[] };
+    // Every simulated venue's camera reports a bitrate and a score once its first packets are in.
+    await eventually(async () => {
+      const stats = (await rawEmit(presider, 'media:stats')) as Stats;
+      expect(stats.ok).toBe(true);
+      return ['main', 'sv-1', 'sv-2', 'sv-3'].every((venueId) => {
+        const video = stats.data.find((s) => s.venueId === venueId && s.kind === 'video');
+        return (video?.bitrate ?? 0) > 0 && (video?.score ?? 0) > 0;
+      });
+    }, 15_000);
     const link = await fetch(`${plenary.url}/api/conferences/demo/venues/sv-1/link`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
     const token = tokenOf(((await link.json()) as { data: { url: string } }).data.url);
     const operator = await ControlClient.connect(plenary.url, { token });
