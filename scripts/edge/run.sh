@@ -25,7 +25,8 @@ worker_processes 1;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 daemon off;
-events { worker_connections 4096; }
+worker_rlimit_nofile 70000;
+events { worker_connections 65000; }
 http {
     client_body_temp_path $dir/tmp/body;
     proxy_temp_path $dir/tmp/proxy;
