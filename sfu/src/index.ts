@@ -11,6 +11,6 @@ export type { types as MediasoupTypes } from 'mediasoup';
 export { Broadcast, type BroadcastOptions, type BroadcastRendition } from './egress/broadcast';
 export { parseLadder, DEFAULT_LADDER, AUDIO_BITRATE, AUDIO_CODECS, videoCodecs, type Rung } from './egress/ladder';
 export { HlsRendition, type Segment, type Part } from './hls/rendition';
-export { mediaPlaylist, lastPosition, hlsNames } from './hls/playlist';
+export { mediaPlaylist, lastPosition } from './hls/playlist';
 export { runToCompletion, FfmpegProcess } from './ffmpeg/process';
 export { spawnTied } from './net/child';

@@ -8,10 +8,10 @@
 // Results: docs/bench/control-fanout.json; summary in docs/benchmarks.md.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { io as connectClient } from 'socket.io-client';
 import { machine } from '../lib/machine';
+import { runBenchmark, writeResults } from '../lib/output';
 import { Owned, freePort, startPlenary, startRedis } from '../lib/processes';
 import { now, sleep, summarise } from '../lib/stats';
 
@@ -152,13 +152,8 @@ async function main() {
     const base = of(CONFIGS[0]!.name);
     return { clients, p99VsBaseline: Object.fromEntries(CONFIGS.slice(1).map((c) => [c.name, Math.round((of(c.name) / base) * 100) / 100])) };
   });
-  const out = join(ROOT, 'docs', 'bench');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'control-fanout.json'), `${JSON.stringify({ machine: machine(), generators: GENERATORS, subVenues: SUB_VENUES, results, ratios }, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(ratios)}\nwritten to docs/bench/control-fanout.json\n`);
+  process.stdout.write(`${JSON.stringify(ratios)}\n`);
+  writeResults('control-fanout', { machine: machine(), generators: GENERATORS, subVenues: SUB_VENUES, results, ratios });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -9,7 +9,7 @@
 //   npm run bench:edge-fanout      (EDGE_VIEWERS=1000,5000 to choose N)
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { startPlenary } from '../../../server/src/app/plenary';
 import { freeTcpPort } from '../../../sfu/src/net/ports';
 import { spawnTied } from '../../../sfu/src/net/child';
 import { machine } from '../lib/machine';
+import { runBenchmark, writeResults } from '../lib/output';
 import { sleep } from '../lib/stats';
 
 const SIZES = (process.env.EDGE_VIEWERS ?? '1000,5000').split(',').map(Number);
@@ -81,12 +82,7 @@ async function main() {
     edge: 'nginx 1.22 (Debian), one worker process, proxy_cache_lock; viewers: 2 niced Node processes (undici)',
     results: results.map((r) => ({ ...r, originLoadVsBaseline: base ? Math.round((r.originRequestsPerSecond / base.originRequestsPerSecond) * 100) / 100 : undefined })),
   };
-  mkdirSync(join(ROOT, 'docs', 'bench'), { recursive: true });
-  writeFileSync(join(ROOT, 'docs', 'bench', 'edge-fanout.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  process.stdout.write('written to docs/bench/edge-fanout.json\n');
+  writeResults('edge-fanout', summary);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -10,18 +10,16 @@
 // real time) is sampled next to it, since the ladder and the browser share 2 cores.
 //
 //   npm run bench:glass-to-glass      (BROADCAST_LADDER=360p for a lighter ladder)
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../../server/src/app/config';
 import { startPlenary } from '../../../server/src/app/plenary';
 import { SessionPage, launchChromium } from '../../../server/src/test/browser';
 import { machine } from '../lib/machine';
+import { runBenchmark, writeResults } from '../lib/output';
 import { sleep, summarise } from '../lib/stats';
 
 const WARMUP_MS = 15_000;
 const SAMPLE_MS = 30_000;
-const ROOT = join(__dirname, '..', '..', '..');
 type State = { frames: number; latency: number | undefined; behindMs: number | undefined };
 
 async function main() {
@@ -77,12 +75,7 @@ async function main() {
     results,
     p50VsBaseline: modes.length === 2 ? Math.round(((modes[0]?.glassToGlassMs.p50 ?? 0) / (modes[1]?.glassToGlassMs.p50 ?? 1)) * 100) / 100 : undefined,
   };
-  mkdirSync(join(ROOT, 'docs', 'bench'), { recursive: true });
-  writeFileSync(join(ROOT, 'docs', 'bench', 'glass-to-glass.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  process.stdout.write('written to docs/bench/glass-to-glass.json\n');
+  writeResults(`glass-to-glass-${ladder.replace(/,/g, '-')}`, summary);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -6,13 +6,11 @@
 //
 //   npm run bench:ladder-speed
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ladderOutputs, parseLadder } from '../../../sfu/src/egress/ladder';
 import { machine } from '../lib/machine';
+import { runBenchmark, writeResults } from '../lib/output';
 
 const MEDIA_SECONDS = 20;
-const ROOT = join(__dirname, '..', '..', '..');
 
 function run(ladder: string): Promise<{ ladder: string; wallSeconds: number; speed: number }> {
   const rungs = parseLadder(ladder);
@@ -42,12 +40,7 @@ async function main() {
   }
   const baseline = results[0]?.speed ?? Number.NaN;
   const summary = { machine: machine(), mediaSeconds: MEDIA_SECONDS, source: 'lavfi testsrc2 1280x720 30 fps + two tones', results: results.map((r) => ({ ...r, vsSingle360p: Math.round((r.speed / baseline) * 100) / 100 })) };
-  mkdirSync(join(ROOT, 'docs', 'bench'), { recursive: true });
-  writeFileSync(join(ROOT, 'docs', 'bench', 'ladder-speed.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  process.stdout.write('written to docs/bench/ladder-speed.json\n');
+  writeResults('ladder-speed', summary);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -9,8 +9,6 @@
 // the producer alone (N = 0).
 //
 //   npm run bench:sfu-capacity     (CAPACITY_STEPS=0,100,250 to change the steps)
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import pino from 'pino';
 import type { types } from 'mediasoup';
 import { routerMediaCodecs } from '../../../sfu/src/codecs';
@@ -20,12 +18,12 @@ import { plainRtpCapabilities } from '../../../sfu/src/selftest/loopback';
 import { SimulatedVenue } from '../../../sfu/src/simulated/venue';
 import { WorkerPool } from '../../../sfu/src/workers/pool';
 import { machine } from '../lib/machine';
+import { runBenchmark, writeResults } from '../lib/output';
 import { sleep } from '../lib/stats';
 
 const STEPS = (process.env.CAPACITY_STEPS ?? '0,100,250,500,750,1000').split(',').map(Number);
 const BITRATE = 1_000_000;
 const WINDOW_MS = 5000;
-const ROOT = join(__dirname, '..', '..', '..');
 
 async function cpuMs(worker: types.Worker): Promise<number> {
   const usage = await worker.getResourceUsage();
@@ -105,12 +103,7 @@ async function main() {
     maxConsumersKeepingUp: Math.max(0, ...keepsUp.map((r) => r.consumers)),
     baselineCpuPercent: results.find((r) => r.consumers === 0)?.workerCpuPercent,
   };
-  mkdirSync(join(ROOT, 'docs', 'bench'), { recursive: true });
-  writeFileSync(join(ROOT, 'docs', 'bench', 'sfu-capacity.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  process.stdout.write(`max consumers keeping up: ${summary.maxConsumersKeepingUp}\nwritten to docs/bench/sfu-capacity.json\n`);
+  writeResults('sfu-capacity', summary);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

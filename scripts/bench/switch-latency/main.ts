@@ -8,8 +8,6 @@
 // with no control plane and no switcher.
 //
 //   npm run bench:switch-latency     (SWITCHES=n to change the count)
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import pino from 'pino';
 import { io as connectClient } from 'socket.io-client';
 import { loadConfig } from '../../../server/src/app/config';
@@ -17,10 +15,10 @@ import { startPlenary } from '../../../server/src/app/plenary';
 import { parseVp8 } from '../../../sfu/src/rtp/packet';
 import type { Cut } from '../../../sfu/src/program/track';
 import { machine } from '../lib/machine';
+import { runBenchmark, writeResults } from '../lib/output';
 import { sleep, summarise } from '../lib/stats';
 
 const SWITCHES = Number(process.env.SWITCHES ?? 20);
-const ROOT = join(__dirname, '..', '..', '..');
 
 async function main() {
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', DEMO_SIMULATED_VENUES: '3', BROADCAST_LADDER: 'off', PLENARY_ADMIN_KEY: 'bench-admin-key-0123456789' });
@@ -102,15 +100,11 @@ async function main() {
       baselineKeyframeRoundTripMs: summarise(baseline),
       p95VsBaseline: Math.round((summarise(total).p95 / summarise(baseline).p95) * 100) / 100,
     };
-    mkdirSync(join(ROOT, 'docs', 'bench'), { recursive: true });
-    writeFileSync(join(ROOT, 'docs', 'bench', 'switch-latency.json'), `${JSON.stringify(result, null, 2)}\n`);
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\nwritten to docs/bench/switch-latency.json\n`);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    writeResults('switch-latency', result);
   } finally {
     await plenary.close();
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -114,7 +114,6 @@ export function mediaPlaylist(rendition: HlsRendition, options: PlaylistOptions)
   return `${lines.join('\n')}\n`;
 }
 
-export const hlsNames = { partUri, segmentUri, initUri };
 
 /** A rendition as the multivariant playlist lists it. */
 export interface VariantInfo {
