@@ -26,6 +26,9 @@ async function main(): Promise<void> {
     `  Presider console: ${plenary.demo?.hostUrl ?? ''}`,
     ...(plenary.demo?.joinLinks ?? []).map((link) => `  Join link, ${link.name}: ${link.url}`),
     `  Watch page:       ${plenary.demo?.watchUrl ?? ''}`,
+    ...(config.broadcastLadder.length > 0
+      ? [`  Broadcast (HLS):  ${config.publicUrl}/hls/demo/master.m3u8 (starts once the conference's media is in use; recordings in ${config.archiveDir})`]
+      : []),
     '',
     `  Health:          ${config.publicUrl}/healthz`,
     `  Media self-test: curl -X POST -H "Authorization: Bearer <admin key>" ${config.publicUrl}/api/media/self-test`,
