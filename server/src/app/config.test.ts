@@ -19,6 +19,7 @@ describe('configuration from the environment', () => {
       PUBLIC_URL: 'https://plenary.example.org/',
       ANNOUNCED_IP: '203.0.113.7',
       MEDIASOUP_WORKERS: '3',
+      VIEWER_SAMPLE: '0.05',
     });
     expect(config).toMatchObject({
       port: 9090,
@@ -28,7 +29,13 @@ describe('configuration from the environment', () => {
       publicUrl: 'https://plenary.example.org',
       announcedIp: '203.0.113.7',
       mediasoupWorkers: 3,
+      viewerSample: 0.05,
     });
+  });
+
+  it('refuses a viewer sample that is not a share of the audience', () => {
+    for (const bad of ['0', '1.5', '-0.1', 'half']) expect(() => loadConfig({ VIEWER_SAMPLE: bad })).toThrow(/VIEWER_SAMPLE must be a number above 0/);
+    expect(loadConfig({ VIEWER_SAMPLE: '1' }).viewerSample).toBe(1);
   });
 
   it('treats an empty value as unset, as .env files often leave them', () => {

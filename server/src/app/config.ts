@@ -27,6 +27,8 @@ export interface Config {
   broadcastLadder: string[];
   /** Where broadcasts are recorded (a folder per conference), played as video on demand afterwards. */
   archiveDir: string;
+  /** The share of watch pages that announce themselves for the viewer count (1: all; 0.02 at a very large audience). */
+  viewerSample: number;
 }
 
 /** Thrown when the environment is invalid; its message names every bad variable. */
@@ -78,6 +80,11 @@ const schema = z.object({
     .regex(/^(off|((1080p|720p|480p|360p|240p)(,(1080p|720p|480p|360p|240p))*))$/, 'BROADCAST_LADDER must be "off" or renditions like 720p,480p,360p (1080p, 240p also exist)')
     .optional(),
   ARCHIVE_DIR: z.string().min(1).optional(),
+  VIEWER_SAMPLE: z
+    .string()
+    .regex(/^(1|1\.0*|0?\.\d*[1-9]\d*)$/, 'VIEWER_SAMPLE must be a number above 0 and at most 1, e.g. 0.05')
+    .transform(Number)
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -113,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: e.LOG_LEVEL ?? 'info',
     demoSimulatedVenues: e.DEMO_SIMULATED_VENUES ?? 0,
     archiveDir: resolve(e.ARCHIVE_DIR ?? 'data/archive'),
+    viewerSample: e.VIEWER_SAMPLE ?? 1,
     broadcastLadder: e.BROADCAST_LADDER === 'off' ? [] : (e.BROADCAST_LADDER ?? '720p,480p,360p').split(','),
   };
 }

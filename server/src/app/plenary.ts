@@ -15,6 +15,7 @@ import { ConferenceService } from '../conference/service';
 import { joinLinkMinter } from '../conference/joinlinks';
 import { DEMO_CONFERENCE_ID, demoLinks, ensureDemoConference, simulateVenues, type DemoLinks } from '../conference/demo';
 import { MemoryStore } from '../store/memory';
+import { MemoryViewerCounter, RedisViewerCounter, type ViewerCounter } from '../audience/viewers';
 import { RedisStore } from '../store/redis';
 import type { ConferenceStore } from '../store/types';
 import { attachControlChannel, type PlenaryIo } from '../signaling/channel';
@@ -58,6 +59,8 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
   try {
     const store: ConferenceStore = config.redisUrl ? await RedisStore.connect(config.redisUrl) : new MemoryStore();
     owned.push(() => store.close());
+    const viewers: ViewerCounter = config.redisUrl ? await RedisViewerCounter.connect(config.redisUrl, config.viewerSample) : new MemoryViewerCounter(config.viewerSample);
+    owned.push(() => viewers.close());
 
     const media = await MediaPlane.start({
       numWorkers: config.mediasoupWorkers,
@@ -116,7 +119,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
 
     app.use(healthRouter(workers));
     app.use('/api/media', selfTestRouter({ workers, adminKey: config.adminKey, logger: logger.child({ component: 'selftest' }) }));
-    app.use('/api', conferencesRouter({ conferences, mintJoinLink, adminKey: config.adminKey, publicUrl: config.publicUrl }));
+    app.use('/api', conferencesRouter({ conferences, mintJoinLink, viewers, adminKey: config.adminKey, publicUrl: config.publicUrl }));
     app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
     const venueNames = async (conferenceId: string) => {
       const state = await conferences.get(conferenceId);

@@ -5,6 +5,7 @@ import { ErrorCode, PlenaryError, createConferenceSchema, ok, type ConferenceSta
 import { requireAdminKey } from '../auth/admin';
 import type { MintJoinLink } from '../conference/joinlinks';
 import type { ConferenceService } from '../conference/service';
+import { BEACON_SECONDS, type ViewerCounter } from '../audience/viewers';
 
 const createBodySchema = createConferenceSchema.extend({
   /** How long the join links minted with the conference stay valid. */
@@ -15,8 +16,11 @@ const linkBodySchema = z.object({ ttlSeconds: z.number().int().min(1).max(90 * 2
 
 const idParam = z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/);
 
+/** A watch page's announcement: a random id it keeps while open. */
+const beaconSchema = z.object({ viewer: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/) }).strict();
+
 /** What anyone may know about a conference: cacheable, no socket needed. */
-export function publicView(state: ConferenceState) {
+export function publicView(state: ConferenceState, viewers: { count: number; sample: number }) {
   const holder = state.venues[state.floor.holder];
   const item = state.agenda[state.currentItem];
   return {
@@ -27,6 +31,10 @@ export function publicView(state: ConferenceState) {
     agendaItem: item
       ? { index: state.currentItem, title: item.title, startedAt: state.itemStartedAt ? new Date(state.itemStartedAt).toISOString() : null }
       : null,
+    /** People watching the broadcast, counted from the watch pages' announcements. */
+    viewers: viewers.count,
+    /** How a watch page announces itself: the share of pages that do, and how often. */
+    viewerBeacon: { sample: viewers.sample, everySeconds: BEACON_SECONDS },
     version: state.version,
   };
 }
@@ -35,11 +43,13 @@ export function publicView(state: ConferenceState) {
 export function conferencesRouter(deps: {
   conferences: ConferenceService;
   mintJoinLink: MintJoinLink;
+  viewers: ViewerCounter;
   adminKey: string;
   publicUrl: string;
 }): Router {
   const router = Router();
   const admin = requireAdminKey(deps.adminKey);
+  const viewersOf = async (id: string) => ({ count: await deps.viewers.count(id), sample: deps.viewers.sample });
 
   router.post('/conferences', admin, express.json({ limit: '64kb' }), async (req, res) => {
     const parsed = createBodySchema.safeParse(req.body);
@@ -57,7 +67,7 @@ export function conferencesRouter(deps: {
     );
     res.status(201).set('Cache-Control', 'no-store').json(
       ok({
-        conference: publicView(state),
+        conference: publicView(state, await viewersOf(id)),
         hostSecret,
         hostUrl: `${deps.publicUrl}/host/${id}#key=${hostSecret}`,
         joinLinks,
@@ -80,7 +90,18 @@ export function conferencesRouter(deps: {
     const state = id.success ? await deps.conferences.get(id.data) : undefined;
     if (!state) throw new PlenaryError(ErrorCode.NOT_FOUND, 'There is no such conference');
     // Viewers poll this; a second of caching lets edges and a CDN absorb them.
-    res.set('Cache-Control', 'public, max-age=1, stale-while-revalidate=2').json(ok(publicView(state)));
+    res.set('Cache-Control', 'public, max-age=1, stale-while-revalidate=2').json(ok(publicView(state, await viewersOf(state.id))));
+  });
+
+  // A watch page says it is still watching (every viewerBeacon.everySeconds).
+  router.post('/conferences/:id/viewers', express.json({ limit: '1kb' }), async (req, res) => {
+    const id = idParam.safeParse(req.params.id);
+    const state = id.success ? await deps.conferences.get(id.data) : undefined;
+    if (!state) throw new PlenaryError(ErrorCode.NOT_FOUND, 'There is no such conference');
+    const body = beaconSchema.safeParse(req.body);
+    if (!body.success) throw new PlenaryError(ErrorCode.INVALID, 'viewer must be 8 to 64 letters, digits, - or _');
+    await deps.viewers.seen(state.id, body.data.viewer);
+    res.status(204).set('Cache-Control', 'no-store').end();
   });
 
   return router;

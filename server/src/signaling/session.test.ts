@@ -103,4 +103,16 @@ describe('a scripted session on the control channel', () => {
     expect(body.data.onAir.name).toBe('Jilin City');
     expect(JSON.stringify(body)).not.toContain('hostSecret');
   });
+
+  it('counts the watch pages that announce themselves, each once, and refuses malformed announcements', async () => {
+    const announce = (body: unknown, conference = 'session') =>
+      fetch(`${plenary.url}/api/conferences/${conference}/viewers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const viewer of ['viewer-one', 'viewer-two', 'viewer-one']) expect((await announce({ viewer })).status).toBe(204);
+    expect((await announce({ viewer: '../../etc' })).status).toBe(400);
+    expect((await announce({ viewer: 'viewer-three', extra: 1 })).status).toBe(400);
+    expect((await announce({ viewer: 'viewer-three' }, 'no-such-conference')).status).toBe(404);
+    const body = (await (await fetch(`${plenary.url}/api/conferences/session/public`)).json()) as { data: { viewers: number; viewerBeacon: { sample: number; everySeconds: number } } };
+    expect(body.data.viewers).toBe(2);
+    expect(body.data.viewerBeacon).toEqual({ sample: 1, everySeconds: 20 });
+  });
 });
