@@ -60,4 +60,25 @@ describe('a viewer watching the broadcast in a real browser', () => {
     const latency = (await state(tab)).latency;
     expect(latency).toBeDefined();
   });
+
+  it('keeps playing without a reload when the encoder dies and is restarted', async () => {
+    const tab = await browser.newTab();
+    await tab.evaluate((url) => (globalThis as unknown as { plenary: Viewer }).plenary.watchBroadcast(url), `${plenary.url}/hls/demo/master.m3u8`);
+    const playing = await eventually(async () => {
+      const now = await state(tab);
+      return now.frames > 30 ? now : undefined;
+    }, 45_000);
+    const broadcast = (await plenary.media.room('demo')).broadcast;
+    const killed = broadcast?.encoderPid as number;
+    process.kill(killed, 'SIGKILL');
+    await eventually(() => broadcast?.encoderPid !== undefined && broadcast.encoderPid !== killed, 10_000);
+    // The frames shown from here on were encoded by the new encoder (the old one's buffer is about 2 s).
+    // Past the discontinuity the same player, in the same page, shows new frames of the live picture.
+    const after = await eventually(async () => {
+      const now = await state(tab);
+      return now.frames > playing.frames + 120 ? now : undefined;
+    }, 45_000);
+    expect(after.currentTime).toBeGreaterThan(playing.currentTime);
+    expect(near(after.colour, GREEN) || near(after.colour, YELLOW)).toBe(true);
+  });
 });
