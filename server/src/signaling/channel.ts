@@ -38,7 +38,7 @@ export interface ChannelDeps {
   logger: Logger;
 }
 
-const KNOWN_EVENTS = new Set(['command', 'sync', 'joinLink', 'media:capabilities', 'media:createTransport', 'media:connectTransport', 'media:produce', 'media:consume', 'media:resume', 'media:stats']);
+const KNOWN_EVENTS = new Set(['command', 'sync', 'joinLink', 'media:capabilities', 'media:createTransport', 'media:connectTransport', 'media:produce', 'media:consume', 'media:resume', 'media:stats', 'media:restartIce', 'media:closeConsumer']);
 /** Commands per second per socket, and the burst allowed. */
 const COMMAND_RATE = { perSecond: 10, burst: 20 };
 

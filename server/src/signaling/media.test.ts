@@ -59,6 +59,25 @@ describe('media signalling on the control channel', () => {
     expect(await consume({ venueId: 'main', kind: 'video' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 
+  it('restarts ICE on a venue\'s own transport, and closes only its own consumers', async () => {
+    const transport = (await rawEmit(siping, 'media:createTransport')) as Answer;
+    const transportId = transport.data?.id as string;
+    const restarted = (await rawEmit(siping, 'media:restartIce', { transportId })) as Answer;
+    expect(restarted.ok).toBe(true);
+    const fresh = restarted.data?.iceParameters as { usernameFragment: string };
+    expect(fresh.usernameFragment).not.toBe((transport.data?.iceParameters as { usernameFragment: string }).usernameFragment);
+    expect(await rawEmit(jilin, 'media:restartIce', { transportId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+
+    const caps = (await rawEmit(siping, 'media:capabilities')) as Answer;
+    const program = (await rawEmit(siping, 'media:consume', { transportId, target: { program: 'video' }, rtpCapabilities: caps.data })) as Answer;
+    const consumerId = program.data?.id as string;
+    expect(await rawEmit(jilin, 'media:closeConsumer', { consumerId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await rawEmit(siping, 'media:closeConsumer', { consumerId })).toMatchObject({ ok: true });
+    // Closed means gone: resuming it now is refused.
+    expect(await rawEmit(siping, 'media:resume', { consumerId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await rawEmit(siping, 'media:closeConsumer', { consumerId: 'nope' })).toMatchObject({ ok: false, error: { code: 'INVALID' } });
+  });
+
   it('answers malformed or impossible media requests with INVALID', async () => {
     const transport = (await rawEmit(presider, 'media:createTransport')) as Answer;
     const transportId = transport.data?.id as string;

@@ -7,6 +7,8 @@ import {
   fail,
   ok,
   produceSchema,
+  transportRequestSchema,
+  consumerRequestSchema,
   resumeConsumerSchema,
   type Ack,
   type Actor,
@@ -103,6 +105,25 @@ export function registerMediaHandlers(socket: PlenarySocket, deps: MediaHandlerD
     deps.reply(ack, async () => {
       if (actor.role !== 'presider') return fail(new PlenaryError(ErrorCode.FORBIDDEN, 'Only the presider sees every venue\'s media health'));
       return ok(await (await room()).stats());
+    }),
+  );
+
+  socket.on('media:restartIce', (request, ack) =>
+    deps.reply(ack, async () => {
+      const refusal = limited();
+      if (refusal) return refusal;
+      const parsed = transportRequestSchema.safeParse(request);
+      if (!parsed.success) return invalid(parsed.error);
+      return ok({ iceParameters: await (await room()).restartIce(venueId, parsed.data.transportId) });
+    }),
+  );
+
+  socket.on('media:closeConsumer', (request, ack) =>
+    deps.reply(ack, async () => {
+      const parsed = consumerRequestSchema.safeParse(request);
+      if (!parsed.success) return invalid(parsed.error);
+      (await room()).closeConsumer(venueId, parsed.data.consumerId);
+      return ok({});
     }),
   );
 

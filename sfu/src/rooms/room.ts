@@ -199,6 +199,18 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     await consumer.resume();
   }
 
+  /** The venue no longer shows this stream (a tile closed): the consumer goes. */
+  closeConsumer(venueId: string, consumerId: string): void {
+    const consumer = this.venues.get(venueId)?.consumers.get(consumerId);
+    if (!consumer) throw notFound('No such consumer for this venue');
+    consumer.close();
+  }
+
+  /** The browser's network changed: new ICE credentials, same transport, media keeps its state. */
+  async restartIce(venueId: string, transportId: string): Promise<unknown> {
+    return this.transportOf(venueId, transportId).restartIce();
+  }
+
   /** A simulated venue (coloured picture, name, clock, tone) publishing into this room. */
   async addSimulatedVenue(venueId: string, name: string, colour: Rgb): Promise<void> {
     this.assertOpen();

@@ -56,6 +56,9 @@ export const resumeConsumerSchema = z
   .object({ consumerId: id, layer: z.number().int().min(0).max(3).optional() })
   .strict();
 
+export const transportRequestSchema = z.object({ transportId: id }).strict();
+export const consumerRequestSchema = z.object({ consumerId: id }).strict();
+
 export type ConnectTransportRequest = z.infer<typeof connectTransportSchema>;
 export type ProduceRequest = z.infer<typeof produceSchema>;
 export type ConsumeRequest = z.infer<typeof consumeSchema>;

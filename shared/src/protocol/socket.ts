@@ -90,6 +90,10 @@ export interface ClientToServerEvents {
   'media:consume': (request: ConsumeRequest, ack: Answer<MediaConsumerInfo>) => void;
   'media:resume': (request: ResumeConsumerRequest, ack: Answer<Record<string, never>>) => void;
   'media:stats': (ack: Answer<VenueMediaStats[]>) => void;
+  /** New ICE credentials for a transport whose network path broke (the browser then restarts ICE). */
+  'media:restartIce': (request: { transportId: string }, ack: Answer<{ iceParameters: unknown }>) => void;
+  /** Stop receiving one stream. */
+  'media:closeConsumer': (request: { consumerId: string }, ack: Answer<Record<string, never>>) => void;
 }
 
 /** What the server sends. */
