@@ -49,6 +49,15 @@ bash scripts/worker/build-worker.sh
 
 log "building TypeScript"
 npx tsc -b server
-# The scripts (benchmarks, harness) and the browser client are type-checked too, not built here.
+# The scripts (benchmarks, harness) and the browser client are type-checked too.
 if [ "${1:-}" = "--test" ]; then npx tsc -p scripts && npx tsc -p client; fi
+
+# The web faces (Vite), rebuilt only when their sources or the shared model change.
+faces_stamp=client/dist/.plenary-build-stamp
+want_faces="$(find client/src client/*.html client/vite.config.ts shared/src package-lock.json -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+if [ "$(cat "$faces_stamp" 2>/dev/null)" != "$want_faces" ]; then
+  log "building the web faces (vite)"
+  (cd client && npx vite build --logLevel error)
+  echo "$want_faces" >"$faces_stamp"
+fi
 exit 0

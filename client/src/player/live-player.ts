@@ -1,4 +1,4 @@
-import Hls from 'hls.js';
+import Hls from 'hls.js/light';
 
 /** A live broadcast playing in a <video>, recovering from errors by itself. */
 export interface LivePlayer {
@@ -8,6 +8,16 @@ export interface LivePlayer {
   readonly playingDate: number | undefined;
   /** Who speaks in the picture being shown, from the stream's timed metadata (EXT-X-DATERANGE). */
   readonly speaker: { venueId: string; name: string | undefined } | undefined;
+  /** The renditions, best first as listed; empty on native HLS. */
+  readonly levels: { index: number; height: number; bitrate: number }[];
+  /** The rendition chosen by the viewer, or -1 for automatic. */
+  readonly chosenLevel: number;
+  chooseLevel(index: number): void;
+  /** True when playback is well behind the live edge (paused, or stalled and resumed). */
+  readonly behindLive: boolean;
+  goLive(): void;
+  /** True while a fatal network or media error is being recovered. */
+  readonly troubled: boolean;
   destroy(): void;
 }
 
@@ -21,13 +31,25 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
   if (!Hls.isSupported()) {
     video.src = url;
     void video.play().catch(() => undefined);
-    return { latency: undefined, playingDate: undefined, speaker: undefined, destroy: () => video.removeAttribute('src') };
+    return {
+      latency: undefined, playingDate: undefined, speaker: undefined, levels: [], chosenLevel: -1, chooseLevel: () => undefined,
+      behindLive: false, goLive: () => undefined, troubled: false, destroy: () => video.removeAttribute('src'),
+    };
   }
   const hls = new Hls({ lowLatencyMode: options.lowLatency ?? true, maxLiveSyncPlaybackRate: 1.5, backBufferLength: 30 });
+  let troubled = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
   hls.on(Hls.Events.ERROR, (_event, data) => {
     if (!data.fatal) return;
+    troubled = true;
     if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
-    else setTimeout(() => hls.startLoad(), 1000);
+    else {
+      clearTimeout(retry);
+      retry = setTimeout(() => hls.startLoad(), 1000);
+    }
+  });
+  hls.on(Hls.Events.FRAG_BUFFERED, () => {
+    troubled = false;
   });
   hls.attachMedia(video);
   hls.loadSource(url);
@@ -54,6 +76,32 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
       }
       return current && { venueId: current.venueId, name: current.name };
     },
-    destroy: () => hls.destroy(),
+    get levels() {
+      return hls.levels.map((level, index) => ({ index, height: level.height, bitrate: level.bitrate }));
+    },
+    get chosenLevel() {
+      return hls.autoLevelEnabled ? -1 : hls.nextLoadLevel;
+    },
+    chooseLevel(index: number) {
+      // -1 hands the choice back to hls.js's bandwidth estimate.
+      hls.nextLevel = index;
+    },
+    get behindLive() {
+      const edge = hls.liveSyncPosition;
+      const target = hls.targetLatency ?? 3;
+      return edge !== null && edge - video.currentTime > target + 3;
+    },
+    goLive() {
+      const edge = hls.liveSyncPosition;
+      if (edge !== null) video.currentTime = edge;
+      void video.play().catch(() => undefined);
+    },
+    get troubled() {
+      return troubled;
+    },
+    destroy: () => {
+      clearTimeout(retry);
+      hls.destroy();
+    },
   };
 }

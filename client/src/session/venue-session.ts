@@ -7,6 +7,8 @@ import {
   type ClientToServerEvents,
   type Command,
   type HandshakeAuth,
+  type JoinLink,
+  type VenueMediaStats,
   type Identity,
   type MediaConsumerInfo,
   type MediaTransportInfo,
@@ -29,6 +31,11 @@ export class SessionError extends Error {
 /** What a venue may receive: the program or one venue's camera or microphone. */
 export type ReceiveTarget = { program: 'audio' | 'video' } | { venueId: string; kind: 'audio' | 'video' };
 
+/** Where the session stands, for the page to show. */
+export type SessionStatus = 'connecting' | 'connected' | 'reconnecting' | 'refused';
+
+const keyOf = (target: ReceiveTarget) => ('program' in target ? `program:${target.program}` : `${target.venueId}:${target.kind}`);
+
 /** Simulcast for cameras: a low layer for the presider's thumbnails, a high one for the program. */
 const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
   { rid: 'low', scaleResolutionDownBy: 2, maxBitrate: 300_000 },
@@ -49,29 +56,85 @@ export class VenueSession {
   private recvTransport: types.Transport | undefined;
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
   private published: MediaStream | undefined;
-  private readonly receiving: { target: ReceiveTarget; layer: number | undefined }[] = [];
+  /** What this session receives, by target, with the current consumer: received again after a rebuild. */
+  private readonly receiving = new Map<string, { target: ReceiveTarget; layer: number | undefined; consumerId: string | undefined }>();
+  private readonly listeners = new Set<() => void>();
+  private readonly trackListeners = new Map<string, Set<(track: MediaStreamTrack) => void>>();
+  /** Counts changes of state and status: what a UI compares to know it must render again. */
+  revision = 0;
+  private rebuilding: Promise<void> | undefined;
+  status: SessionStatus = 'connecting';
+  /** The server's refusal, when status is 'refused'. */
+  refusal: SessionError | undefined;
   /** Called with every track this session receives, also after the media was rebuilt. */
   onTrack: ((target: ReceiveTarget, track: MediaStreamTrack) => void) | undefined;
 
   constructor(url: string, auth: HandshakeAuth) {
     this.socket = io(url, { auth, transports: ['websocket'] });
+    let everConnected = false;
+    this.socket.on('connect', () => {
+      this.setStatus('connected');
+      // Back after a disconnect: the server closed this venue's media when it left; set it up again.
+      if (everConnected) void this.rebuildMedia();
+      everConnected = true;
+    });
+    this.socket.on('disconnect', (reason) => {
+      // The server ending the conference or refusing the link is final; anything else is retried by socket.io.
+      this.setStatus(reason === 'io server disconnect' ? 'refused' : 'reconnecting');
+    });
+    this.socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
+      if (error.data?.code) {
+        this.refusal = new SessionError(error.data.code, error.message);
+        this.setStatus('refused');
+      } else {
+        this.setStatus(everConnected ? 'reconnecting' : 'connecting');
+      }
+    });
     this.socket.on('snapshot', (snapshot) => {
       this.identity = snapshot.identity;
       this.mirror.reset(snapshot.state);
+      this.changed();
     });
     this.socket.on('mediaReset', () => {
       void this.rebuildMedia();
     });
     this.socket.on('event', (event) => {
       this.mirror.receive(event);
+      this.changed();
       // A gap that does not close within half a second: ask for the full state.
       if (this.mirror.hasGap && !this.gapTimer) {
         this.gapTimer = setTimeout(() => {
           this.gapTimer = undefined;
-          if (this.mirror.hasGap) this.socket.emit('sync', (answer) => answer.ok && this.mirror.reset(answer.data.state));
+          if (this.mirror.hasGap) this.socket.emit('sync', (answer) => answer.ok && (this.mirror.reset(answer.data.state), this.changed()));
         }, 500);
       }
     });
+  }
+
+  /** Calls `listener` whenever the conference state or the connection status changes; returns the unsubscribe. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Calls `listener` with each new track of `target`, e.g. after the media was rebuilt. */
+  onTrackFor(target: ReceiveTarget, listener: (track: MediaStreamTrack) => void): () => void {
+    const key = keyOf(target);
+    const set = this.trackListeners.get(key) ?? new Set();
+    this.trackListeners.set(key, set);
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  private changed(): void {
+    this.revision++;
+    for (const listener of this.listeners) listener();
+  }
+
+  private setStatus(status: SessionStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.changed();
   }
 
   /** Resolves once the first snapshot arrived; rejects with the server's refusal. */
@@ -92,6 +155,16 @@ export class VenueSession {
     return unwrap(answer).version;
   }
 
+  /** The presider's view of every venue's incoming media (bitrate, loss, RTT). */
+  async mediaStats(): Promise<VenueMediaStats[]> {
+    return unwrap(await this.socket.timeout(10_000).emitWithAck('media:stats'));
+  }
+
+  /** The presider asks for a venue's current join link. */
+  async joinLink(venueId: string): Promise<JoinLink> {
+    return unwrap(await this.socket.timeout(10_000).emitWithAck('joinLink', { venueId }));
+  }
+
   /** Publishes the venue's camera (simulcast) and microphone into the conference. */
   async publish(stream: MediaStream): Promise<void> {
     this.published = stream;
@@ -102,11 +175,40 @@ export class VenueSession {
     }
   }
 
-  /** Receives the program or a venue; resumes once the track is wired, so the first keyframe is not lost. */
+  /**
+   * Receives the program or a venue; resumes once the track is wired, so the
+   * first keyframe is not lost. Receiving the same target again replaces the
+   * earlier consumer (e.g. the venue published anew).
+   */
   async receive(target: ReceiveTarget, layer?: number): Promise<{ track: MediaStreamTrack; consumerId: string }> {
-    this.receiving.push({ target, layer });
-    return this.consume(target, layer);
+    await this.rebuilding;
+    const key = keyOf(target);
+    const earlier = this.receiving.get(key)?.consumerId;
+    const entry = { target, layer, consumerId: undefined as string | undefined };
+    this.receiving.set(key, entry);
+    if (earlier) this.closeConsumer(earlier);
+    const received = await this.consume(target, layer);
+    entry.consumerId = received.consumerId;
+    // Stopped (or asked again) while this consumer was being set up: it is not wanted any more.
+    if (this.receiving.get(key) !== entry) this.closeConsumer(received.consumerId);
+    return received;
   }
+
+  /** Stops receiving a target (its tile closed). */
+  stopReceiving(target: ReceiveTarget): void {
+    const key = keyOf(target);
+    const consumerId = this.receiving.get(key)?.consumerId;
+    this.receiving.delete(key);
+    if (consumerId) this.closeConsumer(consumerId);
+  }
+
+  private closeConsumer(consumerId: string): void {
+    this.consumers.get(consumerId)?.close();
+    this.consumers.delete(consumerId);
+    if (this.socket.connected) this.socket.emit('media:closeConsumer', { consumerId }, () => undefined);
+  }
+
+  private readonly consumers = new Map<string, types.Consumer>();
 
   private async consume(target: ReceiveTarget, layer: number | undefined): Promise<{ track: MediaStreamTrack; consumerId: string }> {
     const transport = await this.transport('recv');
@@ -120,8 +222,10 @@ export class VenueSession {
       kind: info.kind,
       rtpParameters: info.rtpParameters as types.RtpParameters,
     });
+    this.consumers.set(info.id, consumer);
     unwrap(await this.socket.timeout(10_000).emitWithAck('media:resume', { consumerId: info.id, ...(layer === undefined ? {} : { layer }) }));
     this.onTrack?.(target, consumer.track);
+    for (const listener of this.trackListeners.get(keyOf(target)) ?? []) listener(consumer.track);
     return { track: consumer.track, consumerId: info.id };
   }
 
@@ -129,14 +233,39 @@ export class VenueSession {
    * The server rebuilt the conference's media (its worker died): the old
    * transports are dead. Set them up again, publish again, receive again.
    */
-  private async rebuildMedia(): Promise<void> {
+  private rebuildMedia(): Promise<void> {
+    const rebuild = (this.rebuilding ?? Promise.resolve()).then(() => this.setUpMediaAgain());
+    const settled = rebuild.catch(() => undefined);
+    this.rebuilding = settled;
+    void settled.then(() => {
+      if (this.rebuilding === settled) this.rebuilding = undefined;
+    });
+    return rebuild;
+  }
+
+  private async setUpMediaAgain(): Promise<void> {
     this.sendTransport?.close();
     this.recvTransport?.close();
     this.sendTransport = undefined;
     this.recvTransport = undefined;
+    this.consumers.clear();
     this.device = undefined;
     if (this.published) await this.publish(this.published);
-    for (const { target, layer } of this.receiving) await this.consume(target, layer);
+    for (const entry of this.receiving.values()) {
+      // A venue that has not published again yet is retried by whoever asked for it.
+      entry.consumerId = await this.consume(entry.target, entry.layer).then((r) => r.consumerId, () => undefined);
+    }
+  }
+
+  /** The network path of a transport broke while the control channel stayed up: new ICE credentials, same media. */
+  private async restartIce(transport: types.Transport): Promise<void> {
+    const answer = await this.socket.timeout(10_000).emitWithAck('media:restartIce', { transportId: transport.id });
+    if (answer.ok && !transport.closed) await transport.restartIce({ iceParameters: answer.data.iceParameters as types.IceParameters });
+  }
+
+  /** True while a WebRTC transport is not connected (the page shows "reconnecting"). */
+  get mediaTrouble(): boolean {
+    return [this.sendTransport, this.recvTransport].some((t) => t && (t.connectionState === 'disconnected' || t.connectionState === 'failed'));
   }
 
   /** WebRTC statistics of the receiving side (frames decoded, bytes, ...). */
@@ -146,6 +275,7 @@ export class VenueSession {
 
   close(): void {
     clearTimeout(this.gapTimer);
+    this.listeners.clear();
     this.sendTransport?.close();
     this.recvTransport?.close();
     this.socket.close();
@@ -173,6 +303,10 @@ export class VenueSession {
       dtlsParameters: info.dtlsParameters as types.DtlsParameters,
     };
     const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
+    transport.on('connectionstatechange', (state) => {
+      this.changed();
+      if (state === 'failed' && this.socket.connected) void this.restartIce(transport).catch(() => undefined);
+    });
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.socket
         .timeout(10_000)

@@ -22,6 +22,7 @@ import { attachControlChannel, type PlenaryIo } from '../signaling/channel';
 import { healthRouter } from '../http/health';
 import { selfTestRouter } from '../http/selftest';
 import { homeRouter } from '../http/home';
+import { facesRouter } from '../http/faces';
 import { conferencesRouter } from '../http/conferences';
 import { hlsRouter } from '../http/hls';
 import { errorHandler, sendError } from '../http/errors';
@@ -128,6 +129,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     app.use('/hls', hlsRouter(media, BROADCAST_TIMING, venueNames, config.archiveDir));
     app.use('/hls', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'Not produced'));
     app.use(homeRouter(config));
+    app.use(facesRouter());
     app.use(errorHandler(logger.child({ component: 'http' })));
 
     let demo: DemoLinks | undefined;

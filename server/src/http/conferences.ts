@@ -27,6 +27,11 @@ export function publicView(state: ConferenceState, viewers: { count: number; sam
     id: state.id,
     title: state.title,
     status: state.status,
+    /** Names for the captions and the sub-venue page (never who holds which link). */
+    venues: state.venueOrder.flatMap((venueId) => {
+      const venue = state.venues[venueId];
+      return venue ? [{ id: venue.id, name: venue.name, kind: venue.kind }] : [];
+    }),
     onAir: holder ? { venueId: holder.id, name: holder.name, since: new Date(state.floor.since).toISOString() } : null,
     agendaItem: item
       ? { index: state.currentItem, title: item.title, startedAt: state.itemStartedAt ? new Date(state.itemStartedAt).toISOString() : null }

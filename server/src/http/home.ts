@@ -5,8 +5,7 @@ const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
 /**
- * GET /: a plain page that says what this server is and where to go. The three
- * web faces (presider console, sub-venue page, watch page) replace it later.
+ * GET /: a plain page that says what this server is and where to go.
  */
 export function homeRouter(config: Config): Router {
   const router = Router();
@@ -20,29 +19,13 @@ code{background:#eef1f6;padding:.1rem .3rem;border-radius:.2rem}</style></head>
 <body><h1>Plenary</h1>
 <p>A conference held by video link: a presider at the main venue hands the floor between
 speakers at the main venue and the sub-venues, and the live broadcast follows.</p>
-<p>This server is running. The presider console, the sub-venue page and the public
-watch page are not built yet.</p>
+<p>This server is running. Its pages: the presider console (<code>/host/&lt;conference&gt;#key=…</code>,
+the presider link), the sub-venue page (<code>/join/&lt;token&gt;</code>, a venue's join link) and the
+public watch page (<code>/watch/&lt;conference&gt;</code>).</p>
 <ul>
 <li><a href="${base}/healthz">Health</a>: the media workers, their process ids and the mediasoup version.</li>
 <li>Media self-test: <code>curl -X POST -H "Authorization: Bearer $PLENARY_ADMIN_KEY" ${base}/api/media/self-test</code></li>
 </ul></body></html>`);
   });
-  // The three faces are the next piece of work; until then their links say so instead of a bare 404.
-  const faces: [string, string, string][] = [
-    ['/host/:conferenceId', 'Presider console', 'where the presider sees every venue and hands the floor'],
-    ['/join/:token', 'Sub-venue page', 'where a sub-venue operator picks a camera, joins, and asks for the floor'],
-    ['/watch/:conferenceId', 'Watch page', 'where the public watches the broadcast'],
-  ];
-  for (const [path, title, what] of faces) {
-    router.get(path, (_req, res) => {
-      res.status(501).set('Cache-Control', 'no-store').type('html').send(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} - Plenary</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1d2330}</style></head>
-<body><h1>${title}</h1><p>This is the ${title.toLowerCase()}, ${what}. It is not built yet: the
-conference behind this link is live on the server, and this page comes with the next release.</p>
-<p><a href="/">About this server</a></p></body></html>`);
-    });
-  }
   return router;
 }

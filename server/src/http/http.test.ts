@@ -32,12 +32,19 @@ describe('the HTTP surface', () => {
     expect(page).toContain('/healthz');
   });
 
-  it('answers the links it prints with a page that says what they are for, not a bare 404', async () => {
-    for (const path of ['/host/demo', '/join/some-token', '/watch/demo']) {
+  it('serves the three faces at the links it prints, and their assets as immutable files', async () => {
+    for (const [path, title] of [['/host/demo', 'Presider console'], ['/join/some-token', 'Sub-venue'], ['/watch/demo', 'Watch']] as const) {
       const res = await fetch(`${plenary.url}${path}`);
-      expect(res.status).toBe(501);
-      expect(await res.text()).toMatch(/<h1>(Presider console|Sub-venue page|Watch page)<\/h1>/);
+      expect(res.status).toBe(200);
+      const page = await res.text();
+      expect(page).toContain(`<title>${title} - Plenary</title>`);
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(page)?.[1];
+      const asset = await fetch(`${plenary.url}${script}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('cache-control')).toMatch(/immutable/);
     }
+    expect((await fetch(`${plenary.url}/assets/../package.json`)).status).toBe(404);
+    expect((await fetch(`${plenary.url}/assets/nothing-here.js`)).status).toBe(404);
   });
 
   it('refuses the media self-test without the admin key', async () => {

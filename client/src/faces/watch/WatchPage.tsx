@@ -1,0 +1,135 @@
+import { useEffect, useRef, useState } from 'react';
+import { playLive, type LivePlayer } from '../../player/live-player';
+import { useText } from '../common/i18n';
+import { fetchPublic, type PublicConference } from '../common/public';
+import { LanguageSwitch, useNow } from '../common/ui';
+
+/**
+ * The public watch page: the broadcast in low-latency HLS, the current speaker
+ * from the stream's own metadata, quality choice, a way back to live, the
+ * viewer count. No socket: everything it reads is cacheable.
+ */
+export function WatchPage({ conferenceId }: { conferenceId: string }) {
+  const { t } = useText();
+  const info = usePublic(conferenceId);
+  const available = useBroadcastAvailable(conferenceId);
+  useViewerBeacon(conferenceId, typeof info === 'object' ? info.viewerBeacon : undefined);
+
+  const title = typeof info === 'object' ? info.title : 'Plenary';
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+  if (info === 'missing') return <Frame title="Plenary"><p role="alert" className="notice">{t('noConference')}</p></Frame>;
+  const ended = typeof info === 'object' && info.status === 'ended';
+  return (
+    <Frame title={title} viewers={typeof info === 'object' ? info.viewers : undefined}>
+      {available ? <Player conferenceId={conferenceId} ended={ended} fallbackSpeaker={typeof info === 'object' ? info.onAir?.name : undefined} /> : (
+        <p role="status" className="notice">{ended ? t('endedNoRecording') : t('notStarted')}</p>
+      )}
+      {ended && available && <p role="status" className="notice">{t('endedPlaying')}</p>}
+    </Frame>
+  );
+}
+
+function Frame({ title, viewers, children }: { title: string; viewers?: number | undefined; children: React.ReactNode }) {
+  const { t } = useText();
+  return (
+    <main className="page watch">
+      <header className="bar">
+        <h1>{title}</h1>
+        {viewers !== undefined && viewers > 0 && <span className="viewers">{t('viewers', { count: viewers.toLocaleString() })}</span>}
+        <LanguageSwitch />
+      </header>
+      {children}
+    </main>
+  );
+}
+
+function Player({ conferenceId, ended, fallbackSpeaker }: { conferenceId: string; ended: boolean; fallbackSpeaker: string | undefined }) {
+  const { t } = useText();
+  const video = useRef<HTMLVideoElement>(null);
+  const [player, setPlayer] = useState<LivePlayer>();
+  useNow(500); // the caption, the live badge and the quality list follow the player
+  useEffect(() => {
+    if (!video.current) return;
+    const next = playLive(video.current, `/hls/${encodeURIComponent(conferenceId)}/master.m3u8`, { lowLatency: !ended });
+    setPlayer(next);
+    return () => next.destroy();
+  }, [conferenceId, ended]);
+  // The stream's metadata names who is in the picture; the public view is the fallback for native HLS.
+  const speaker = player?.speaker?.name ?? (player?.levels.length ? undefined : fallbackSpeaker);
+  return (
+    <section className="player">
+      <div className="player-frame">
+        <video ref={video} id="broadcast" className="video" controls muted playsInline autoPlay aria-label={t('broadcastPreview')} />
+        {speaker && <p className="caption" aria-live="polite" data-testid="speaker-caption">{t('nowSpeaking', { name: speaker })}</p>}
+        {player?.troubled && <p role="status" className="banner warning overlay">{t('playerTrouble')}</p>}
+      </div>
+      <div className="player-bar">
+        {!ended && (player?.behindLive ? (
+          <button onClick={() => player.goLive()}>{t('goLive')}</button>
+        ) : (
+          <span className="live-badge">{t('live')}</span>
+        ))}
+        {player && player.levels.length > 1 && (
+          <label>
+            {t('qualityMenu')}{' '}
+            <select value={player.chosenLevel} onChange={(e) => player.chooseLevel(Number(e.target.value))}>
+              <option value={-1}>{t('auto')}</option>
+              {player.levels.map((level) => <option key={level.index} value={level.index}>{level.height}p</option>)}
+            </select>
+          </label>
+        )}
+      </div>
+    </section>
+  );
+}
+
+/** The public view every 5 s ('missing' when there is no such conference). */
+function usePublic(conferenceId: string): PublicConference | 'missing' | undefined {
+  const [info, setInfo] = useState<PublicConference | 'missing'>();
+  useEffect(() => {
+    const read = () => void fetchPublic(conferenceId).then((answer) => answer !== undefined && setInfo(answer));
+    read();
+    const timer = setInterval(read, 5000);
+    return () => clearInterval(timer);
+  }, [conferenceId]);
+  return info;
+}
+
+/** Whether the origin serves the broadcast (live or recorded); asked every 5 s until it does. */
+function useBroadcastAvailable(conferenceId: string): boolean {
+  const [available, setAvailable] = useState(false);
+  useEffect(() => {
+    if (available) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const check = () =>
+      void fetch(`/hls/${encodeURIComponent(conferenceId)}/master.m3u8`).then(
+        (response) => (response.ok ? setAvailable(true) : (timer = setTimeout(check, 5000))),
+        () => (timer = setTimeout(check, 5000)),
+      );
+    check();
+    return () => clearTimeout(timer);
+  }, [conferenceId, available]);
+  return available;
+}
+
+/** Tells the server this page is watching (a sampled share of pages do), for the viewer count. */
+function useViewerBeacon(conferenceId: string, beacon: PublicConference['viewerBeacon'] | undefined): void {
+  const sample = beacon?.sample;
+  const every = beacon?.everySeconds;
+  useEffect(() => {
+    if (sample === undefined || every === undefined || Math.random() >= sample) return;
+    const viewer = crypto.randomUUID();
+    const announce = () =>
+      void fetch(`/api/conferences/${encodeURIComponent(conferenceId)}/viewers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ viewer }),
+        keepalive: true,
+      }).catch(() => undefined);
+    announce();
+    const timer = setInterval(announce, every * 1000);
+    return () => clearInterval(timer);
+  }, [conferenceId, sample, every]);
+}

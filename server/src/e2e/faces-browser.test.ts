@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { Plenary } from '../app/plenary';
+import { launchChromium } from '../test/browser';
+import { createTestConference, eventually, startTestPlenary, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
+
+type Rgb = { r: number; g: number; b: number };
+const YELLOW: Rgb = { r: 210, g: 210, b: 40 }; // the main venue (simulated)
+const BLUE: Rgb = { r: 40, g: 80, b: 220 }; // Jilin City's camera (a y4m file)
+const MAGENTA: Rgb = { r: 200, g: 40, b: 200 }; // Siping's camera
+
+const SCREENSHOTS = join(__dirname, '..', '..', '..', 'test-output', 'screenshots');
+
+/** The mean colour of what a <video> on the page shows, from its decoded pixels (runs in the page). */
+const MEAN_COLOUR = `(selector) => {
+  const video = document.querySelector(selector);
+  if (!video || video.videoWidth === 0) return undefined;
+  const canvas = document.createElement('canvas');
+  canvas.width = 32;
+  canvas.height = 18;
+  const context = canvas.getContext('2d');
+  context.drawImage(video, 0, 0, 32, 18);
+  const data = context.getImageData(0, 0, 32, 18).data;
+  const sum = [0, 0, 0];
+  for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c] += data[i + c];
+  const n = data.length / 4;
+  return { r: sum[0] / n, g: sum[1] / n, b: sum[2] / n };
+}`;
+
+function colourOf(page: Page, selector: string): Promise<Rgb | undefined> {
+  return page.evaluate(`(${MEAN_COLOUR})(${JSON.stringify(selector)})`) as Promise<Rgb | undefined>;
+}
+
+const near = (colour: Rgb | undefined, want: Rgb) =>
+  colour !== undefined && Math.abs(colour.r - want.r) < 45 && Math.abs(colour.g - want.g) < 45 && Math.abs(colour.b - want.b) < 45;
+
+/** Waits until the video at `selector` shows `want`. */
+function shows(page: Page, selector: string, want: Rgb, timeoutMs = 30_000): Promise<Rgb> {
+  return eventually(async () => {
+    const colour = await colourOf(page, selector);
+    return near(colour, want) ? colour : undefined;
+  }, timeoutMs);
+}
+
+/** A solid-colour camera for Chromium's fake capture device. */
+function cameraFile(dir: string, name: string, { r, g, b }: Rgb): string {
+  const file = join(dir, `${name}.y4m`);
+  const hex = [r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=0x${hex}:s=640x360:r=15`, '-frames:v', '15', '-pix_fmt', 'yuv420p', file]);
+  return file;
+}
+
+describe('the three faces in real browsers', () => {
+  let plenary: Plenary;
+  let created: CreatedConference;
+  let dir: string;
+  const browsers: Browser[] = [];
+  let console_: Page;
+  let jilin: Page;
+  let siping: Page;
+  let viewer: Page;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'plenary-faces-'));
+    await mkdir(SCREENSHOTS, { recursive: true });
+    plenary = await startTestPlenary({ BROADCAST_LADDER: '360p' });
+    created = await createTestConference(plenary.url, threeVenues('faces'));
+    const room = await plenary.media.room('faces');
+    await room.addSimulatedVenue('main', 'Changchun', YELLOW);
+    await room.setOnAir('main');
+    // One browser per venue, each with its own camera picture; the presider's also holds the viewer's tab.
+    for (const camera of [undefined, cameraFile(dir, 'jilin', BLUE), cameraFile(dir, 'siping', MAGENTA)]) {
+      browsers.push(await launchChromium(camera ? [`--use-file-for-fake-video-capture=${camera}`] : []));
+    }
+  });
+
+  afterAll(async () => {
+    for (const browser of browsers) await browser.close();
+    await plenary?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('presider console, two sub-venues and a viewer: a request, a floor change, and everyone sees the new speaker', async () => {
+    const [presiderBrowser, jilinBrowser, sipingBrowser] = browsers as [Browser, Browser, Browser];
+    const context = await presiderBrowser.newContext({ viewport: { width: 1400, height: 1000 } });
+    console_ = await context.newPage();
+    await console_.goto(`${plenary.url}/host/faces#key=${created.hostSecret}`);
+    await console_.getByRole('button', { name: 'Return floor to main venue' }).waitFor();
+    await console_.getByRole('status').filter({ hasText: 'ON AIR: Changchun' }).waitFor();
+
+    // Each operator picks the camera (preview first), then joins.
+    const joinAs = async (browser: Browser, index: number): Promise<Page> => {
+      const page = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
+      await page.goto(`${plenary.url}/join/${tokenOf(created.joinLinks[index]!.url)}`);
+      await page.getByRole('button', { name: 'Join the conference' }).waitFor();
+      await eventually(async () => (await colourOf(page, 'video.preview')) !== undefined, 20_000);
+      await page.getByRole('button', { name: 'Join the conference' }).click();
+      await page.getByRole('status').filter({ hasText: 'Listening' }).waitFor({ timeout: 20_000 });
+      return page;
+    };
+    jilin = await joinAs(jilinBrowser, 0);
+    siping = await joinAs(sipingBrowser, 1);
+    const sipingPreview = await colourOf(siping, 'video[aria-label="Our camera"]');
+    expect(near(sipingPreview, MAGENTA)).toBe(true);
+
+    // The presider's grid shows each venue live (thumbnail pixels are the venue's camera).
+    await shows(console_, 'li[aria-label="Jilin City"] video', BLUE);
+    await shows(console_, 'li[aria-label="Siping"] video', MAGENTA);
+
+    // A viewer opens the watch page: the main venue on air, named by the stream's metadata.
+    viewer = await (await presiderBrowser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+    await viewer.goto(`${plenary.url}/watch/faces`);
+    await shows(viewer, '#broadcast', YELLOW, 60_000);
+    await viewer.getByTestId('speaker-caption').filter({ hasText: 'Now speaking: Changchun' }).waitFor({ timeout: 20_000 });
+
+    // Siping asks for the floor: it is queued, and the presider sees the raised hand.
+    await siping.getByRole('button', { name: 'Request the floor' }).click();
+    await siping.getByRole('status').filter({ hasText: 'Queued: position 1' }).waitFor();
+    await console_.locator('li[aria-label="Siping"]').getByText('Raised hand').waitFor();
+    await console_.getByRole('button', { name: 'Accept request from Siping' }).waitFor();
+
+    // The presider gives Siping the floor.
+    await console_.getByRole('button', { name: 'Give floor to Siping', exact: true }).click();
+    await console_.getByRole('status').filter({ hasText: 'ON AIR: Siping' }).waitFor();
+    await siping.getByRole('status').filter({ hasText: 'ON AIR: you have the floor' }).waitFor();
+
+    // Jilin City sees Siping in its program view; the viewer's picture and caption follow.
+    await shows(jilin, 'video[aria-label="Program"]', MAGENTA);
+    await shows(viewer, '#broadcast', MAGENTA, 30_000);
+    await viewer.getByTestId('speaker-caption').filter({ hasText: 'Now speaking: Siping' }).waitFor({ timeout: 10_000 });
+    // The caption changed with the picture: it named Siping only once the picture was Siping's.
+    expect(near(await colourOf(viewer, '#broadcast'), MAGENTA)).toBe(true);
+
+    await console_.screenshot({ path: join(SCREENSHOTS, 'presider-console.png'), fullPage: true });
+    await jilin.screenshot({ path: join(SCREENSHOTS, 'sub-venue.png'), fullPage: true });
+    await viewer.screenshot({ path: join(SCREENSHOTS, 'watch-phone.png'), fullPage: true });
+  }, 240_000);
+});

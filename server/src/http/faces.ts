@@ -1,0 +1,40 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { Router } from 'express';
+import { ErrorCode } from '@plenary/shared';
+import { sendError } from './errors';
+
+/** Where `vite build` puts the faces (client/dist), next to the server package. */
+export const FACES_DIR = join(__dirname, '..', '..', '..', 'client', 'dist');
+
+/**
+ * The three web faces, built by Vite: /host/:conferenceId (presider console),
+ * /join/:token (sub-venue page), /watch/:conferenceId (public watch page).
+ * Their hashed assets are immutable; the pages themselves are revalidated, so a
+ * new release reaches every browser.
+ */
+export function facesRouter(dir = FACES_DIR): Router {
+  const router = Router();
+  router.use('/assets', express.static(join(dir, 'assets'), { immutable: true, maxAge: '365d', index: false }));
+  router.use('/assets', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such file'));
+  const pages: [string, string][] = [
+    ['/host/:conferenceId', 'host.html'],
+    ['/join/:token', 'join.html'],
+    ['/watch/:conferenceId', 'watch.html'],
+  ];
+  for (const [path, file] of pages) {
+    router.get(path, (_req, res) => {
+      const page = join(dir, file);
+      if (!existsSync(page)) {
+        res.status(503).set('Cache-Control', 'no-store').type('html').send(
+          '<!doctype html><meta charset="utf-8"><title>Plenary</title><h1>Plenary</h1><p>The web pages are not built on this server. ' +
+            'Run <code>npm start</code> (it builds them) or <code>npm run build:client</code>, then reload.</p>',
+        );
+        return;
+      }
+      // The watch page is the same for every viewer: edges may keep it a minute. The others are per person.
+      res.set('Cache-Control', file === 'watch.html' ? 'public, max-age=60' : 'no-cache').type('html').send(readFileSync(page));
+    });
+  }
+  return router;
+}
