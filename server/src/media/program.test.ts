@@ -40,6 +40,25 @@ describe('the program follows the floor through the whole server', () => {
     expect(publicView.data.onAir.name).toBe('Siping');
   });
 
+  it('silences a muted venue at the SFU, and lets it be heard again when unmuted', async () => {
+    const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
+    const presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });
+    clients.push(presider);
+    const room = await plenary.media.room('demo');
+    const microphone = () => room.producerOf('sv-3', 'audio');
+    expect(microphone()?.paused).toBe(false);
+    expect(await presider.command({ type: 'setMuted', venueId: 'sv-3', muted: true })).toMatchObject({ ok: true });
+    await eventually(() => microphone()?.paused === true);
+    // Giving a muted venue the floor unmutes it: the new speaker must be heard.
+    expect(await presider.command({ type: 'giveFloor', venueId: 'sv-3' })).toMatchObject({ ok: true });
+    await eventually(() => microphone()?.paused === false);
+    expect(await presider.command({ type: 'setMuted', venueId: 'sv-3', muted: true })).toMatchObject({ ok: true });
+    await eventually(() => microphone()?.paused === true);
+    expect(await presider.command({ type: 'setMuted', venueId: 'sv-3', muted: false })).toMatchObject({ ok: true });
+    await eventually(() => microphone()?.paused === false);
+    expect(await presider.command({ type: 'giveFloor', venueId: 'sv-2' })).toMatchObject({ ok: true });
+  });
+
   it('shows the presider every venue\'s media health, and nobody else', async () => {
     const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
     const presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });

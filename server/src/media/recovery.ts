@@ -16,6 +16,10 @@ export function recoverLostRooms(media: MediaPlane, conferences: ConferenceServi
       const state = await conferences.get(conferenceId);
       if (!state || state.status === 'ended') return;
       const room = await media.room(conferenceId);
+      for (const venue of Object.values(state.venues)) {
+        if (venue.mutedByPresider) await room.setMuted(venue.id, 'presider', true);
+        if (venue.selfMuted) await room.setMuted(venue.id, 'self', true);
+      }
       for (const venue of simulated) await room.addSimulatedVenue(venue.venueId, venue.name, venue.colour);
       await room.setOnAir(state.floor.holder);
       io.to(rooms.conference(conferenceId)).emit('mediaReset');

@@ -60,6 +60,8 @@ const notFound = (what: string) => new PlenaryError(ErrorCode.NOT_FOUND, what);
 export class ConferenceRoom extends EventEmitter<RoomEvents> {
   private readonly venues = new Map<string, VenueMedia>();
   private readonly pending = new Map<string, Promise<VenueMedia>>();
+  /** Who muted each venue (its microphone is paused while anyone did); kept while a venue is away. */
+  private readonly muted = new Map<string, Set<'presider' | 'self'>>();
   private closed = false;
   /** The live broadcast of the program, once started. */
   broadcast: Broadcast | undefined;
@@ -199,6 +201,30 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     await consumer.resume();
   }
 
+  /**
+   * The presider (or the venue itself) muted or unmuted a venue: its microphone
+   * is paused at the SFU, so nobody hears it and the program's floor track
+   * carries silence, whatever the venue's browser does.
+   */
+  async setMuted(venueId: string, by: 'presider' | 'self', muted: boolean): Promise<void> {
+    const flags = this.muted.get(venueId) ?? new Set();
+    if (muted) flags.add(by);
+    else flags.delete(by);
+    this.muted.set(venueId, flags);
+    await this.applyMute(venueId);
+  }
+
+  isMuted(venueId: string): boolean {
+    return (this.muted.get(venueId)?.size ?? 0) > 0;
+  }
+
+  private async applyMute(venueId: string): Promise<void> {
+    const microphone = this.venues.get(venueId)?.producers.get('audio');
+    if (!microphone || microphone.closed) return;
+    if (this.isMuted(venueId)) await microphone.pause();
+    else await microphone.resume();
+  }
+
   /** The venue no longer shows this stream (a tile closed): the consumer goes. */
   closeConsumer(venueId: string, consumerId: string): void {
     const consumer = this.venues.get(venueId)?.consumers.get(consumerId);
@@ -280,6 +306,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     producer.observer.on('close', () => {
       if (venue.producers.get(producer.kind) === producer) venue.producers.delete(producer.kind);
     });
+    if (producer.kind === 'audio') await this.applyMute(venueId);
     try {
       const onPrimary = await this.routers.bring(producer, venue.edge.router, this.router);
       await this.switcher.addSource(venueId, onPrimary);

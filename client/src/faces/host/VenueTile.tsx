@@ -48,7 +48,7 @@ export function VenueTile({ session, state, venue, stats, act }: {
         </p>
       )}
       <div className="tile-actions">
-        <button className="primary" disabled={onAir} onClick={() => act({ type: 'giveFloor', venueId: venue.id })}>
+        <button className="primary" disabled={onAir || (venue.kind === 'sub' && !venue.present)} onClick={() => act({ type: 'giveFloor', venueId: venue.id })}>
           {t('giveFloorTo', { name: venue.name })}
         </button>
         {venue.kind === 'sub' && (
