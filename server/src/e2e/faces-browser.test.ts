@@ -138,4 +138,28 @@ describe('the three faces in real browsers', () => {
     await jilin.screenshot({ path: join(SCREENSHOTS, 'sub-venue.png'), fullPage: true });
     await viewer.screenshot({ path: join(SCREENSHOTS, 'watch-phone.png'), fullPage: true });
   }, 240_000);
+
+  it('a sub-venue that loses its network says so and recovers by itself, without a reload', async () => {
+    const room = await plenary.media.room('faces');
+    const cameraBefore = room.producerOf('sv-1', 'video')?.id;
+    expect(cameraBefore).toBeDefined();
+    await jilin.context().setOffline(true);
+    await jilin.getByRole('status').filter({ hasText: 'Connection lost. Reconnecting…' }).waitFor({ timeout: 30_000 });
+    await jilin.context().setOffline(false);
+    await jilin.getByRole('status').filter({ hasText: 'Listening' }).waitFor({ timeout: 30_000 });
+    await eventually(async () => (await jilin.getByText('Connection lost. Reconnecting…').count()) === 0, 30_000);
+    // Published again (a new camera producer at the SFU), seen again by the presider, and the program plays on.
+    await eventually(() => { const now = room.producerOf('sv-1', 'video')?.id; return now !== undefined && now !== cameraBefore; }, 30_000);
+    await shows(console_, 'li[aria-label="Jilin City"] video', BLUE);
+    await shows(jilin, 'video[aria-label="Program"]', MAGENTA);
+  }, 120_000);
+
+  it('speaks Chinese when asked, and remembers it', async () => {
+    await console_.getByRole('combobox', { name: 'Language' }).selectOption('zh');
+    await console_.getByRole('button', { name: '发言权交回主会场' }).waitFor();
+    await console_.getByRole('button', { name: '请Jilin City发言' }).waitFor();
+    await console_.reload();
+    await console_.getByRole('status').filter({ hasText: '直播中：Siping' }).waitFor({ timeout: 20_000 });
+    await console_.screenshot({ path: join(SCREENSHOTS, 'presider-console-zh.png') });
+  }, 60_000);
 });
