@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Plenary } from '../app/plenary';
 import { launchChromium } from '../test/browser';
+import { ControlClient } from '../test/control-client';
 import { createTestConference, eventually, startTestPlenary, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
 
 type Rgb = { r: number; g: number; b: number };
@@ -97,6 +98,7 @@ describe('the three faces in real browsers', () => {
       await page.goto(`${plenary.url}/join/${tokenOf(created.joinLinks[index]!.url)}`);
       await page.getByRole('button', { name: 'Join the conference' }).waitFor();
       await eventually(async () => (await colourOf(page, 'video.preview')) !== undefined, 20_000);
+      if (index === 0) await page.screenshot({ path: join(SCREENSHOTS, 'sub-venue-before-joining.png'), fullPage: true });
       await page.getByRole('button', { name: 'Join the conference' }).click();
       await page.getByRole('status').filter({ hasText: 'Listening' }).waitFor({ timeout: 20_000 });
       return page;
@@ -162,4 +164,31 @@ describe('the three faces in real browsers', () => {
     await console_.getByRole('status').filter({ hasText: '直播中：Siping' }).waitFor({ timeout: 20_000 });
     await console_.screenshot({ path: join(SCREENSHOTS, 'presider-console-zh.png') });
   }, 60_000);
+
+  it('tells a viewer the broadcast has not started, then shows the recording once the conference has ended', async () => {
+    await createTestConference(plenary.url, { ...threeVenues('faces-later'), title: 'Later Session' });
+    const early = await viewer.context().newPage();
+    await early.goto(`${plenary.url}/watch/faces-later`);
+    await early.getByText('The broadcast has not started yet').waitFor({ timeout: 20_000 });
+    await early.screenshot({ path: join(SCREENSHOTS, 'watch-not-started.png') });
+    await early.close();
+
+    // The presider ends the conference: the viewer's page switches to the recording by itself.
+    const presider = await ControlClient.connect(plenary.url, { conferenceId: 'faces', hostSecret: created.hostSecret });
+    try {
+      expect(await presider.command({ type: 'endConference' })).toMatchObject({ ok: true });
+    } finally {
+      presider.close();
+    }
+    await viewer.getByText('The conference has ended. You are watching the recording.').waitFor({ timeout: 30_000 });
+    // The recording starts with the main venue, and it plays.
+    await shows(viewer, '#broadcast', YELLOW, 30_000);
+    const position = () => viewer.evaluate('document.querySelector("#broadcast").currentTime') as Promise<number>;
+    const first = await position();
+    await eventually(async () => (await position()) > first + 1, 20_000);
+    // The operators and the presider are told, and their pages stop asking for media.
+    await jilin.getByText('The conference has ended.').waitFor();
+    await console_.getByText('会议已结束。').waitFor();
+    expect(await plenary.media.existingRoom('faces')).toBeUndefined();
+  }, 120_000);
 });

@@ -115,7 +115,8 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
       }),
     );
 
-    registerMediaHandlers(socket, { media: deps.media, conferenceId, venueId, actor, bucket, reply: answer });
+    const hasEnded = async () => (await conferences.get(conferenceId))?.status !== 'live';
+    registerMediaHandlers(socket, { media: deps.media, hasEnded, conferenceId, venueId, actor, bucket, reply: answer });
 
     socket.onAny((event: string, ...args: unknown[]) => {
       if (KNOWN_EVENTS.has(event)) return;

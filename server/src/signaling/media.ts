@@ -25,6 +25,8 @@ type PlenarySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterSer
 
 interface MediaHandlerDeps {
   media: MediaPlane;
+  /** Whether the conference has ended: its media must not come back to life. */
+  hasEnded: () => Promise<boolean>;
   conferenceId: string;
   /** The venue this socket speaks for: all its transports belong to it. */
   venueId: string;
@@ -55,7 +57,10 @@ async function mediasoupCall<T>(call: () => Promise<T>): Promise<T> {
  */
 export function registerMediaHandlers(socket: PlenarySocket, deps: MediaHandlerDeps): void {
   const { media, conferenceId, venueId, actor, bucket } = deps;
-  const room = () => media.room(conferenceId);
+  const room = async () => {
+    if (await deps.hasEnded()) throw new PlenaryError(ErrorCode.CONFLICT, 'The conference has ended');
+    return media.room(conferenceId);
+  };
   const limited = () => (bucket.take() ? undefined : fail(new PlenaryError(ErrorCode.RATE_LIMITED, 'Too many requests; slow down')));
 
   socket.on('media:capabilities', (ack) => deps.reply(ack, async () => ok((await room()).rtpCapabilities)));

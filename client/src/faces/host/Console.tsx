@@ -33,6 +33,7 @@ export function Console({ conferenceId, hostSecret }: { conferenceId: string; ho
   const act = (command: Parameters<VenueSession['command']>[0]) =>
     void session.command(command).then(() => setProblem(undefined), (error: Error) => setProblem(error.message));
   const holder = state.venues[state.floor.holder];
+  if (state.status === 'ended') return <Message text={t('conferenceEnded')} />;
 
   return (
     <main className="page console">

@@ -93,6 +93,7 @@ function VenueRoom({ session, stream }: { session: VenueSession; stream: MediaSt
 
   if (session.status === 'refused') return <Shell title={t('consoleTitle')}><p role="alert">{t('refused', { message: session.refusal?.message ?? '' })}</p></Shell>;
   if (!state || !venueId) return <Shell title="">{t('loading')}</Shell>;
+  if (state.status === 'ended') return <Shell title={state.title}><p role="status" className="banner">{t('conferenceEnded')}</p></Shell>;
   const venue = state.venues[venueId];
   const holder = state.venues[state.floor.holder];
   const position = state.floor.queue.findIndex((request) => request.venueId === venueId);
@@ -105,7 +106,6 @@ function VenueRoom({ session, stream }: { session: VenueSession; stream: MediaSt
   return (
     <Shell title={venue?.name ?? venueId} subtitle={state.title}>
       {trouble && <p role="status" className="banner warning">{t('reconnecting')}</p>}
-      {state.status === 'ended' && <p role="status" className="banner">{t('conferenceEnded')}</p>}
       <p role="status" className={`status ${onAir ? 'on-air' : ''}`} data-testid="venue-status">{status}</p>
       <div className="actions">
         {position >= 0 ? (
