@@ -50,7 +50,10 @@ export function DevicePicker({ onStream }: { onStream: (stream: MediaStream | un
       <VideoView source={stream} label={t('ownCamera')} className="video preview" />
       <DeviceSelect label={t('camera')} devices={cameras} value={cameraId || current('video')} onChange={setCameraId} />
       <DeviceSelect label={t('microphone')} devices={mics} value={micId || current('audio')} onChange={setMicId} />
-      <LevelMeter track={stream?.getAudioTracks()[0]} label={t('micLevel')} />
+      <div>
+        <span className="muted-text">{t('micLevel')}</span>
+        <LevelMeter track={stream?.getAudioTracks()[0]} label={t('micLevel')} />
+      </div>
     </div>
   );
 }
