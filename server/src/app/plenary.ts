@@ -26,6 +26,8 @@ import { facesRouter } from '../http/faces';
 import { conferencesRouter } from '../http/conferences';
 import { hlsRouter } from '../http/hls';
 import { errorHandler, sendError } from '../http/errors';
+import { PlenaryMetrics } from './metrics';
+import { requireAdminKey } from '../auth/admin';
 
 /** LL-HLS timing: 0.5 s parts, 2 s segments, a 20 s live window (delta updates skip past 12 s). */
 export const BROADCAST_TIMING = { partSeconds: 0.5, segmentSeconds: 2, windowSegments: 10 };
@@ -76,6 +78,15 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
 
     const app = express();
     app.disable('x-powered-by');
+    // Prometheus reads who is connected from socket.io when it scrapes (`io` is set just below).
+    const metrics = new PlenaryMetrics(media, {
+      sockets: () =>
+        [...io.of('/').sockets.values()].map((socket) => ({
+          role: socket.data.actor?.role ?? 'unknown',
+          venue: `${socket.data.conferenceId}/${socket.data.actor?.role === 'operator' ? socket.data.actor.venueId : 'main'}`,
+        })),
+    });
+    app.use(metrics.httpErrors());
     const server = createServer(app);
     const io: PlenaryIo = new Server(server, {
       serveClient: false,
@@ -102,6 +113,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const conferences = new ConferenceService(
       store,
       (events) => {
+        metrics.stored(events);
         followMedia(events);
         // Other server processes' media planes follow too (only the Redis adapter reaches them).
         if (config.redisUrl) io.serverSideEmit('conferenceEvents', events);
@@ -116,9 +128,13 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     recoverLostRooms(media, conferences, io, logger.child({ component: 'media-recovery' }));
     const links = new JoinLinks(await store.linkSecret());
     const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
-    attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }) });
+    attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code) });
 
     app.use(healthRouter(workers));
+    // Prometheus scrapes with the admin key as its bearer token.
+    app.get('/metrics', requireAdminKey(config.adminKey), async (_req, res) => {
+      res.set('Cache-Control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
     app.use('/api/media', selfTestRouter({ workers, adminKey: config.adminKey, logger: logger.child({ component: 'selftest' }) }));
     app.use('/api', conferencesRouter({ conferences, mintJoinLink, viewers, adminKey: config.adminKey, publicUrl: config.publicUrl }));
     app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
@@ -126,7 +142,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       const state = await conferences.get(conferenceId);
       return Object.fromEntries(Object.values(state?.venues ?? {}).map((venue) => [venue.id, venue.name]));
     };
-    app.use('/hls', hlsRouter(media, BROADCAST_TIMING, venueNames, config.archiveDir));
+    app.use('/hls', hlsRouter(media, BROADCAST_TIMING, venueNames, config.archiveDir, (wait) => metrics.holding(wait)));
     app.use('/hls', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'Not produced'));
     app.use(homeRouter(config));
     app.use(facesRouter());

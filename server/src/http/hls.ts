@@ -40,6 +40,8 @@ export function hlsRouter(
   timing: HlsTiming,
   venueNames: (conferenceId: string) => Promise<Record<string, string>>,
   archiveDir?: string,
+  /** Counts the requests held waiting (metrics); by default they are just awaited. */
+  holding: <T>(wait: Promise<T>) => Promise<T> = (wait) => wait,
 ): Router {
   const router = Router();
 
@@ -100,7 +102,7 @@ export function hlsRouter(
       // A request too far ahead of the live edge is a client error, not something to wait for.
       if (live && msn > live.msn + 2) return sendError(res, ErrorCode.INVALID, '_HLS_msn is too far ahead of the live edge');
       // Without _HLS_part the whole segment must be complete: the next one has started.
-      const ready = await (part === undefined ? rendition.hls.waitFor(msn + 1, 0, BLOCK_LIMIT_MS) : rendition.hls.waitFor(msn, part, BLOCK_LIMIT_MS));
+      const ready = await holding(part === undefined ? rendition.hls.waitFor(msn + 1, 0, BLOCK_LIMIT_MS) : rendition.hls.waitFor(msn, part, BLOCK_LIMIT_MS));
       if (!ready) return sendError(res.set('Cache-Control', 'no-store'), ErrorCode.UNAVAILABLE, 'The requested part did not arrive in time');
     }
     const others = broadcast.renditions.filter((r) => r !== rendition).map((r) => ({ uri: `../${r.name}/index.m3u8`, rendition: r.hls }));
@@ -134,7 +136,7 @@ export function hlsRouter(
       const [msn, index] = [Number(partMsn), Number(partIndex)];
       // The preload hint names the next part before it exists: hold that request until it does.
       const next = rendition.hls.nextPart();
-      if (!rendition.hls.part(msn, index) && next?.msn === msn && next.part === index) await rendition.hls.waitFor(msn, index, BLOCK_LIMIT_MS);
+      if (!rendition.hls.part(msn, index) && next?.msn === msn && next.part === index) await holding(rendition.hls.waitFor(msn, index, BLOCK_LIMIT_MS));
       bytes = rendition.hls.part(msn, index)?.bytes;
     }
     if (!bytes) return sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.NOT_FOUND, 'Not produced');

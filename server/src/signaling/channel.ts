@@ -36,6 +36,8 @@ export interface ChannelDeps {
   joinLink: (conferenceId: string, venueId: string) => Promise<JoinLink>;
   media: MediaPlane;
   logger: Logger;
+  /** Told the code of every refusal or failure answered (metrics). */
+  onError?: (code: string) => void;
 }
 
 const KNOWN_EVENTS = new Set(['command', 'sync', 'joinLink', 'media:capabilities', 'media:createTransport', 'media:connectTransport', 'media:produce', 'media:consume', 'media:resume', 'media:stats', 'media:restartIce', 'media:closeConsumer']);
@@ -66,6 +68,7 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
       (error: unknown) => {
         const answer = fail(error);
         if (answer.ok) return next(new Error('unreachable'));
+        deps.onError?.(answer.error.code);
         const refusal = Object.assign(new Error(answer.error.message), { data: answer.error });
         next(refusal);
       },
@@ -83,7 +86,7 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
       if (!state) throw new PlenaryError(ErrorCode.NOT_FOUND, 'This conference does not exist any more');
       return { identity: { conferenceId, actor }, state };
     };
-    const answer = <T>(ack: unknown, work: () => Promise<Ack<T>>) => reply(ack, log, work);
+    const answer = <T>(ack: unknown, work: () => Promise<Ack<T>>) => reply(ack, log, work, deps.onError);
 
     void socket.join([rooms.conference(conferenceId), rooms.venue(conferenceId, venueId)]);
     if (!socket.recovered) {

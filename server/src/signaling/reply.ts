@@ -7,13 +7,18 @@ import { ErrorCode, PlenaryError, fail, type Ack } from '@plenary/shared';
  * code on failure, INTERNAL (logged, not leaked) for anything unexpected. A
  * message without an ack callback cannot be answered and is dropped.
  */
-export function reply<T>(ack: unknown, log: Logger, work: () => Promise<Ack<T>>): void {
+export function reply<T>(ack: unknown, log: Logger, work: () => Promise<Ack<T>>, onError?: (code: string) => void): void {
   if (typeof ack !== 'function') return;
   work().then(
-    (result) => ack(result),
+    (result) => {
+      if (!result.ok) onError?.(result.error.code);
+      ack(result);
+    },
     (error: unknown) => {
       if (!(error instanceof PlenaryError)) log.error({ err: error }, 'control message failed');
-      ack(fail(error));
+      const answer = fail(error);
+      if (!answer.ok) onError?.(answer.error.code);
+      ack(answer);
     },
   );
 }

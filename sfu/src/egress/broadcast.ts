@@ -23,6 +23,10 @@ export interface BroadcastOptions {
   /** Where the full recording goes (one folder per rendition); none: no recording. */
   archiveDir?: string;
   logger: Logger;
+  /** Told of every LL-HLS part published, by rendition (metrics). */
+  onPart?: (rendition: string) => void;
+  /** Told when a dead encoder is started again (metrics). */
+  onRestart?: () => void;
 }
 
 
@@ -70,7 +74,7 @@ export class Broadcast {
     const hls = (name: string) => {
       const archive = options.archiveDir ? new RenditionArchive(join(options.archiveDir, name), Math.round(options.segmentSeconds) + 1, options.logger) : undefined;
       if (archive) this.archives.push(archive);
-      return new HlsRendition(name, { segmentTarget: options.segmentSeconds, windowSegments: options.windowSegments, onSegment: (segment, init) => archive?.add(segment, init) });
+      return new HlsRendition(name, { segmentTarget: options.segmentSeconds, windowSegments: options.windowSegments, onSegment: (segment, init) => archive?.add(segment, init), onPart: () => options.onPart?.(name) });
     };
     this.renditions = [...options.rungs.map((rung) => ({ name: rung.name, rung, hls: hls(rung.name) })), { name: 'audio', rung: undefined, hls: hls('audio') }];
   }
@@ -179,6 +183,7 @@ export class Broadcast {
       for (const rendition of this.renditions) rendition.hls.discontinuity();
       this.restartTimer = setTimeout(() => {
         this.restarts++;
+        this.options.onRestart?.();
         this.startEncoder().catch((error: unknown) => this.options.logger.error({ err: error }, 'restarting the broadcast encoder failed'));
       }, RESTART_DELAY_MS);
     });

@@ -34,6 +34,8 @@ export interface RenditionOptions {
   windowSegments: number;
   /** Told of every segment once it is complete (the archive writes it to disk). */
   onSegment?: (segment: Segment, init: Buffer | undefined) => void;
+  /** Told of every part as it is published (metrics). */
+  onPart?: () => void;
   clock?: () => number;
 }
 
@@ -208,6 +210,7 @@ export class HlsRendition {
       current.parts.push(part);
       current.duration += part.duration;
     }
+    this.options.onPart?.();
     for (const waiter of this.waiters) {
       if (this.has(waiter.msn, waiter.part)) {
         clearTimeout(waiter.timer);

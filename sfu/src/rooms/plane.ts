@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { WorkerPool, type WorkerPoolOptions } from '../workers/pool';
 import { ConferenceRoom, type SimulatedVenueSpec } from './room';
 import type { BroadcastOptions } from '../egress/broadcast';
+import type { Cut } from '../program/track';
 
 /**
  * The media plane of this process: the worker pool and one room per
@@ -13,6 +14,12 @@ import type { BroadcastOptions } from '../egress/broadcast';
 interface PlaneEvents {
   /** A conference's room died with its worker; the server rebuilds it. */
   roomlost: [conferenceId: string, simulated: SimulatedVenueSpec[]];
+  /** The program cut to another source (for metrics: switch latency is cutAt - requestedAt). */
+  cut: [conferenceId: string, cut: Cut];
+  /** A broadcast encoder died and was started again. */
+  encoderRestart: [conferenceId: string];
+  /** An LL-HLS part was published. */
+  hlsPart: [conferenceId: string, rendition: string];
 }
 
 export class MediaPlane extends EventEmitter<PlaneEvents> {
@@ -42,11 +49,13 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
       const logger = this.logger.child({ conferenceId });
       const settings = this.broadcast;
       room = ConferenceRoom.create(this.workers, conferenceId, { fallbackVenueId: 'main', logger }).then(async (created) => {
+        created.switcher.on('cut', (cut) => this.emit('cut', conferenceId, cut));
         if (settings) {
           // The venues' media matters more than the broadcast: a failing encoder is logged, not fatal.
           // One folder per broadcast: a rebuilt room (its worker died) records anew instead of overwriting.
           const archiveDir = settings.archiveDir && join(settings.archiveDir, conferenceId, new Date().toISOString().replace(/[:.]/g, '-'));
-          await created.startBroadcast({ ...settings, ...(archiveDir ? { archiveDir } : {}), logger: logger.child({ component: 'broadcast' }) }).catch((error: unknown) => logger.error({ err: error }, 'the broadcast did not start'));
+          const metrics = { onPart: (rendition: string) => this.emit('hlsPart', conferenceId, rendition), onRestart: () => this.emit('encoderRestart', conferenceId) };
+          await created.startBroadcast({ ...settings, ...metrics, ...(archiveDir ? { archiveDir } : {}), logger: logger.child({ component: 'broadcast' }) }).catch((error: unknown) => logger.error({ err: error }, 'the broadcast did not start'));
         }
         return created;
       });
