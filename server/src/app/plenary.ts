@@ -91,6 +91,9 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const io: PlenaryIo = new Server(server, {
       serveClient: false,
       maxHttpBufferSize: 64 * 1024,
+      // A venue whose network drops (no TCP close) is noticed within 4 s, not socket.io's default 45 s.
+      pingInterval: 2000,
+      pingTimeout: 2000,
       connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 },
     });
     if (config.redisUrl) {
