@@ -19,6 +19,7 @@ import { MemoryViewerCounter, RedisViewerCounter, type ViewerCounter } from '../
 import { RedisStore } from '../store/redis';
 import type { ConferenceStore } from '../store/types';
 import { attachControlChannel, type PlenaryIo } from '../signaling/channel';
+import { PresenceReaper } from '../signaling/presence-reaper';
 import { healthRouter } from '../http/health';
 import { selfTestRouter } from '../http/selftest';
 import { homeRouter } from '../http/home';
@@ -131,7 +132,9 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     recoverLostRooms(media, conferences, io, logger.child({ component: 'media-recovery' }));
     const links = new JoinLinks(await store.linkSecret());
     const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
-    attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code) });
+    const presence = config.redisUrl ? await PresenceReaper.start(config.redisUrl, io, conferences, logger.child({ component: 'presence' })) : undefined;
+    if (presence) owned.push(() => presence.close());
+    attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence });
 
     app.use(healthRouter(workers));
     // Prometheus scrapes with the admin key as its bearer token.

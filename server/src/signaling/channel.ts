@@ -38,6 +38,8 @@ export interface ChannelDeps {
   logger: Logger;
   /** Told the code of every refusal or failure answered (metrics). */
   onError?: (code: string) => void;
+  /** Told of every venue socket that comes and goes (presence across processes, Redis mode). */
+  presence?: { connected(conferenceId: string, venueId: string): void; disconnected(conferenceId: string, venueId: string): void };
 }
 
 const KNOWN_EVENTS = new Set(['command', 'sync', 'joinLink', 'media:capabilities', 'media:createTransport', 'media:connectTransport', 'media:produce', 'media:consume', 'media:resume', 'media:stats', 'media:restartIce', 'media:closeConsumer']);
@@ -95,6 +97,7 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
         (error: unknown) => log.warn({ err: error }, 'no snapshot for a new socket'),
       );
     }
+    deps.presence?.connected(conferenceId, venueId);
     void conferences.execute(conferenceId, SYSTEM, { type: 'join', venueId });
     log.info('connected');
 
@@ -129,6 +132,7 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
 
     socket.on('disconnect', (reason) => {
       log.info({ reason }, 'disconnected');
+      deps.presence?.disconnected(conferenceId, venueId);
       // The venue is gone only when none of its sockets, on any server process, is left.
       io.in(rooms.venue(conferenceId, venueId))
         .fetchSockets()

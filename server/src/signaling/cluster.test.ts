@@ -79,6 +79,15 @@ describe('two server processes on one Redis', () => {
     // While A is down, B keeps serving: Siping withdraws nothing but mutes itself.
     const whileDown = await siping.command({ type: 'setSelfMuted', venueId: 'sv-2', muted: true });
     expect(whileDown.ok).toBe(true);
+    // A died without running its disconnect handlers: B notices (A's heartbeat lapses) and lets
+    // the venues that were connected only to A leave, so nobody looks present who is not.
+    const crashed = Date.now();
+    const noticeBy = crashed + 20_000;
+    while (siping.state.venues['sv-1']?.present !== false && Date.now() < noticeBy) await new Promise((r) => setTimeout(r, 100));
+    expect(siping.state.venues['sv-1']?.present).toBe(false);
+    expect(siping.state.venues.main?.present).toBe(false);
+    expect(Date.now() - crashed).toBeLessThan(12_000);
+    expect(siping.state.venues['sv-2']?.present).toBe(true);
 
     const snapshotsBefore = presider.snapshots;
     a = await ServerProcess.start(portA, { REDIS_URL });
