@@ -152,6 +152,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     app.use('/hls', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'Not produced'));
     app.use(homeRouter(config));
     app.use(facesRouter());
+    app.use((_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'There is nothing at this address'));
     app.use(errorHandler(logger.child({ component: 'http' })));
 
     let demo: DemoLinks | undefined;

@@ -42,7 +42,12 @@ export interface ChannelDeps {
   presence?: { connected(conferenceId: string, venueId: string): void; disconnected(conferenceId: string, venueId: string): void };
 }
 
-const KNOWN_EVENTS = new Set(['command', 'sync', 'joinLink', 'media:capabilities', 'media:createTransport', 'media:connectTransport', 'media:produce', 'media:consume', 'media:resume', 'media:stats', 'media:restartIce', 'media:closeConsumer']);
+/** Every message the channel understands, with how many arguments it takes (the ack included). */
+const ARITY = new Map<string, number>([
+  ['command', 2], ['sync', 1], ['joinLink', 2], ['media:capabilities', 1], ['media:createTransport', 1],
+  ['media:connectTransport', 2], ['media:produce', 2], ['media:consume', 2], ['media:resume', 2], ['media:stats', 1],
+  ['media:restartIce', 2], ['media:closeConsumer', 2],
+]);
 /** Commands per second per socket, and the burst allowed. */
 const COMMAND_RATE = { perSecond: 10, burst: 20 };
 
@@ -124,10 +129,13 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
     const hasEnded = async () => (await conferences.get(conferenceId))?.status !== 'live';
     registerMediaHandlers(socket, { media: deps.media, hasEnded, conferenceId, venueId, actor, bucket, reply: answer });
 
-    socket.onAny((event: string, ...args: unknown[]) => {
-      if (KNOWN_EVENTS.has(event)) return;
-      const ack = args[args.length - 1];
-      answer(ack, async () => fail(new PlenaryError(ErrorCode.INVALID, `Unknown message "${String(event).slice(0, 40)}"`)));
+    // Before any handler: an unknown message, or a known one with the wrong number of arguments, is
+    // answered INVALID (when it carries an ack) and goes no further. Without an ack it is dropped.
+    socket.use(([event, ...args], next) => {
+      const arity = ARITY.get(String(event));
+      if (arity === args.length && typeof args[args.length - 1] === 'function') return next();
+      const problem = arity === undefined ? `Unknown message "${String(event).slice(0, 40)}"` : `"${String(event)}" takes ${arity - 1} argument(s) and an acknowledgement`;
+      answer(args[args.length - 1], async () => fail(new PlenaryError(ErrorCode.INVALID, problem)));
     });
 
     socket.on('disconnect', (reason) => {
