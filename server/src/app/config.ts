@@ -29,6 +29,8 @@ export interface Config {
   archiveDir: string;
   /** The share of watch pages that announce themselves for the viewer count (1: all; 0.02 at a very large audience). */
   viewerSample: number;
+  /** Control-channel handshakes per second per client address (bursts of three times as many). */
+  joinRatePerAddress: number;
 }
 
 /** Thrown when the environment is invalid; its message names every bad variable. */
@@ -85,6 +87,11 @@ const schema = z.object({
     .regex(/^(1|1\.0*|0?\.\d*[1-9]\d*)$/, 'VIEWER_SAMPLE must be a number above 0 and at most 1, e.g. 0.05')
     .transform(Number)
     .optional(),
+  JOIN_RATE_PER_ADDRESS: z
+    .string()
+    .regex(/^[1-9]\d{0,4}$/, 'JOIN_RATE_PER_ADDRESS must be a whole number from 1 to 99999')
+    .transform(Number)
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -121,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     demoSimulatedVenues: e.DEMO_SIMULATED_VENUES ?? 0,
     archiveDir: resolve(e.ARCHIVE_DIR ?? 'data/archive'),
     viewerSample: e.VIEWER_SAMPLE ?? 1,
+    joinRatePerAddress: e.JOIN_RATE_PER_ADDRESS ?? 10,
     broadcastLadder: e.BROADCAST_LADDER === 'off' ? [] : (e.BROADCAST_LADDER ?? '720p,480p,360p').split(','),
   };
 }

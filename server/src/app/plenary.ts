@@ -134,7 +134,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
     const presence = config.redisUrl ? await PresenceReaper.start(config.redisUrl, io, conferences, logger.child({ component: 'presence' })) : undefined;
     if (presence) owned.push(() => presence.close());
-    attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence });
+    attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, joinRate: { perSecond: config.joinRatePerAddress, burst: config.joinRatePerAddress * 3 } });
 
     app.use(healthRouter(workers));
     // Prometheus scrapes with the admin key as its bearer token.

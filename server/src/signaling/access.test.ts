@@ -17,7 +17,7 @@ describe('who may do what on the control channel', () => {
     clients.push(client);
     return client;
   };
-  const refusalOf = (auth: Record<string, unknown>) => ControlClient.connect(plenary.url, auth).then(() => 'connected', (refusal: { code?: string; message: string }) => refusal);
+  const refusalOf = (auth: Record<string, unknown>) => ControlClient.connect(plenary.url, auth).then((client) => (client.close(), 'connected'), (refusal: { code?: string; message: string }) => refusal);
   const mintLink = async (venueId: string, body: Record<string, unknown> = {}) => {
     const res = await fetch(`${plenary.url}/api/conferences/${ID}/venues/${venueId}/link`, {
       method: 'POST',
@@ -58,6 +58,16 @@ describe('who may do what on the control channel', () => {
     });
   });
 
+  it('lets one join link hold a few sockets, not a crowd', async () => {
+    const token = tokenOf(created.joinLinks[2]!.url);
+    const held = [];
+    for (let i = 0; i < 4; i++) held.push(await connect({ token }));
+    expect(await refusalOf({ token })).toMatchObject({ code: 'CONFLICT', message: 'This join link is already open in 4 places; close one of them first' });
+    held[0]?.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await refusalOf({ token })).toBe('connected');
+  });
+
   it('refuses an expired link with a message that says so', async () => {
     const shortLived = await mintLink('sv-3', { ttlSeconds: 1 });
     await new Promise((resolve) => setTimeout(resolve, 2100));
@@ -80,6 +90,27 @@ describe('who may do what on the control channel', () => {
     expect(fresh.ok).toBe(true);
     const back = await connect({ token: tokenOf(fresh.data.url) });
     expect(back.identity?.actor).toEqual({ role: 'operator', venueId: 'sv-3' });
+  });
+});
+
+describe('connection attempts from one address', () => {
+  it('are limited: a burst is let in, a flood is refused with RATE_LIMITED and a clear message', async () => {
+    const plenary = await startTestPlenary({ JOIN_RATE_PER_ADDRESS: '2' });
+    try {
+      const created = await createTestConference(plenary.url, threeVenues('flood'));
+      const outcomes = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          ControlClient.connect(plenary.url, { conferenceId: 'flood', hostSecret: created.hostSecret }).then(
+            (client) => (client.close(), 'connected'),
+            (refusal: { code?: string; message: string }) => `${refusal.code}: ${refusal.message}`,
+          ),
+        ),
+      );
+      expect(outcomes.filter((o) => o === 'connected').length).toBe(6);
+      expect(outcomes.filter((o) => o !== 'connected')).toEqual(Array(6).fill('RATE_LIMITED: Too many connection attempts from this address; wait a moment and try again'));
+    } finally {
+      await plenary.close();
+    }
   });
 });
 

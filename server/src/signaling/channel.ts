@@ -21,7 +21,7 @@ import {
 import type { JoinLinks } from '../auth/links';
 import type { ConferenceService } from '../conference/service';
 import { authenticate } from './authenticate';
-import { TokenBucket } from './ratelimit';
+import { KeyedRateLimit, TokenBucket } from './ratelimit';
 import { invalid, reply } from './reply';
 import { registerMediaHandlers } from './media';
 import type { MediaPlane } from '@plenary/sfu';
@@ -38,6 +38,8 @@ export interface ChannelDeps {
   logger: Logger;
   /** Told the code of every refusal or failure answered (metrics). */
   onError?: (code: string) => void;
+  /** Handshakes per second per client address, and the burst allowed. */
+  joinRate?: { perSecond: number; burst: number };
   /** Told of every venue socket that comes and goes (presence across processes, Redis mode). */
   presence?: { connected(conferenceId: string, venueId: string): void; disconnected(conferenceId: string, venueId: string): void };
 }
@@ -48,6 +50,8 @@ const ARITY = new Map<string, number>([
   ['media:connectTransport', 2], ['media:produce', 2], ['media:consume', 2], ['media:resume', 2], ['media:stats', 1],
   ['media:restartIce', 2], ['media:closeConsumer', 2],
 ]);
+/** How many sockets one venue's join link may hold open at once. */
+export const SOCKETS_PER_LINK = 4;
 /** Commands per second per socket, and the burst allowed. */
 const COMMAND_RATE = { perSecond: 10, burst: 20 };
 
@@ -66,8 +70,21 @@ function venueOf(socket: PlenarySocket): string {
 export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
   const { conferences, links, logger } = deps;
 
+  const joins = new KeyedRateLimit(deps.joinRate?.perSecond ?? 10, deps.joinRate?.burst ?? 30);
   io.use((socket, next) => {
-    authenticate(socket, conferences, links).then(
+    const admitted = async () => {
+      if (!joins.take(socket.handshake.address)) throw new PlenaryError(ErrorCode.RATE_LIMITED, 'Too many connection attempts from this address; wait a moment and try again');
+      const who = await authenticate(socket, conferences, links);
+      // A join link is for one venue's room, not for everyone: a few tabs at most.
+      if (who.actor.role === 'operator') {
+        const open = await io.in(rooms.venue(who.conferenceId, who.actor.venueId)).fetchSockets();
+        if (open.length >= SOCKETS_PER_LINK) {
+          throw new PlenaryError(ErrorCode.CONFLICT, `This join link is already open in ${SOCKETS_PER_LINK} places; close one of them first`);
+        }
+      }
+      return who;
+    };
+    admitted().then(
       (who) => {
         socket.data = who;
         next();

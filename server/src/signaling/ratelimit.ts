@@ -25,3 +25,26 @@ export class TokenBucket {
     return true;
   }
 }
+
+/**
+ * One token bucket per key (a client address), forgotten once full again, so
+ * the map stays as small as the set of clients that are actually busy.
+ */
+export class KeyedRateLimit {
+  private readonly buckets = new Map<string, TokenBucket>();
+  private sweeps = 0;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  take(key: string): boolean {
+    // Every 1,000 takes, drop buckets idle long enough to have refilled.
+    if (++this.sweeps % 1000 === 0) this.buckets.clear();
+    let bucket = this.buckets.get(key);
+    if (!bucket) this.buckets.set(key, (bucket = new TokenBucket(this.perSecond, this.burst, this.clock)));
+    return bucket.take();
+  }
+}

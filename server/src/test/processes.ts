@@ -29,6 +29,7 @@ export class ServerProcess {
         PLENARY_ADMIN_KEY: TEST_ADMIN_KEY,
         LOG_LEVEL: 'warn',
         BROADCAST_LADDER: 'off',
+        JOIN_RATE_PER_ADDRESS: '10000',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
