@@ -21,7 +21,7 @@ const EVENTS = [
 ];
 const COMMAND_TYPES = ['giveFloor', 'revokeFloor', 'setMuted', 'rotateLink', 'endConference', 'addSubVenue', 'advanceAgenda', 'requestFloor', 'setSelfMuted', 'drop-tables', ''];
 
-/** Junk of every JSON shape, with the strings attackers like; never this venue's own id (so nothing can succeed). */
+/** Junk of every JSON shape, with the strings attackers like; never a fuzzing venue's own id (so nothing can succeed). */
 function junk(r: () => number, depth = 0): unknown {
   const strings = ['', 'sv-9', 'main', '../../etc/passwd', '<script>alert(1)</script>', '\u0000', 'x'.repeat(300), randomUUID(), '%2e%2e%2f', '{"$gt":""}'];
   switch (Math.floor(r() * (depth > 2 ? 6 : 9))) {
@@ -53,7 +53,8 @@ describe('fuzzing the control channel and the HTTP surface', () => {
     // A steady socket per venue keeps presence still while fuzzing sockets come and go.
     const presider = await ControlClient.connect(plenary.url, { conferenceId: 'fuzz', hostSecret: created.hostSecret });
     const steady = await ControlClient.connect(plenary.url, { token: tokenOf(created.joinLinks[0]!.url) });
-    const fuzzers = await Promise.all(Array.from({ length: 8 }, () => ControlClient.connect(plenary.url, { token: tokenOf(created.joinLinks[0]!.url) })));
+    // Eight fuzzing sockets over the three links (a link holds at most four sockets).
+    const fuzzers = await Promise.all([0, 0, 0, 1, 1, 1, 2, 2].map((i) => ControlClient.connect(plenary.url, { token: tokenOf(created.joinLinks[i]!.url) })));
     const before = await plenary.conferences.get('fuzz');
     const r = generator(20261126);
     const codes = new Map<string, number>();
@@ -79,7 +80,7 @@ describe('fuzzing the control channel and the HTTP surface', () => {
       expect(codes.get('INVALID')).toBeGreaterThan(1000);
 
       // Oversized messages: the transport drops the socket; the server stays up.
-      const big = io(plenary.url, { auth: { token: tokenOf(created.joinLinks[0]!.url) }, transports: ['websocket'], reconnection: false, forceNew: true });
+      const big = io(plenary.url, { auth: { token: tokenOf(created.joinLinks[2]!.url) }, transports: ['websocket'], reconnection: false, forceNew: true });
       await new Promise((resolve) => big.once('connect', () => resolve(undefined)));
       const dropped = new Promise((resolve) => big.once('disconnect', resolve));
       big.emit('command', { id: 'x'.repeat(70_000) }, () => undefined);
