@@ -28,14 +28,17 @@ describe('a venue whose network drops', () => {
 
       // The network goes: no FIN, no RST, the packets just stop (the client neither reads nor answers pings).
       siping.socket.io.reconnection(false);
+      const tcp = tcpOf(siping);
       const dropped = Date.now();
-      tcpOf(siping).pause();
+      tcp.pause();
       await eventually(() => presider.mirror.state?.venues['sv-2']?.present === false, 10_000);
       const noticedAfter = Date.now() - dropped;
       expect(noticedAfter).toBeLessThan(5_500);
       expect(presider.mirror.state?.floor.holder).toBe('main');
       const fallback = presider.received.find((e) => e.event.type === 'floorGiven' && e.event.reason === 'holderLeft');
       expect(fallback).toBeDefined();
+      // The cable is cut for good: nothing lingers half-open after the test.
+      tcp.destroy();
     } finally {
       presider.close();
       siping.close();
