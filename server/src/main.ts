@@ -17,6 +17,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  // A promise nobody waited for must not end a live conference: log it, keep serving.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (still running)'));
   const plenary = await startPlenary(config, logger, { demo: true });
 
   const lines = [

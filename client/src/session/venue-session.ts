@@ -95,6 +95,8 @@ export class VenueSession {
       this.mirror.reset(snapshot.state);
       this.changed();
     });
+    // A server restart or deploy: socket.io reconnects by itself, and the media is set up again then.
+    this.socket.on('serverClosing', () => this.setStatus('reconnecting'));
     this.socket.on('mediaReset', () => {
       void this.rebuildMedia();
     });

@@ -100,14 +100,28 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     if (config.redisUrl) {
       const pub = new Redis(config.redisUrl);
       const sub = pub.duplicate();
+      const adapterLog = logger.child({ component: 'socket.io-adapter' });
+      for (const client of [pub, sub]) client.on('error', (error: Error) => adapterLog.warn({ err: error }, 'Redis connection trouble; reconnecting'));
+      // The adapter fires its publishes without waiting for them; while Redis is away they fail,
+      // and that must be a logged warning, not an unhandled rejection that ends the process.
+      const publish = pub.publish.bind(pub);
+      pub.publish = ((channel: string, message: string | Buffer) =>
+        publish(channel, message).catch((error: unknown) => {
+          adapterLog.warn({ err: error }, 'an event could not reach the other server processes');
+          return 0;
+        })) as typeof pub.publish;
       io.adapter(createAdapter(pub, sub));
       owned.push(async () => {
         await Promise.all([pub.quit().catch(() => pub.disconnect()), sub.quit().catch(() => sub.disconnect())]);
       });
     }
-    // Closed before the adapter: clients are told ("io server disconnect"), then the HTTP server stops.
+    // Closed before the adapter: clients are told the server is going (they reconnect, to this
+    // process once restarted or to another one), then connections close and the HTTP server stops.
+    let shuttingDown = false;
     owned.push(async () => {
-      io.disconnectSockets(true);
+      shuttingDown = true;
+      io.local.emit('serverClosing');
+      await new Promise((resolve) => setTimeout(resolve, 100));
       server.closeAllConnections();
       await new Promise<void>((resolve) => io.close(() => resolve()));
     });
@@ -134,7 +148,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
     const presence = config.redisUrl ? await PresenceReaper.start(config.redisUrl, io, conferences, logger.child({ component: 'presence' })) : undefined;
     if (presence) owned.push(() => presence.close());
-    attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, joinRate: { perSecond: config.joinRatePerAddress, burst: config.joinRatePerAddress * 3 } });
+    attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, isClosing: () => shuttingDown, joinRate: { perSecond: config.joinRatePerAddress, burst: config.joinRatePerAddress * 3 } });
 
     app.use(healthRouter(workers));
     // Prometheus scrapes with the admin key as its bearer token.

@@ -40,7 +40,7 @@ const demoInput = createConferenceSchema.parse({
 });
 
 /** The demo's host secret, derived from the admin key so the printed presider link stays the same. */
-function demoHostSecret(adminKey: string): string {
+export function demoHostSecret(adminKey: string): string {
   return createHmac('sha256', adminKey).update('plenary demo host secret').digest('base64url').slice(0, 32);
 }
 

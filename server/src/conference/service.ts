@@ -111,10 +111,11 @@ export class ConferenceService {
       }
       throw new PlenaryError(ErrorCode.CONFLICT, 'The conference is changing too fast; try again');
     } catch (error) {
-      if (!(error instanceof PlenaryError)) {
-        this.logger.error({ err: error, conferenceId, command: command.type }, 'command failed');
-      }
-      return fail(error);
+      if (error instanceof PlenaryError) return fail(error);
+      // The store did not answer (Redis down or restarting). Whether the append landed is unknown,
+      // so the client is told to retry the same command: its id makes the retry safe.
+      this.logger.error({ err: error, conferenceId, command: command.type }, 'command failed');
+      return fail(new PlenaryError(ErrorCode.UNAVAILABLE, 'The conference state could not be reached; try the same command again in a moment'));
     }
   }
 }

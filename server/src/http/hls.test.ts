@@ -88,7 +88,7 @@ describe('the HLS origin', () => {
       const res = await fetch(`${plenary.url}${path}`);
       expect([path, res.status]).toEqual([path, 404]);
     }
-    for (const query of ['_HLS_msn=abc', '_HLS_part=1', '_HLS_msn=99999999']) {
+    for (const query of ['_HLS_msn=abc', '_HLS_part=1', '_HLS_msn=999999999999', '_HLS_msn=1234567890123']) {
       const res = await fetch(`${base}/360p/index.m3u8?${query}`);
       expect([query, res.status]).toEqual([query, 400]);
     }

@@ -13,7 +13,8 @@ const PLAYLIST_CACHE = 'public, max-age=1';
 
 const CONFERENCE = /^[a-z0-9][a-z0-9-]{1,39}$/;
 const RENDITION = /^(1080p|720p|480p|360p|240p|audio)$/;
-const FILE = /^(?:init-(\d{1,6})\.mp4|part-(\d{1,9})-(\d{1,3})\.m4s|segment-(\d{1,9})\.m4s)$/;
+// Media sequence numbers start from the clock (seconds since 1970, ten digits today): see Broadcast.
+const FILE = /^(?:init-(\d{1,6})\.mp4|part-(\d{1,12})-(\d{1,3})\.m4s|segment-(\d{1,12})\.m4s)$/;
 
 export interface HlsTiming {
   partSeconds: number;
@@ -23,7 +24,7 @@ export interface HlsTiming {
 /** A whole non-negative number from a query parameter, or undefined when absent; NaN when malformed. */
 function queryNumber(value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  return typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+  return typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : Number.NaN;
 }
 
 /**

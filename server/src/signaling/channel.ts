@@ -38,6 +38,8 @@ export interface ChannelDeps {
   logger: Logger;
   /** Told the code of every refusal or failure answered (metrics). */
   onError?: (code: string) => void;
+  /** True once this process is shutting down: its sockets closing are not venues leaving. */
+  isClosing?: () => boolean;
   /** Handshakes per second per client address, and the burst allowed. */
   joinRate?: { perSecond: number; burst: number };
   /** Told of every venue socket that comes and goes (presence across processes, Redis mode). */
@@ -157,6 +159,9 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
 
     socket.on('disconnect', (reason) => {
       log.info({ reason }, 'disconnected');
+      // A process shutting down keeps its venues present: they reconnect (here after a restart, or to
+      // another process); those that do not are let go by the presence reaper.
+      if (deps.isClosing?.()) return;
       deps.presence?.disconnected(conferenceId, venueId);
       // The venue is gone only when none of its sockets, on any server process, is left.
       io.in(rooms.venue(conferenceId, venueId))

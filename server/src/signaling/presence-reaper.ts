@@ -94,11 +94,15 @@ export class PresenceReaper {
     }
   }
 
+  /**
+   * Stops beating. The venues this process hosted stay on record: on a shutdown
+   * they did not leave, they are reconnecting; whoever reaps this process next
+   * lets go of those that did not come back.
+   */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     clearInterval(this.reaper);
-    // A clean stop: this process's sockets were closed and their venues left already.
-    await this.redis.multi().del(alive(this.host), hosted(this.host)).srem(HOSTS, this.host).exec().catch(() => undefined);
+    await this.redis.del(alive(this.host)).catch(() => undefined);
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -23,6 +23,8 @@ export interface BroadcastOptions {
   /** Where the full recording goes (one folder per rendition); none: no recording. */
   archiveDir?: string;
   logger: Logger;
+  /** How many broadcasts of this conference came before this one (recordings on disk). */
+  earlierBroadcasts?: number;
   /** Told of every LL-HLS part published, by rendition (metrics). */
   onPart?: (rendition: string) => void;
   /** Told when a dead encoder is started again (metrics). */
@@ -71,10 +73,17 @@ export class Broadcast {
     private readonly dir: string,
     private readonly options: BroadcastOptions,
   ) {
+    // Media sequence numbers start from the clock in seconds: a segment lasts about 2 s, so a
+    // broadcast started again later (a new server process for the same conference) numbers above
+    // where the last one stopped. Its discontinuity sequence starts 1000 above the previous
+    // broadcast's, so a player that stayed on the page sees a new timeline and follows it by
+    // program date time. (It stays small: hls.js slows down with discontinuity numbers in the
+    // hundreds of millions.)
+    const sequenceStart = Math.floor(Date.now() / 1000);
     const hls = (name: string) => {
       const archive = options.archiveDir ? new RenditionArchive(join(options.archiveDir, name), Math.round(options.segmentSeconds) + 1, options.logger) : undefined;
       if (archive) this.archives.push(archive);
-      return new HlsRendition(name, { segmentTarget: options.segmentSeconds, windowSegments: options.windowSegments, onSegment: (segment, init) => archive?.add(segment, init), onPart: () => options.onPart?.(name) });
+      return new HlsRendition(name, { firstMsn: sequenceStart, firstDiscontinuitySequence: (options.earlierBroadcasts ?? 0) * 1000, segmentTarget: options.segmentSeconds, windowSegments: options.windowSegments, onSegment: (segment, init) => archive?.add(segment, init), onPart: () => options.onPart?.(name) });
     };
     this.renditions = [...options.rungs.map((rung) => ({ name: rung.name, rung, hls: hls(rung.name) })), { name: 'audio', rung: undefined, hls: hls('audio') }];
   }

@@ -55,6 +55,7 @@ export function mediaPlaylist(rendition: HlsRendition, options: PlaylistOptions)
     `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${seconds(3 * partTarget)},CAN-SKIP-UNTIL=${seconds(skipUntil)}`,
     `#EXT-X-PART-INF:PART-TARGET=${seconds(partTarget)}`,
     `#EXT-X-MEDIA-SEQUENCE:${first.msn}`,
+    `#EXT-X-DISCONTINUITY-SEQUENCE:${rendition.discontinuitySequence}`,
   ];
 
   // Delta update: segments older than CAN-SKIP-UNTIL from the end are summarised by EXT-X-SKIP.

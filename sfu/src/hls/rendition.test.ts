@@ -111,3 +111,25 @@ describe('an LL-HLS rendition packaged from ffmpeg fMP4', () => {
     long.close();
   });
 });
+
+describe('sequence numbers across restarts', () => {
+  it('start where asked, and count a discontinuity that slid out of the window', async () => {
+    const rendition = new HlsRendition('240p', { segmentTarget: 2, windowSegments: 1, firstMsn: 1_700_000_000, firstDiscontinuitySequence: 3000 });
+    try {
+      await encode(5, (chunk) => rendition.write(chunk));
+      expect(rendition.window[0]?.msn).toBeGreaterThanOrEqual(1_700_000_000);
+      expect(rendition.discontinuitySequence).toBe(3000);
+      // The encoder restarts: a discontinuity, then the new stream (its own init segment).
+      rendition.discontinuity();
+      await encode(7, (chunk) => rendition.write(chunk));
+      // The window keeps one complete segment: the discontinuity has slid out, and is counted.
+      expect(rendition.window.some((s) => s.discontinuity)).toBe(false);
+      expect(rendition.discontinuitySequence).toBe(3001);
+      const text = mediaPlaylist(rendition, { partTarget: 0.5, segmentTarget: 2 });
+      expect(text).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:3001');
+      expect((HLS.parse(text) as HLS.types.MediaPlaylist).discontinuitySequenceBase).toBe(3001);
+    } finally {
+      rendition.close();
+    }
+  }, 60_000);
+});

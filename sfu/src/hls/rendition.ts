@@ -34,6 +34,10 @@ export interface RenditionOptions {
   windowSegments: number;
   /** Told of every segment once it is complete (the archive writes it to disk). */
   onSegment?: (segment: Segment, init: Buffer | undefined) => void;
+  /** The media sequence number of the first segment (default 0). */
+  firstMsn?: number;
+  /** The discontinuity sequence number of the first segment (default 0). */
+  firstDiscontinuitySequence?: number;
   /** Told of every part as it is published (metrics). */
   onPart?: () => void;
   clock?: () => number;
@@ -60,7 +64,9 @@ export class HlsRendition {
   private readonly inits = new Map<number, Buffer>();
   private pendingMoof: Buffer | undefined;
   private readonly segments: Segment[] = [];
-  private nextMsn = 0;
+  private nextMsn: number;
+  /** How many discontinuities precede the first segment of the window (EXT-X-DISCONTINUITY-SEQUENCE). */
+  discontinuitySequence: number;
   private readonly waiters = new Set<Waiter>();
   private readonly clock: () => number;
   /** The next part starts a new segment whatever its length, after a discontinuity. */
@@ -77,6 +83,8 @@ export class HlsRendition {
     private readonly options: RenditionOptions,
   ) {
     this.clock = options.clock ?? Date.now;
+    this.nextMsn = options.firstMsn ?? 0;
+    this.discontinuitySequence = options.firstDiscontinuitySequence ?? 0;
   }
 
   /** The current init segment (ftyp + moov), once ffmpeg has written it. */
@@ -202,7 +210,10 @@ export class HlsRendition {
         initVersion: this.initVersion,
       });
       this.forceCut = false;
-      while (this.segments.filter((s) => s.complete).length > this.options.windowSegments) this.segments.shift();
+      while (this.segments.filter((s) => s.complete).length > this.options.windowSegments) {
+        // A discontinuity leaving the window still counts: players number what follows by it.
+        if (this.segments.shift()?.discontinuity) this.discontinuitySequence++;
+      }
       // Inits no segment in the window needs any more are dropped.
       const oldest = this.segments[0]?.initVersion ?? this.initVersion;
       for (const version of this.inits.keys()) if (version < oldest) this.inits.delete(version);

@@ -59,7 +59,8 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     };
     // Keyframe requests from the program's consumers (a venue joining, the egress) go to the source on air.
     transport.on('rtcp', (packet) => {
-      if (isKeyframeRequest(packet)) void this.tracks.video.requestKeyFrame();
+      // Fire and forget, but never unhandled: the worker may be closing under us.
+      if (isKeyframeRequest(packet)) this.tracks.video.requestKeyFrame().catch((error: unknown) => this.logger.debug({ err: error }, 'keyframe request not forwarded'));
     });
   }
 
@@ -165,7 +166,9 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     if (!wasTarget || venueId === this.fallbackVenueId || this.closed) return;
     this.logger.warn({ venueId, track: name, fallback: this.fallbackVenueId }, 'the venue on air lost its media; falling back');
     this.onAirVenue = this.fallbackVenueId;
-    void (name === 'video' ? track.switchTo(this.fallbackVenueId) : track.silence());
+    (name === 'video' ? track.switchTo(this.fallbackVenueId) : track.silence()).catch((error: unknown) => {
+      if (!this.closed) this.logger.error({ err: error, track: name }, 'falling back to the main venue failed');
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { WorkerPool, type WorkerPoolOptions } from '../workers/pool';
@@ -54,8 +55,9 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
           // The venues' media matters more than the broadcast: a failing encoder is logged, not fatal.
           // One folder per broadcast: a rebuilt room (its worker died) records anew instead of overwriting.
           const archiveDir = settings.archiveDir && join(settings.archiveDir, conferenceId, new Date().toISOString().replace(/[:.]/g, '-'));
-          const metrics = { onPart: (rendition: string) => this.emit('hlsPart', conferenceId, rendition), onRestart: () => this.emit('encoderRestart', conferenceId) };
-          await created.startBroadcast({ ...settings, ...metrics, ...(archiveDir ? { archiveDir } : {}), logger: logger.child({ component: 'broadcast' }) }).catch((error: unknown) => logger.error({ err: error }, 'the broadcast did not start'));
+          const earlierBroadcasts = settings.archiveDir ? await readdir(join(settings.archiveDir, conferenceId)).then((names) => names.length, () => 0) : 0;
+          const perConference = { earlierBroadcasts, onPart: (rendition: string) => this.emit('hlsPart', conferenceId, rendition), onRestart: () => this.emit('encoderRestart', conferenceId) };
+          await created.startBroadcast({ ...settings, ...perConference, ...(archiveDir ? { archiveDir } : {}), logger: logger.child({ component: 'broadcast' }) }).catch((error: unknown) => logger.error({ err: error }, 'the broadcast did not start'));
         }
         return created;
       });

@@ -102,6 +102,8 @@ export interface ServerToClientEvents {
   event: (event: VersionedEvent) => void;
   /** The conference's media was rebuilt (a media worker died): set up transports and publish again. */
   mediaReset: () => void;
+  /** This server process is shutting down (a restart or deploy): reconnect; the conference goes on. */
+  serverClosing: () => void;
 }
 
 /** Between server processes (Redis adapter): stored events, so every process's media plane follows. */
