@@ -51,7 +51,8 @@ async function setUp(config: Config): Promise<Setup> {
     owned.push(await startRedis(port));
     redisUrl = `redis://127.0.0.1:${port}`;
   }
-  const env = { PLENARY_ADMIN_KEY: ADMIN_KEY, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) };
+  // The load is thousands of clients on 100 links and from one address: lift the per-link and per-address limits.
+  const env = { PLENARY_ADMIN_KEY: ADMIN_KEY, SOCKETS_PER_LINK: '1000', JOIN_RATE_PER_ADDRESS: '10000', ...(redisUrl ? { REDIS_URL: redisUrl } : {}) };
   const ports = await Promise.all(Array.from({ length: config.servers }, () => freePort()));
   for (const port of ports) owned.push(await startPlenary(port, env));
   const urls = ports.map((port) => `http://127.0.0.1:${port}`);

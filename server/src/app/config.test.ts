@@ -20,6 +20,8 @@ describe('configuration from the environment', () => {
       ANNOUNCED_IP: '203.0.113.7',
       MEDIASOUP_WORKERS: '3',
       VIEWER_SAMPLE: '0.05',
+      JOIN_RATE_PER_ADDRESS: '20',
+      SOCKETS_PER_LINK: '2',
     });
     expect(config).toMatchObject({
       port: 9090,
@@ -30,6 +32,8 @@ describe('configuration from the environment', () => {
       announcedIp: '203.0.113.7',
       mediasoupWorkers: 3,
       viewerSample: 0.05,
+      joinRatePerAddress: 20,
+      socketsPerLink: 2,
     });
   });
 

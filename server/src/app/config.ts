@@ -31,6 +31,8 @@ export interface Config {
   viewerSample: number;
   /** Control-channel handshakes per second per client address (bursts of three times as many). */
   joinRatePerAddress: number;
+  /** How many sockets one venue's join link may hold open at once. */
+  socketsPerLink: number;
 }
 
 /** Thrown when the environment is invalid; its message names every bad variable. */
@@ -92,6 +94,11 @@ const schema = z.object({
     .regex(/^[1-9]\d{0,4}$/, 'JOIN_RATE_PER_ADDRESS must be a whole number from 1 to 99999')
     .transform(Number)
     .optional(),
+  SOCKETS_PER_LINK: z
+    .string()
+    .regex(/^[1-9]\d{0,3}$/, 'SOCKETS_PER_LINK must be a whole number from 1 to 9999')
+    .transform(Number)
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -129,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     archiveDir: resolve(e.ARCHIVE_DIR ?? 'data/archive'),
     viewerSample: e.VIEWER_SAMPLE ?? 1,
     joinRatePerAddress: e.JOIN_RATE_PER_ADDRESS ?? 10,
+    socketsPerLink: e.SOCKETS_PER_LINK ?? 4,
     broadcastLadder: e.BROADCAST_LADDER === 'off' ? [] : (e.BROADCAST_LADDER ?? '720p,480p,360p').split(','),
   };
 }

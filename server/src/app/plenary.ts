@@ -92,9 +92,10 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const io: PlenaryIo = new Server(server, {
       serveClient: false,
       maxHttpBufferSize: 64 * 1024,
-      // A venue whose network drops (no TCP close) is noticed within 4 s, not socket.io's default 45 s.
+      // A venue whose network drops (no TCP close) is noticed within 5 s, not socket.io's default 45 s;
+      // a client gets 3 s to answer a ping (2 s proved too tight for a browser on a loaded machine).
       pingInterval: 2000,
-      pingTimeout: 2000,
+      pingTimeout: 3000,
       connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 },
     });
     if (config.redisUrl) {
@@ -148,7 +149,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
     const presence = config.redisUrl ? await PresenceReaper.start(config.redisUrl, io, conferences, logger.child({ component: 'presence' })) : undefined;
     if (presence) owned.push(() => presence.close());
-    attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, isClosing: () => shuttingDown, joinRate: { perSecond: config.joinRatePerAddress, burst: config.joinRatePerAddress * 3 } });
+    attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, isClosing: () => shuttingDown, joinRate: { perSecond: config.joinRatePerAddress, burst: config.joinRatePerAddress * 3 }, socketsPerLink: config.socketsPerLink });
 
     app.use(healthRouter(workers));
     // Prometheus scrapes with the admin key as its bearer token.

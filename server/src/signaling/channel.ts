@@ -40,6 +40,8 @@ export interface ChannelDeps {
   onError?: (code: string) => void;
   /** True once this process is shutting down: its sockets closing are not venues leaving. */
   isClosing?: () => boolean;
+  /** How many sockets one venue's join link may hold open at once (default 4: an operator's tabs, not a crowd). */
+  socketsPerLink?: number;
   /** Handshakes per second per client address, and the burst allowed. */
   joinRate?: { perSecond: number; burst: number };
   /** Told of every venue socket that comes and goes (presence across processes, Redis mode). */
@@ -52,8 +54,6 @@ const ARITY = new Map<string, number>([
   ['media:connectTransport', 2], ['media:produce', 2], ['media:consume', 2], ['media:resume', 2], ['media:stats', 1],
   ['media:restartIce', 2], ['media:closeConsumer', 2],
 ]);
-/** How many sockets one venue's join link may hold open at once. */
-export const SOCKETS_PER_LINK = 4;
 /** Commands per second per socket, and the burst allowed. */
 const COMMAND_RATE = { perSecond: 10, burst: 20 };
 
@@ -72,6 +72,7 @@ function venueOf(socket: PlenarySocket): string {
 export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
   const { conferences, links, logger } = deps;
 
+  const socketsPerLink = deps.socketsPerLink ?? 4;
   const joins = new KeyedRateLimit(deps.joinRate?.perSecond ?? 10, deps.joinRate?.burst ?? 30);
   io.use((socket, next) => {
     const admitted = async () => {
@@ -80,8 +81,8 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
       // A join link is for one venue's room, not for everyone: a few tabs at most.
       if (who.actor.role === 'operator') {
         const open = await io.in(rooms.venue(who.conferenceId, who.actor.venueId)).fetchSockets();
-        if (open.length >= SOCKETS_PER_LINK) {
-          throw new PlenaryError(ErrorCode.CONFLICT, `This join link is already open in ${SOCKETS_PER_LINK} places; close one of them first`);
+        if (open.length >= socketsPerLink) {
+          throw new PlenaryError(ErrorCode.CONFLICT, `This join link is already open in ${socketsPerLink} places; close one of them first`);
         }
       }
       return who;
