@@ -15,6 +15,11 @@ export class Owned {
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
   }
 
+  /** What the process printed so far. */
+  get printed(): string {
+    return this.output;
+  }
+
   /** Resolves once the process printed the marker; fails with its output if it exits or times out. */
   async ready(marker: string, timeoutMs = 60_000): Promise<this> {
     const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,29 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** CPU ticks (1/100 s) and resident memory of a process and everything it started (workers, ffmpeg, GStreamer). */
+export function treeUsage(rootPid: number): { ticks: number; rssBytes: number; ownRssBytes: number } {
+  const stats = new Map<number, { ppid: number; ticks: number; rss: number }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const text = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // The command name is in parentheses and may hold spaces: the fields start after the last ')'.
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), rss: Number(fields[21]) * 4096 });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p: number | undefined = pid, hops = 0; p && hops < 20; p = stats.get(p)?.ppid, hops++) if (p === rootPid) return true;
+    return false;
+  };
+  let ticks = 0;
+  let rssBytes = 0;
+  for (const [pid, s] of stats) {
+    if (!inTree(pid)) continue;
+    ticks += s.ticks;
+    rssBytes += s.rss;
+  }
+  return { ticks, rssBytes, ownRssBytes: stats.get(rootPid)?.rss ?? 0 };
+}
