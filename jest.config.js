@@ -1,7 +1,7 @@
 /** One jest run over every Node package; TypeScript is compiled by SWC (type checks run in `tsc -b`). */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/shared/src', '<rootDir>/sfu/src', '<rootDir>/server/src'],
+  roots: ['<rootDir>/shared/src', '<rootDir>/sfu/src', '<rootDir>/server/src', '<rootDir>/scripts/bench'],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],

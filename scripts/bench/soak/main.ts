@@ -1,164 +1,20 @@
-// Soak: a whole conference under load for a while. Two Plenary processes on one
-// Redis: A hosts the conference's media (SOAK_VENUES simulated venues spread
-// over two mediasoup workers, piped to the program switcher) and the broadcast;
-// B serves control clients only. SOAK_CLIENTS control clients (raw socket.io
-// WebSockets, niced) are split over A and B; SOAK_VIEWERS simulated LL-HLS
-// viewers (niced) poll the broadcast through the nginx edge; the presider gives
-// the floor to the next venue every SOAK_FLOOR_EVERY seconds. Every 10 s the
-// CPU and memory of A and B (with their workers, encoder and venues) and the
-// origin's request rate are sampled. Reported: errors, memory growth, CPU, the
-// p99 fan-out of floor changes, origin requests/s.
+// Soak at full length (see soak.ts for what runs):
 //
 //   npm run bench:soak   (SOAK_SECONDS=600 SOAK_VENUES=20 SOAK_CLIENTS=1000 SOAK_VIEWERS=5000 SOAK_FLOOR_EVERY=30)
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { io as connectClient } from 'socket.io-client';
-import { machine } from '../lib/machine';
 import { runBenchmark, writeResults } from '../lib/output';
-import { Owned, freePort, startPlenary, startRedis } from '../lib/processes';
-import { now, sleep, summarise } from '../lib/stats';
-import { treeUsage } from './usage';
+import { runSoak } from './soak';
 
-const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
-const VENUES = Number(process.env.SOAK_VENUES ?? 20);
-const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 1000);
-const VIEWERS = Number(process.env.SOAK_VIEWERS ?? 5000);
-const FLOOR_EVERY = Number(process.env.SOAK_FLOOR_EVERY ?? 30);
-const SAMPLE_EVERY = 10;
-const ADMIN_KEY = 'soak-admin-key-0123456789';
-const ROOT = join(__dirname, '..', '..', '..');
-
-/** A child at nice 10 running a TypeScript file: load generators yield the CPU to what they measure. */
-const niced = (file: string): ChildProcess =>
-  fork(join(__dirname, '..', file), [], { execPath: 'nice', execArgv: ['-n', '10', process.execPath, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-
-async function ask<T>(child: ChildProcess, message: unknown): Promise<T> {
-  const reply = once(child, 'message');
-  child.send(message as never);
-  return ((await reply) as [T])[0];
-}
-
-async function main() {
-  process.chdir(ROOT);
-  const archive = await mkdtemp(join(tmpdir(), 'plenary-soak-'));
-  const owned: Owned[] = [];
-  const children: ChildProcess[] = [];
-  try {
-    const redisPort = await freePort();
-    owned.push(await startRedis(redisPort));
-    const common = { REDIS_URL: `redis://127.0.0.1:${redisPort}`, PLENARY_ADMIN_KEY: ADMIN_KEY, SOCKETS_PER_LINK: '1000', JOIN_RATE_PER_ADDRESS: '10000' };
-    const [portA, portB] = [await freePort(), await freePort()];
-    const a = await startPlenary(portA, { ...common, MEDIASOUP_WORKERS: '2', DEMO_SIMULATED_VENUES: String(VENUES), BROADCAST_LADDER: '360p', ARCHIVE_DIR: archive });
-    owned.push(a);
-    const b = await startPlenary(portB, common);
-    owned.push(b);
-    const [urlA, urlB] = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`];
-
-    // Join links of every simulated sub-venue; control clients are spread over them and over A and B.
-    const tokens: string[] = [];
-    for (let v = 1; v <= VENUES; v++) {
-      const res = await fetch(`${urlA}/api/conferences/demo/venues/sv-${v}/link`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: '{}' });
-      const url = ((await res.json()) as { data: { url: string } }).data.url;
-      tokens.push(url.slice(url.lastIndexOf('/') + 1));
-    }
-    const generators = [niced('control-fanout/generator.ts'), niced('control-fanout/generator.ts')];
-    children.push(...generators);
-    const clients = Array.from({ length: CLIENTS }, (_, i) => ({ url: i % 2 === 0 ? urlA : urlB, token: tokens[i % tokens.length] as string }));
-    const ready = await Promise.all(generators.map((g, i) => ask<{ clients: number }>(g, { type: 'start', clients: clients.filter((_, j) => j % generators.length === i) })));
-    const connected = ready.reduce((sum, r) => sum + r.clients, 0);
-
-    const edgePort = await freePort();
-    const edgeDir = await mkdtemp(join(tmpdir(), 'plenary-soak-edge-'));
-    const edge = new Owned(spawn('bash', [join(ROOT, 'scripts', 'edge', 'run.sh'), `127.0.0.1:${portA}`, String(edgePort), edgeDir], { stdio: ['ignore', 'pipe', 'pipe'] }));
-    owned.push(edge);
-    await sleep(8000); // the broadcast has a few segments
-    const viewerProcesses = [niced('edge-fanout/viewers.ts'), niced('edge-fanout/viewers.ts')];
-    children.push(...viewerProcesses);
-    const viewerReports = viewerProcesses.map((child) =>
-      ask<{ requests: number; failures: number }>(child, { type: 'start', playlistUrl: `http://127.0.0.1:${edgePort}/hls/demo/360p/index.m3u8`, viewers: Math.round(VIEWERS / viewerProcesses.length), seconds: SECONDS }),
-    );
-
-    const presider = connectClient(urlA, { auth: { conferenceId: 'demo', hostSecret: hostSecretOf(a) }, transports: ['websocket'], forceNew: true });
-    await new Promise<void>((resolve) => presider.once('connect', () => resolve()));
-    const sent = new Map<number, number>();
-    let commandErrors = 0;
-    const samples: { at: number; cpuA: number; cpuB: number; rssA: number; rssB: number; nodeRssA: number; originRequests: number }[] = [];
-    const start = Date.now();
-    let last = { a: treeUsage(a.child.pid as number), b: treeUsage(b.child.pid as number), at: Date.now(), misses: 0 };
-    let nextFloor = start;
-    let nextSample = start + SAMPLE_EVERY * 1000;
-    let turn = 0;
-    while (Date.now() - start < SECONDS * 1000) {
-      if (Date.now() >= nextFloor) {
-        const venueId = `sv-${(turn++ % VENUES) + 1}`;
-        const t0 = now();
-        const answer = (await presider.timeout(10_000).emitWithAck('command', { id: `soak-${Date.now()}-${turn}`, command: { type: 'giveFloor', venueId } }).catch(() => ({ ok: false }))) as { ok: boolean; data?: { version: number } };
-        if (answer.ok && answer.data) sent.set(answer.data.version, t0);
-        else commandErrors++;
-        nextFloor += FLOOR_EVERY * 1000;
-      }
-      if (Date.now() >= nextSample) {
-        const usage = { a: treeUsage(a.child.pid as number), b: treeUsage(b.child.pid as number), at: Date.now() };
-        const misses = readFileSync(join(edgeDir, 'access.log'), 'utf8').split('\n').filter((line) => line.split(' ').at(-2) === 'MISS').length;
-        const seconds = (usage.at - last.at) / 1000;
-        samples.push({
-          at: Math.round((usage.at - start) / 1000),
-          cpuA: Math.round((usage.a.ticks - last.a.ticks) / seconds),
-          cpuB: Math.round((usage.b.ticks - last.b.ticks) / seconds),
-          rssA: Math.round(usage.a.rssBytes / 2 ** 20),
-          rssB: Math.round(usage.b.rssBytes / 2 ** 20),
-          nodeRssA: Math.round(usage.a.ownRssBytes / 2 ** 20),
-          originRequests: Math.round(((misses - last.misses) / seconds) * 10) / 10,
-        });
-        process.stdout.write(`${JSON.stringify(samples[samples.length - 1])}\n`);
-        last = { ...usage, misses };
-        nextSample += SAMPLE_EVERY * 1000;
-      }
-      await sleep(200);
-    }
-    presider.close();
-    const viewers = await Promise.all(viewerReports);
-    const reports = await Promise.all(generators.map((g) => ask<{ arrivals: Record<string, number[]> }>(g, { type: 'report' })));
-    const latencies: number[] = [];
-    let missed = 0;
-    for (const [version, t0] of sent) {
-      const arrivals = reports.flatMap((r) => r.arrivals[String(version)] ?? []);
-      missed += connected - arrivals.length;
-      latencies.push(...arrivals.map((at) => at - t0));
-    }
-    const steady = samples.slice(1);
-    const mean = (values: number[]) => Math.round(values.reduce((x, y) => x + y, 0) / Math.max(1, values.length));
-    const result = {
-      machine: machine(),
-      date: new Date().toISOString(),
-      load: { seconds: SECONDS, venues: VENUES, controlClients: CLIENTS, connected, viewers: VIEWERS, floorEverySeconds: FLOOR_EVERY, workers: 2, serverProcesses: 2 },
-      errors: { commands: commandErrors, floorChangesNotDelivered: missed, viewerRequestsFailed: viewers.reduce((s, v) => s + v.failures, 0), viewerRequests: viewers.reduce((s, v) => s + v.requests, 0) },
-      floorChanges: sent.size,
-      fanoutMs: summarise(latencies),
-      cpuPercentOfOneCore: { a: mean(steady.map((s) => s.cpuA)), b: mean(steady.map((s) => s.cpuB)) },
-      memoryMiB: { nodeAFirst: steady[0]?.nodeRssA, nodeALast: steady.at(-1)?.nodeRssA, treeAFirst: steady[0]?.rssA, treeALast: steady.at(-1)?.rssA, treeBFirst: steady[0]?.rssB, treeBLast: steady.at(-1)?.rssB },
-      originRequestsPerSecond: mean(steady.map((s) => s.originRequests * 10)) / 10,
-      samples,
-    };
-    process.stdout.write(`${JSON.stringify({ ...result, samples: undefined })}\n`);
-    writeResults(`soak-${SECONDS}s`, result);
-    await rm(edgeDir, { recursive: true, force: true });
-  } finally {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    for (const running of owned.reverse()) await running.stop();
-    await rm(archive, { recursive: true, force: true });
-  }
-}
-
-/** The demo's presider link as A printed it: its host secret. */
-function hostSecretOf(server: Owned): string {
-  const secret = /#key=(\S+)/.exec(server.printed)?.[1];
-  if (!secret) throw new Error('no presider link printed');
-  return secret;
-}
-
-runBenchmark(main);
+runBenchmark(async () => {
+  process.chdir(join(__dirname, '..', '..', '..'));
+  const options = {
+    seconds: Number(process.env.SOAK_SECONDS ?? 600),
+    venues: Number(process.env.SOAK_VENUES ?? 20),
+    clients: Number(process.env.SOAK_CLIENTS ?? 1000),
+    viewers: Number(process.env.SOAK_VIEWERS ?? 5000),
+    floorEvery: Number(process.env.SOAK_FLOOR_EVERY ?? 30),
+  };
+  const result = await runSoak({ ...options, log: (line) => process.stdout.write(`${line}\n`) });
+  process.stdout.write(`${JSON.stringify({ ...result, samples: undefined })}\n`);
+  writeResults(`soak-${options.seconds}s`, result);
+});

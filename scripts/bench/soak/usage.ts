@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** CPU ticks (1/100 s) and resident memory of a process and everything it started (workers, ffmpeg, GStreamer). */
-export function treeUsage(rootPid: number): { ticks: number; rssBytes: number; ownRssBytes: number } {
+/**
+ * CPU ticks (1/100 s) by process, and resident memory, of a process and everything it started
+ * (workers, ffmpeg, GStreamer). Ticks are per pid, so a child that exits between two samples does
+ * not make the difference negative (see cpuTicksBetween).
+ */
+export function treeUsage(rootPid: number): { ticks: Map<number, number>; rssBytes: number; ownRssBytes: number } {
   const stats = new Map<number, { ppid: number; ticks: number; rss: number }>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -18,12 +22,19 @@ export function treeUsage(rootPid: number): { ticks: number; rssBytes: number; o
     for (let p: number | undefined = pid, hops = 0; p && hops < 20; p = stats.get(p)?.ppid, hops++) if (p === rootPid) return true;
     return false;
   };
-  let ticks = 0;
+  const ticks = new Map<number, number>();
   let rssBytes = 0;
   for (const [pid, s] of stats) {
     if (!inTree(pid)) continue;
-    ticks += s.ticks;
+    ticks.set(pid, s.ticks);
     rssBytes += s.rss;
   }
   return { ticks, rssBytes, ownRssBytes: stats.get(rootPid)?.rss ?? 0 };
+}
+
+/** CPU ticks spent between two samples by the processes alive at the second one. */
+export function cpuTicksBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ticks] of after) total += ticks - (before.get(pid) ?? 0);
+  return total;
 }
