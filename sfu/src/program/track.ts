@@ -188,7 +188,8 @@ export class ProgramTrack {
     for (const packet of pending.buffer) this.forward(packet);
     if (previous && previous !== this.onAir && this.options.kind === 'video') {
       // Sources off air cost nothing: their consumers wait paused.
-      void this.sources.get(previous)?.consumer.pause();
+      // Never unhandled: the worker may be dying under us (its rebuild takes over).
+      this.sources.get(previous)?.consumer.pause().catch((error: unknown) => this.options.logger.debug({ err: error }, 'could not pause the source going off air'));
     }
     this.options.onCut({ kind: this.options.kind, venueId: pending.venueId, requestedAt: pending.requestedAt, cutAt: now });
   }
