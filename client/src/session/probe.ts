@@ -1,4 +1,4 @@
-import { VenueSession } from './venue-session';
+import { VenueSession, type ReceiveTarget } from './venue-session';
 import { playLive, type LivePlayer } from '../player/live-player';
 
 /**
@@ -8,16 +8,16 @@ import { playLive, type LivePlayer } from '../player/live-player';
  */
 let current: VenueSession | undefined;
 
-/** Plays every video track the session receives in one <video>, also after the server rebuilt the media. */
-function playWhatArrives(session: VenueSession): void {
+/** Plays the target's video in one <video>, also after the server rebuilt the media. */
+function playWhatArrives(session: VenueSession, target: ReceiveTarget): void {
   const video = document.createElement('video');
   video.muted = true;
   video.playsInline = true;
   document.body.append(video);
-  session.onTrack = (_target, track) => {
+  session.onTrackFor(target, (track) => {
     video.srcObject = new MediaStream([track]);
     void video.play();
-  };
+  });
 }
 
 /** Joins as the venue of a join-link token, publishes getUserMedia, and plays the program. */
@@ -26,7 +26,7 @@ export async function joinAsVenue(url: string, token: string): Promise<void> {
   await session.connected();
   const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
   await session.publish(stream);
-  playWhatArrives(session);
+  playWhatArrives(session, { program: 'video' });
   await session.receive({ program: 'video' });
   current = session;
 }
@@ -47,7 +47,7 @@ export async function framesDecoded(): Promise<number> {
 export async function watchVenueAsPresider(url: string, conferenceId: string, hostSecret: string, venueId: string, layer: number): Promise<void> {
   const session = new VenueSession(url, { conferenceId, hostSecret });
   await session.connected();
-  playWhatArrives(session);
+  playWhatArrives(session, { venueId, kind: 'video' });
   await session.receive({ venueId, kind: 'video' }, layer);
   current = session;
 }

@@ -66,8 +66,6 @@ export class VenueSession {
   status: SessionStatus = 'connecting';
   /** The server's refusal, when status is 'refused'. */
   refusal: SessionError | undefined;
-  /** Called with every track this session receives, also after the media was rebuilt. */
-  onTrack: ((target: ReceiveTarget, track: MediaStreamTrack) => void) | undefined;
 
   constructor(url: string, auth: HandshakeAuth) {
     this.socket = io(url, { auth, transports: ['websocket'] });
@@ -226,7 +224,6 @@ export class VenueSession {
     });
     this.consumers.set(info.id, consumer);
     unwrap(await this.socket.timeout(10_000).emitWithAck('media:resume', { consumerId: info.id, ...(layer === undefined ? {} : { layer }) }));
-    this.onTrack?.(target, consumer.track);
     for (const listener of this.trackListeners.get(keyOf(target)) ?? []) listener(consumer.track);
     return { track: consumer.track, consumerId: info.id };
   }

@@ -18,7 +18,7 @@ import { MemoryStore } from '../store/memory';
 import { MemoryViewerCounter, RedisViewerCounter, type ViewerCounter } from '../audience/viewers';
 import { RedisStore } from '../store/redis';
 import type { ConferenceStore } from '../store/types';
-import { attachControlChannel, type PlenaryIo } from '../signaling/channel';
+import { attachControlChannel, venueOf, type PlenaryIo } from '../signaling/channel';
 import { PresenceReaper } from '../signaling/presence-reaper';
 import { healthRouter } from '../http/health';
 import { selfTestRouter } from '../http/selftest';
@@ -82,10 +82,8 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     // Prometheus reads who is connected from socket.io when it scrapes (`io` is set just below).
     const metrics = new PlenaryMetrics(media, {
       sockets: () =>
-        [...io.of('/').sockets.values()].map((socket) => ({
-          role: socket.data.actor?.role ?? 'unknown',
-          venue: `${socket.data.conferenceId}/${socket.data.actor?.role === 'operator' ? socket.data.actor.venueId : 'main'}`,
-        })),
+        // Only sockets past the handshake (socket.data is set there) are in the namespace.
+        [...io.of('/').sockets.values()].map((socket) => ({ role: socket.data.actor.role, venue: `${socket.data.conferenceId}/${venueOf(socket)}` })),
     });
     app.use(metrics.httpErrors());
     const server = createServer(app);

@@ -22,10 +22,12 @@ export function facesRouter(dir = FACES_DIR): Router {
     ['/join/:token', 'join.html'],
     ['/watch/:conferenceId', 'watch.html'],
   ];
+  const read = new Map<string, Buffer>();
   for (const [path, file] of pages) {
     router.get(path, (_req, res) => {
       const page = join(dir, file);
-      if (!existsSync(page)) {
+      const html = read.get(file) ?? (existsSync(page) ? readFileSync(page) : undefined);
+      if (!html) {
         res.status(503).set('Cache-Control', 'no-store').type('html').send(
           '<!doctype html><meta charset="utf-8"><title>Plenary</title><h1>Plenary</h1><p>The web pages are not built on this server. ' +
             'Run <code>npm start</code> (it builds them) or <code>npm run build:client</code>, then reload.</p>',
@@ -33,7 +35,8 @@ export function facesRouter(dir = FACES_DIR): Router {
         return;
       }
       // The watch page is the same for every viewer: edges may keep it a minute. The others are per person.
-      res.set('Cache-Control', file === 'watch.html' ? 'public, max-age=60' : 'no-cache').type('html').send(readFileSync(page));
+      read.set(file, html);
+      res.set('Cache-Control', file === 'watch.html' ? 'public, max-age=60' : 'no-cache').type('html').send(html);
     });
   }
   return router;

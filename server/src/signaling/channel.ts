@@ -59,7 +59,7 @@ const COMMAND_RATE = { perSecond: 10, burst: 20 };
 
 
 /** The venue a socket speaks for: its own sub-venue, or the main venue for the presider. */
-function venueOf(socket: PlenarySocket): string {
+export function venueOf(socket: PlenarySocket): string {
   const { actor } = socket.data;
   return actor.role === 'operator' ? actor.venueId : MAIN_VENUE;
 }

@@ -60,7 +60,10 @@ export class PresenceReaper {
   disconnected(conferenceId: string, venueId: string): void {
     const key = `${conferenceId}/${venueId}`;
     const count = (this.local.get(key) ?? 1) - 1;
-    if (count > 0) return void this.local.set(key, count);
+    if (count > 0) {
+      this.local.set(key, count);
+      return;
+    }
     this.local.delete(key);
     void this.redis.srem(hosted(this.host), key).catch(() => undefined);
   }

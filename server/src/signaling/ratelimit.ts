@@ -17,12 +17,22 @@ export class TokenBucket {
 
   /** Takes a token if one is left. */
   take(): boolean {
-    const now = this.clock();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
-    this.last = now;
+    this.refill();
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /** True when the bucket is as full as a new one: forgetting it changes nothing. */
+  get full(): boolean {
+    this.refill();
+    return this.tokens >= this.burst;
+  }
+
+  private refill(): void {
+    const now = this.clock();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.last = now;
   }
 }
 
@@ -41,8 +51,8 @@ export class KeyedRateLimit {
   ) {}
 
   take(key: string): boolean {
-    // Every 1,000 takes, drop buckets idle long enough to have refilled.
-    if (++this.sweeps % 1000 === 0) this.buckets.clear();
+    // Every 1,000 takes, drop the buckets that have refilled (idle clients); a flooding one stays.
+    if (++this.sweeps % 1000 === 0) for (const [k, b] of this.buckets) if (b.full) this.buckets.delete(k);
     let bucket = this.buckets.get(key);
     if (!bucket) this.buckets.set(key, (bucket = new TokenBucket(this.perSecond, this.burst, this.clock)));
     return bucket.take();

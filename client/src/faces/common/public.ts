@@ -1,3 +1,5 @@
+import { useEffect, useState } from 'react';
+
 /** The conference as anyone may see it: GET /api/conferences/:id/public (cacheable for a second). */
 export interface PublicConference {
   id: string;
@@ -21,4 +23,16 @@ export async function fetchPublic(conferenceId: string): Promise<PublicConferenc
   } catch {
     return undefined;
   }
+}
+
+/** The public view, read again every 5 s ('missing' when there is no such conference). */
+export function usePublic(conferenceId: string): PublicConference | 'missing' | undefined {
+  const [info, setInfo] = useState<PublicConference | 'missing'>();
+  useEffect(() => {
+    const read = () => void fetchPublic(conferenceId).then((answer) => answer !== undefined && setInfo(answer));
+    read();
+    const timer = setInterval(read, 5000);
+    return () => clearInterval(timer);
+  }, [conferenceId]);
+  return info;
 }

@@ -3,7 +3,7 @@ import { venuesInOrder, type VenueMediaStats } from '@plenary/shared';
 import { VenueSession } from '../../session/venue-session';
 import { DevicePicker } from '../common/devices';
 import { useText } from '../common/i18n';
-import { fetchPublic } from '../common/public';
+import { usePublic } from '../common/public';
 import { useSessionRevision } from '../common/session-hooks';
 import { LanguageSwitch, formatDuration, useNow } from '../common/ui';
 import { AgendaPanel, LinksPanel, Previews, QueuePanel } from './panels';
@@ -21,7 +21,8 @@ export function Console({ conferenceId, hostSecret }: { conferenceId: string; ho
   }, [conferenceId, hostSecret]);
   useSessionRevision(session);
   const stats = useMediaStats(session);
-  const viewers = useViewerCount(conferenceId);
+  const info = usePublic(conferenceId);
+  const viewers = typeof info === 'object' ? info.viewers : 0;
   const now = useNow();
   const [problem, setProblem] = useState<string>();
 
@@ -118,16 +119,4 @@ function useMediaStats(session: VenueSession | undefined): VenueMediaStats[] {
     return () => clearInterval(timer);
   }, [session]);
   return stats;
-}
-
-/** The live viewer count from the public view, every 5 s. */
-export function useViewerCount(conferenceId: string): number {
-  const [viewers, setViewers] = useState(0);
-  useEffect(() => {
-    const read = () => void fetchPublic(conferenceId).then((answer) => typeof answer === 'object' && setViewers(answer.viewers));
-    read();
-    const timer = setInterval(read, 5000);
-    return () => clearInterval(timer);
-  }, [conferenceId]);
-  return viewers;
 }

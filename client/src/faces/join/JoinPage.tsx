@@ -91,7 +91,7 @@ function VenueRoom({ session, stream }: { session: VenueSession; stream: MediaSt
   const mainVenue = useReceivedTrack(session, { venueId: 'main', kind: 'video' }, 0, state?.venues.main?.present);
   const [problem, setProblem] = useState<string>();
 
-  if (session.status === 'refused') return <Shell title={t('consoleTitle')}><p role="alert">{t('refused', { message: session.refusal?.message ?? '' })}</p></Shell>;
+  if (session.status === 'refused') return <Shell title={state?.title ?? 'Plenary'}><p role="alert">{t('refused', { message: session.refusal?.message ?? '' })}</p></Shell>;
   if (!state || !venueId) return <Shell title="">{t('loading')}</Shell>;
   if (state.status === 'ended') return <Shell title={state.title}><p role="status" className="banner">{t('conferenceEnded')}</p></Shell>;
   const venue = state.venues[venueId];

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { playLive, type LivePlayer } from '../../player/live-player';
 import { useText } from '../common/i18n';
-import { fetchPublic, type PublicConference } from '../common/public';
+import { usePublic, type PublicConference } from '../common/public';
 import { LanguageSwitch, useNow } from '../common/ui';
 
 /**
@@ -83,18 +83,6 @@ function Player({ conferenceId, ended, fallbackSpeaker }: { conferenceId: string
       </div>
     </section>
   );
-}
-
-/** The public view every 5 s ('missing' when there is no such conference). */
-function usePublic(conferenceId: string): PublicConference | 'missing' | undefined {
-  const [info, setInfo] = useState<PublicConference | 'missing'>();
-  useEffect(() => {
-    const read = () => void fetchPublic(conferenceId).then((answer) => answer !== undefined && setInfo(answer));
-    read();
-    const timer = setInterval(read, 5000);
-    return () => clearInterval(timer);
-  }, [conferenceId]);
-  return info;
 }
 
 /** Whether the origin serves the broadcast (live or recorded); asked every 5 s until it does. */
