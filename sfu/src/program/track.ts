@@ -140,7 +140,7 @@ export class ProgramTrack {
     const previous = this.onAir;
     this.pending = undefined;
     this.onAir = undefined;
-    if (previous) await this.sources.get(previous)?.consumer.pause();
+    if (previous) await pauseOffAir(this.sources.get(previous)?.consumer);
   }
 
   /** Asks the source on air (or about to be) for a keyframe, e.g. because a viewer asked. */
@@ -189,7 +189,7 @@ export class ProgramTrack {
     if (previous && previous !== this.onAir && this.options.kind === 'video') {
       // Sources off air cost nothing: their consumers wait paused.
       // Never unhandled: the worker may be dying under us (its rebuild takes over).
-      this.sources.get(previous)?.consumer.pause().catch((error: unknown) => this.options.logger.debug({ err: error }, 'could not pause the source going off air'));
+      pauseOffAir(this.sources.get(previous)?.consumer).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not pause the source going off air'));
     }
     this.options.onCut({ kind: this.options.kind, venueId: pending.venueId, requestedAt: pending.requestedAt, cutAt: now });
   }
@@ -260,5 +260,21 @@ export class ProgramTrack {
     this.output = { sequenceNumber: outSequence, timestamp: outTimestamp, sentAt: Date.now(), pictureId, tl0PicIdx: tl0 };
     this.lastForwardedEndedFrame = this.options.kind === 'audio' || marker(packet);
     this.options.producer.send(packet);
+  }
+}
+
+/**
+ * Pauses a source that went off air. The venue may be leaving at the same
+ * moment (its consumer closing under the pause): then there is nothing to
+ * pause, and that is not an error.
+ */
+async function pauseOffAir(consumer: types.Consumer | undefined): Promise<void> {
+  if (!consumer || consumer.closed) return;
+  try {
+    await consumer.pause();
+  } catch (error) {
+    // The worker closed it first; its close notice may land just after the failed request.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!consumer.closed) throw error;
   }
 }
