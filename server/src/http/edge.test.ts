@@ -36,6 +36,18 @@ describe('the nginx edge in front of the HLS origin', () => {
     expect((await statuses(path)).filter((s) => s === 'MISS')).toHaveLength(1);
   });
 
+  it('answers a crowd asking for a part that does not exist from one origin request', async () => {
+    // What viewers ask for after a broadcast restarted: the part the old one had announced.
+    const playlist = await (await fetch(`${edge.url}/hls/demo/240p/index.m3u8`)).text();
+    const msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(playlist)?.[1]);
+    const path = `/hls/demo/240p/part-${msn - 50}-0.m4s`;
+    const answers = await Promise.all(Array.from({ length: 40 }, () => fetch(`${edge.url}${path}`)));
+    expect(answers.map((r) => r.status)).toEqual(answers.map(() => 404));
+    expect(((await answers[0]?.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    await eventually(async () => (await statuses(path)).length === 40);
+    expect((await statuses(path)).filter((s) => s === 'MISS')).toHaveLength(1);
+  });
+
   it('keeps the blocking-reload parameters in the cache key and collapses identical blocking requests', async () => {
     const playlist = await (await fetch(`${edge.url}/hls/demo/240p/index.m3u8`)).text();
     const [, msn, part] = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-(\d+)-(\d+)\.m4s"/.exec(playlist) ?? [];

@@ -13,9 +13,14 @@ const httpStatus: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
-/** Sends a failed ack with the HTTP status that matches its code. */
+/**
+ * Sends a failed ack with the HTTP status that matches its code. Not cached, unless the
+ * caller said otherwise: a missing HLS part is cached for a second, so that an edge
+ * answers its whole crowd from one origin request instead of sending every viewer on.
+ */
 export function sendError(res: Response, code: ErrorCode, message: string): void {
-  res.status(httpStatus[code]).set('Cache-Control', 'no-store').json(fail(new PlenaryError(code, message)));
+  if (!res.get('Cache-Control')) res.set('Cache-Control', 'no-store');
+  res.status(httpStatus[code]).json(fail(new PlenaryError(code, message)));
 }
 
 /** The last handler: every error becomes a stable code; internals are logged, not leaked. */
