@@ -4,7 +4,7 @@ import type { MediaPlane } from '@plenary/sfu';
 
 /**
  * Makes the media plane follow the conference: the program goes to whoever
- * gets the floor, a muted venue's microphone pauses, a venue that left loses its media, an ended conference closes
+ * gets the floor, a muted venue's microphone pauses, a venue that left loses its browser's media, an ended conference closes
  * its room. Fed with every stored event, from this process and (through the
  * Socket.io adapter) from the others, and acts only on rooms this process hosts
  * or must host (the floor moving creates the room).
@@ -17,6 +17,7 @@ export function mediaBridge(media: MediaPlane, logger: Logger): (events: Version
           case 'floorGiven':
             return (await media.room(conferenceId)).setOnAir(event.venueId);
           case 'venueLeft':
+            return (await media.existingRoom(conferenceId))?.venueLeft(event.venueId);
           case 'venueRemoved':
             return (await media.existingRoom(conferenceId))?.closeVenue(event.venueId);
           case 'venueMuted':

@@ -98,6 +98,11 @@ describe('the program follows the floor through the whole server', () => {
     expect(after.worker.worker.pid).not.toBe(before.worker.worker.pid);
     expect(after.simulatedVenues().map((v) => v.venueId).sort()).toEqual(['main', 'sv-1', 'sv-2', 'sv-3']);
     await eventually(() => after.switcher.videoOnAir === holder, 10_000);
+    // Not just listed: every venue's camera is sending to the new worker.
+    await eventually(async () => {
+      const stats = await after.stats();
+      return ['main', 'sv-1', 'sv-2', 'sv-3'].every((venueId) => (stats.find((s) => s.venueId === venueId && s.kind === 'video')?.bitrate ?? 0) > 0);
+    }, 15_000);
   });
 
   it('falls back to the main venue when the speaking venue\'s operator disconnects', async () => {

@@ -15,6 +15,9 @@ export function recoverLostRooms(media: MediaPlane, conferences: ConferenceServi
     const rebuild = async () => {
       const state = await conferences.get(conferenceId);
       if (!state || state.status === 'ended') return;
+      // The dead worker is replaced within about a second: wait for it (a little), so the venues
+      // are spread over every worker again instead of all landing on the survivors for good.
+      await media.workers.whenComplete(3000);
       const room = await media.room(conferenceId);
       for (const venue of Object.values(state.venues)) {
         if (venue.mutedByPresider) await room.setMuted(venue.id, 'presider', true);
@@ -25,12 +28,13 @@ export function recoverLostRooms(media: MediaPlane, conferences: ConferenceServi
       io.to(rooms.conference(conferenceId)).emit('mediaReset');
       log.warn({ simulated: simulated.length, onAir: state.floor.holder }, 'conference media rebuilt after a worker died');
     };
-    // The replacement worker starts about a second after the death; retry until it is there.
+    // A conference without media is dark: keep trying (backing off to 5 s) while the process
+    // runs and the conference is live; say so loudly every tenth failure.
     const attempt = (n: number) =>
       rebuild().catch((error: unknown) => {
         if (media.isClosed) return;
-        if (n >= 10) return log.error({ err: error }, 'could not rebuild the conference media');
-        setTimeout(() => attempt(n + 1), 500);
+        if (n % 10 === 0) log.error({ err: error, attempts: n }, 'could not rebuild the conference media yet; still trying');
+        setTimeout(() => attempt(n + 1), Math.min(5000, 500 * n));
       });
     void attempt(1);
   });

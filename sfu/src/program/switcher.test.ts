@@ -41,13 +41,16 @@ describe('the program switcher', () => {
     router = await pool.pick().worker.createRouter({ mediaCodecs: routerMediaCodecs });
     switcher = await ProgramSwitcher.create(router, { fallbackVenueId: 'main', logger: testLogger });
     switcher.on('cut', (cut) => cuts.push(cut));
-    for (const [venueId, colour] of Object.entries(COLOURS)) {
-      const venue = await SimulatedVenue.start({ router, name: venueId, colour, logger: testLogger });
-      venues.set(venueId, venue);
-      await switcher.addSource(venueId, venue.videoProducer);
-      await switcher.addSource(venueId, venue.audioProducer);
-    }
+    for (const venueId of Object.keys(COLOURS)) await addVenue(venueId);
   });
+
+  /** A venue's sender starts and becomes a program source. */
+  async function addVenue(venueId: string): Promise<void> {
+    const venue = await SimulatedVenue.start({ router, name: venueId, colour: COLOURS[venueId] as Rgb, logger: testLogger });
+    venues.set(venueId, venue);
+    await switcher.addSource(venueId, venue.videoProducer);
+    await switcher.addSource(venueId, venue.audioProducer);
+  }
 
   afterAll(async () => {
     switcher.close();
@@ -100,7 +103,7 @@ describe('the program switcher', () => {
     }
   });
 
-  it('falls back to the main venue by itself when the venue on air drops', async () => {
+  it('falls back to the main venue by itself when the venue on air drops, and cuts back when it publishes again', async () => {
     await switcher.setOnAir('sv-2');
     await sleep(800);
     expect(switcher.videoOnAir).toBe('sv-2');
@@ -109,11 +112,15 @@ describe('the program switcher', () => {
       await sleep(800);
       await venues.get('sv-2')?.close(); // its transports close, and so its producers
       await sleep(1500);
-      expect(switcher.onAir).toBe('main');
       expect(switcher.videoOnAir).toBe('main');
+      expect(switcher.onAir).toBe('sv-2'); // the floor is still Yanji's
+      // Yanji's camera is back (a restarted sender, a republishing browser): the program cuts back.
+      await addVenue('sv-2');
+      await sleep(1500);
+      expect(switcher.videoOnAir).toBe('sv-2');
       const recording = await recorder.finish();
       expect(recording.decodeErrors).toBe('');
-      expect(runs(recording.colours.map(venueOf))).toEqual(['sv-2', 'main']);
+      expect(runs(recording.colours.map(venueOf))).toEqual(['sv-2', 'main', 'sv-2']);
     } finally {
       await recorder.remove();
     }

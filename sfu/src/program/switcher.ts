@@ -97,7 +97,7 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     }
   }
 
-  /** The venue the program shows (or is cutting to). */
+  /** The venue that has the floor: the program shows it, or the main venue while its media is missing. */
   get onAir(): string | undefined {
     return this.onAirVenue;
   }
@@ -135,7 +135,7 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     }
   }
 
-  /** Forgets a venue (it left); if it was on air, the program falls back. */
+  /** Forgets a venue (it left); if it was on air, the program falls back (the floor moves too: the server gives it back). */
   removeVenue(venueId: string): void {
     for (const track of ['video', 'audio', 'mainAudio'] as const) this.onSourceGone(venueId, track);
   }
@@ -164,8 +164,9 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     const wasTarget = track.target === venueId;
     track.removeSource(venueId);
     if (!wasTarget || venueId === this.fallbackVenueId || this.closed) return;
-    this.logger.warn({ venueId, track: name, fallback: this.fallbackVenueId }, 'the venue on air lost its media; falling back');
-    this.onAirVenue = this.fallbackVenueId;
+    // The venue keeps the floor (onAirVenue stays): the program shows the main venue only until
+    // the venue publishes again (its sender restarted, its browser republished), then cuts back.
+    this.logger.warn({ venueId, track: name, fallback: this.fallbackVenueId }, 'the venue on air lost its media; showing the main venue until it is back');
     (name === 'video' ? track.switchTo(this.fallbackVenueId) : track.silence()).catch((error: unknown) => {
       if (!this.closed) this.logger.error({ err: error, track: name }, 'falling back to the main venue failed');
     });

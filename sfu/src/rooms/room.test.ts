@@ -58,3 +58,53 @@ describe('a conference whose venues span two workers', () => {
     expect(simulated.map((v) => v.venueId).sort()).toEqual(['main', 'sv-1']);
   });
 });
+
+describe('a simulated venue whose sender stops by itself', () => {
+  let pool: WorkerPool;
+  let room: ConferenceRoom;
+
+  beforeAll(async () => {
+    pool = await WorkerPool.create({ numWorkers: 1, listenIp: '127.0.0.1', rtcBasePort: 0, logger: testLogger });
+    room = await ConferenceRoom.create(pool, 'restarts', { fallbackVenueId: 'main', logger: testLogger });
+    await room.addSimulatedVenue('main', 'Changchun', { r: 210, g: 210, b: 40 });
+    await room.addSimulatedVenue('sv-1', 'Jilin City', { r: 210, g: 40, b: 40 });
+    await room.setOnAir('sv-1');
+  });
+
+  afterAll(async () => {
+    await room.close();
+    await pool.close();
+  });
+
+  const bitrateOf = async (venueId: string) => (await room.stats()).find((s) => s.venueId === venueId && s.kind === 'video')?.bitrate ?? 0;
+
+  it('is started again and stays on air, so the program does not stay on a frozen picture', async () => {
+    const before = room.producerOf('sv-1', 'video');
+    process.kill(room.simulatedSenderPid('sv-1') as number, 'SIGKILL');
+    const deadline = Date.now() + 15_000;
+    while (room.producerOf('sv-1', 'video') === before || (await bitrateOf('sv-1')) === 0) {
+      if (Date.now() > deadline) throw new Error('the simulated venue did not publish again within 15 s');
+      await sleep(200);
+    }
+    expect(room.switcher.videoOnAir).toBe('sv-1');
+    expect(room.simulatedVenues().map((v) => v.venueId).sort()).toEqual(['main', 'sv-1']);
+  });
+
+  it('keeps publishing when the venue\'s operator leaves (it stands in for a camera, not for the operator)', async () => {
+    const camera = room.producerOf('sv-1', 'video');
+    await room.venueLeft('sv-1');
+    await sleep(1000);
+    expect(room.producerOf('sv-1', 'video')).toBe(camera);
+    expect(camera?.closed).toBe(false);
+    expect(await bitrateOf('sv-1')).toBeGreaterThan(0);
+  });
+
+  it('is not started again when the venue leaves before the restart', async () => {
+    process.kill(room.simulatedSenderPid('sv-1') as number, 'SIGKILL');
+    await sleep(200); // the exit is noticed and a restart scheduled (after 0.5-1 s)
+    await room.closeVenue('sv-1');
+    await sleep(2500);
+    expect(room.producerOf('sv-1', 'video')).toBeUndefined();
+    expect(room.simulatedVenues().map((v) => v.venueId)).toEqual(['main']);
+  });
+});

@@ -62,6 +62,8 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   private readonly pending = new Map<string, Promise<VenueMedia>>();
   /** Who muted each venue (its microphone is paused while anyone did); kept while a venue is away. */
   private readonly muted = new Map<string, Set<'presider' | 'self'>>();
+  /** A simulated venue that stopped by itself is started again; these timers are the pending restarts. */
+  private readonly simulatedRestarts = new Map<string, NodeJS.Timeout>();
   private closed = false;
   /** The live broadcast of the program, once started. */
   broadcast: Broadcast | undefined;
@@ -77,6 +79,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
       if (this.closed) return;
       // Not closed by us: a worker died. Stop what this room owns outside mediasoup.
       this.closed = true;
+      this.cancelSimulatedRestarts();
       const simulated = this.simulatedVenues();
       void this.broadcast?.close();
       this.switcher.close();
@@ -238,14 +241,57 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   }
 
   /** A simulated venue (coloured picture, name, clock, tone) publishing into this room. */
-  async addSimulatedVenue(venueId: string, name: string, colour: Rgb): Promise<void> {
+  async addSimulatedVenue(venueId: string, name: string, colour: Rgb, restarts = 0): Promise<void> {
     this.assertOpen();
+    clearTimeout(this.simulatedRestarts.get(venueId));
+    this.simulatedRestarts.delete(venueId);
     const venue = await this.venue(venueId);
     await venue.simulated?.venue.close();
-    const simulated = await SimulatedVenue.start({ router: venue.edge.router, name, colour, logger: this.logger });
-    venue.simulated = { venue: simulated, spec: { venueId, name, colour } };
+    const startedAt = Date.now();
+    const spec = { venueId, name, colour };
+    const simulated: SimulatedVenue = await SimulatedVenue.start({
+      router: venue.edge.router,
+      name,
+      colour,
+      logger: this.logger,
+      onStopped: () => {
+        if (this.closed || venue.simulated?.venue !== simulated) return;
+        // A sender that ran a while starts again at once; one that keeps failing backs off up to 10 s.
+        const again = Date.now() - startedAt > 30_000 ? 0 : restarts + 1;
+        this.restartSimulatedLater(spec, again);
+      },
+    });
+    venue.simulated = { venue: simulated, spec };
     await this.trackProducer(venueId, venue, simulated.videoProducer);
     await this.trackProducer(venueId, venue, simulated.audioProducer);
+  }
+
+  private restartSimulatedLater(spec: SimulatedVenueSpec, restarts: number): void {
+    const delay = Math.min(10_000, 500 * 2 ** restarts);
+    const timer = setTimeout(() => {
+      if (this.simulatedRestarts.get(spec.venueId) !== timer) return;
+      this.simulatedRestarts.delete(spec.venueId);
+      if (this.closed || !this.venues.has(spec.venueId)) return; // the venue left meanwhile
+      this.addSimulatedVenue(spec.venueId, spec.name, spec.colour, restarts).then(
+        () => this.logger.warn({ venueId: spec.venueId, restarts }, 'simulated venue started again'),
+        (error: unknown) => {
+          if (this.closed) return;
+          this.logger.error({ err: error, venueId: spec.venueId }, 'could not start the simulated venue again');
+          this.restartSimulatedLater(spec, restarts + 1);
+        },
+      );
+    }, delay);
+    this.simulatedRestarts.set(spec.venueId, timer);
+  }
+
+  private cancelSimulatedRestarts(): void {
+    for (const timer of this.simulatedRestarts.values()) clearTimeout(timer);
+    this.simulatedRestarts.clear();
+  }
+
+  /** The process id of a simulated venue's sender (tests kill it to see it started again). */
+  simulatedSenderPid(venueId: string): number | undefined {
+    return this.venues.get(venueId)?.simulated?.venue.pid;
   }
 
   /** The simulated venues publishing here. */
@@ -265,9 +311,25 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     return this.switcher.setOnAir(venueId);
   }
 
-  /** The venue left: its transports, producers and consumers close; a simulated venue stops. */
+  /**
+   * Every connection of the venue's operator closed: the browser's transports (and so its
+   * camera, microphone and consumers) go. A simulated venue stands in for a camera, not for
+   * the operator, so it stays; if the browser's camera had replaced it, it publishes again.
+   */
+  async venueLeft(venueId: string): Promise<void> {
+    const venue = this.venues.get(venueId);
+    if (!venue?.simulated) return this.closeVenue(venueId);
+    for (const transport of venue.transports.values()) transport.close();
+    if (venue.producers.has('video') && venue.producers.has('audio')) return;
+    const { spec } = venue.simulated;
+    await this.addSimulatedVenue(spec.venueId, spec.name, spec.colour);
+  }
+
+  /** The venue is gone (removed, or left without a stand-in): transports, producers, consumers close; a simulated venue stops. */
   async closeVenue(venueId: string): Promise<void> {
     const venue = this.venues.get(venueId);
+    clearTimeout(this.simulatedRestarts.get(venueId));
+    this.simulatedRestarts.delete(venueId);
     if (!venue) return;
     this.venues.delete(venueId);
     for (const transport of venue.transports.values()) transport.close();
@@ -293,6 +355,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.cancelSimulatedRestarts();
     await Promise.all([...this.venues.keys()].map((venueId) => this.closeVenue(venueId)));
     await this.broadcast?.close();
     this.broadcast = undefined;

@@ -27,6 +27,8 @@ export interface SimulatedVenueOptions {
   bitrate?: number;
   busy?: boolean;
   logger: Logger;
+  /** GStreamer ended without close() (crashed or was killed): the owner may start the venue again. */
+  onStopped?: () => void;
 }
 
 export const SIMULATED_VIDEO_PT = 101;
@@ -54,10 +56,15 @@ export class SimulatedVenue {
     private readonly transports: types.PlainTransport[],
     private readonly gst: ChildProcess,
     private readonly exited: Promise<unknown>,
-  ) {}
+    onStopped: (() => void) | undefined,
+  ) {
+    void exited.then(() => {
+      if (!this.closed) onStopped?.();
+    });
+  }
 
   static async start(options: SimulatedVenueOptions): Promise<SimulatedVenue> {
-    const { router, name, colour, width = 640, height = 360, toneHz = 440, bitrate = 600_000, busy = false, logger } = options;
+    const { router, name, colour, width = 640, height = 360, toneHz = 440, bitrate = 600_000, busy = false, logger, onStopped } = options;
     const transports: types.PlainTransport[] = [];
     try {
       // comedia off: mediasoup sends RTCP (and so keyframe requests) to the port
@@ -116,11 +123,12 @@ export class SimulatedVenue {
       const log = logger.child({ simulatedVenue: name, pid: gst.pid });
       let stderr = '';
       gst.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-      const exited = once(gst, 'exit').then(([code]) => {
-        if (code !== 0 && code !== null) log.warn({ code, stderr }, 'simulated venue stopped');
+      const exited = once(gst, 'exit').then(([code, signal]) => {
+        // SIGTERM is ours (close); anything else is a venue that stopped by itself.
+        if (code !== 0 && signal !== 'SIGTERM') log.warn({ code, signal, stderr }, 'simulated venue stopped');
       });
       log.info('simulated venue publishing');
-      return new SimulatedVenue(name, videoProducer, audioProducer, transports, gst, exited);
+      return new SimulatedVenue(name, videoProducer, audioProducer, transports, gst, exited, onStopped);
     } catch (error) {
       for (const transport of transports) transport.close();
       throw error;
