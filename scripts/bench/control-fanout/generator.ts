@@ -13,9 +13,12 @@ interface Start {
 }
 type FromDriver = Start | { type: 'report' } | { type: 'stop' };
 
-const sockets: WebSocket[] = [];
+const sockets = new Set<WebSocket>();
 /** Arrival times per state version of floorGiven events. */
 const arrivals = new Map<number, number[]>();
+let drops = 0;
+let reconnects = 0;
+let stopping = false;
 
 function send(message: unknown) {
   process.send?.(message);
@@ -31,9 +34,13 @@ function open(url: string, token: string): Promise<WebSocket> {
       if (data.startsWith('0{')) return ws.send(`40${JSON.stringify({ token })}`); // open -> socket.io CONNECT with auth
       if (data.startsWith('40')) {
         connected = true;
+        sockets.add(ws);
         return resolve(ws);
       }
-      if (data.startsWith('44')) return reject(new Error(`refused: ${data}`));
+      if (data.startsWith('44')) {
+        ws.close();
+        return reject(new Error(`refused: ${data}`));
+      }
       if (data.startsWith('42["event"')) {
         const at = now();
         const [, event] = JSON.parse(data.slice(2)) as [string, { version: number; event: { type: string } }];
@@ -44,7 +51,27 @@ function open(url: string, token: string): Promise<WebSocket> {
       }
     });
     ws.on('error', (error) => (connected ? undefined : reject(error)));
+    ws.on('close', () => {
+      sockets.delete(ws);
+      if (!connected || stopping) return;
+      drops++;
+      void reconnect(url, token);
+    });
   });
+}
+
+/** Connects a dropped client again (after a second, then retrying every second). */
+async function reconnect(url: string, token: string): Promise<void> {
+  while (!stopping) {
+    await sleep(1000);
+    try {
+      await open(url, token);
+      reconnects++;
+      return;
+    } catch {
+      // the server is busy or refuses for now; try again
+    }
+  }
 }
 
 process.on('message', async (message: FromDriver) => {
@@ -52,13 +79,14 @@ process.on('message', async (message: FromDriver) => {
     // Connect in batches so the server is not flooded with handshakes at once.
     for (let i = 0; i < message.clients.length; i += 100) {
       const batch = message.clients.slice(i, i + 100);
-      sockets.push(...(await Promise.all(batch.map((c) => open(c.url, c.token)))));
+      await Promise.all(batch.map((c) => open(c.url, c.token)));
       await sleep(20);
     }
-    send({ type: 'ready', clients: sockets.length });
+    send({ type: 'ready', clients: sockets.size });
   } else if (message.type === 'report') {
-    send({ type: 'report', arrivals: Object.fromEntries(arrivals) });
+    send({ type: 'report', arrivals: Object.fromEntries(arrivals), drops, reconnects });
   } else if (message.type === 'stop') {
+    stopping = true;
     for (const ws of sockets) ws.terminate();
     process.exit(0);
   }

@@ -1,7 +1,8 @@
 // Simulated LL-HLS viewers for the edge fan-out benchmark, run as a child
 // process: each viewer polls a media playlist the way hls.js does in
 // low-latency mode (a blocking reload for the hinted part, then that part),
-// through the edge. Reports request counts and failures to the driver.
+// through the edge. Reports request counts and failures to the driver, and the
+// longest run of failures in a row any viewer had (does a viewer recover?).
 import { Agent, request } from 'undici';
 
 interface Start {
@@ -14,26 +15,31 @@ interface Start {
 const agent = new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
 let requests = 0;
 let failures = 0;
+let longestFailureRun = 0;
 
-async function get(url: string): Promise<string | undefined> {
+async function getCounted(url: string, run: { failed: number }): Promise<string | undefined> {
   requests++;
+  const failed = () => {
+    failures++;
+    longestFailureRun = Math.max(longestFailureRun, ++run.failed);
+    return undefined;
+  };
   try {
     const res = await request(url, { dispatcher: agent });
     const body = await res.body.text();
-    if (res.statusCode !== 200) {
-      failures++;
-      return undefined;
-    }
+    if (res.statusCode !== 200) return failed();
+    run.failed = 0;
     return body;
   } catch {
-    failures++;
-    return undefined;
+    return failed();
   }
 }
 
 async function viewer(playlistUrl: string, until: number): Promise<void> {
   const base = playlistUrl.slice(0, playlistUrl.lastIndexOf('/') + 1);
   let query = '';
+  const run = { failed: 0 };
+  const get = (url: string) => getCounted(url, run);
   while (Date.now() < until) {
     const playlist = await get(`${playlistUrl}${query}`);
     const hint = playlist && /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-(\d+)-(\d+)\.m4s"/.exec(playlist);
@@ -56,7 +62,7 @@ process.on('message', async (message: Start) => {
       new Promise((resolve) => setTimeout(resolve, (i / message.viewers) * 2000)).then(() => viewer(message.playlistUrl, until)),
     ),
   );
-  process.send?.({ requests, failures });
+  process.send?.({ requests, failures, longestFailureRun });
   await agent.close();
   process.exit(0);
 });

@@ -13,7 +13,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connectClient } from 'socket.io-client';
@@ -30,6 +30,10 @@ export interface SoakOptions {
   floorEvery: number;
   /** Prints each sample as it is taken. */
   log?: (line: string) => void;
+  /** Where to keep the two servers' whole logs (a.log, b.log) and the edge's access log, for reading after a bad run. */
+  logDir?: string;
+  /** SIGKILL one of A's two mediasoup workers this many seconds in, and time the recovery. */
+  killWorkerAt?: number;
 }
 
 const SAMPLE_EVERY = 10;
@@ -55,7 +59,8 @@ export async function runSoak(options: SoakOptions) {
   try {
     const redisPort = await freePort();
     owned.push(await startRedis(redisPort));
-    const common = { REDIS_URL: `redis://127.0.0.1:${redisPort}`, PLENARY_ADMIN_KEY: ADMIN_KEY, SOCKETS_PER_LINK: '1000', JOIN_RATE_PER_ADDRESS: '10000' };
+    // Info level: worker, encoder, venue and socket lifecycles are in the logs, so a death can be named.
+    const common = { LOG_LEVEL: 'info', REDIS_URL: `redis://127.0.0.1:${redisPort}`, PLENARY_ADMIN_KEY: ADMIN_KEY, SOCKETS_PER_LINK: '1000', JOIN_RATE_PER_ADDRESS: '10000' };
     const [portA, portB] = [await freePort(), await freePort()];
     const a = await startPlenary(portA, { ...common, MEDIASOUP_WORKERS: '2', DEMO_SIMULATED_VENUES: String(VENUES), BROADCAST_LADDER: '360p', ARCHIVE_DIR: archive });
     owned.push(a);
@@ -84,20 +89,25 @@ export async function runSoak(options: SoakOptions) {
     const viewerProcesses = [niced('edge-fanout/viewers.ts'), niced('edge-fanout/viewers.ts')];
     children.push(...viewerProcesses);
     const viewerReports = viewerProcesses.map((child) =>
-      ask<{ requests: number; failures: number }>(child, { type: 'start', playlistUrl: `http://127.0.0.1:${edgePort}/hls/demo/360p/index.m3u8`, viewers: Math.round(VIEWERS / viewerProcesses.length), seconds: SECONDS }),
+      ask<{ requests: number; failures: number; longestFailureRun: number }>(child, { type: 'start', playlistUrl: `http://127.0.0.1:${edgePort}/hls/demo/360p/index.m3u8`, viewers: Math.round(VIEWERS / viewerProcesses.length), seconds: SECONDS }),
     );
 
     const presider = connectClient(urlA, { auth: { conferenceId: 'demo', hostSecret: hostSecretOf(a) }, transports: ['websocket'], forceNew: true });
     await new Promise<void>((resolve) => presider.once('connect', () => resolve()));
     const sent = new Map<number, number>();
     let commandErrors = 0;
-    const samples: { at: number; cpuA: number; cpuB: number; rssA: number; rssB: number; nodeRssA: number; originRequests: number }[] = [];
+    const samples: { at: number; cpuA: number; cpuB: number; rssA: number; rssB: number; nodeRssA: number; originRequests: number; processesA: Record<string, { count: number; rssMiB: number }> }[] = [];
     const start = Date.now();
     let last = { a: treeUsage(a.child.pid as number), b: treeUsage(b.child.pid as number), at: Date.now(), misses: 0 };
     let nextFloor = start;
     let nextSample = start + SAMPLE_EVERY * 1000;
     let turn = 0;
+    let workerKill: ReturnType<typeof killAWorker> | undefined;
     while (Date.now() - start < SECONDS * 1000) {
+      if (options.killWorkerAt !== undefined && !workerKill && Date.now() - start >= options.killWorkerAt * 1000) {
+        workerKill = killAWorker(urlA, presider, VENUES);
+        workerKill.catch(() => undefined);
+      }
       if (Date.now() >= nextFloor) {
         const venueId = `sv-${(turn++ % VENUES) + 1}`;
         const t0 = now();
@@ -118,6 +128,7 @@ export async function runSoak(options: SoakOptions) {
           rssB: Math.round(usage.b.rssBytes / 2 ** 20),
           nodeRssA: Math.round(usage.a.ownRssBytes / 2 ** 20),
           originRequests: Math.round(((misses - last.misses) / seconds) * 10) / 10,
+          processesA: usage.a.census,
         });
         options.log?.(JSON.stringify(samples[samples.length - 1]));
         last = { ...usage, misses };
@@ -125,9 +136,10 @@ export async function runSoak(options: SoakOptions) {
       }
       await sleep(200);
     }
+    const workerDeath = await workerKill;
     presider.close();
     const viewers = await Promise.all(viewerReports);
-    const reports = await Promise.all(generators.map((g) => ask<{ arrivals: Record<string, number[]> }>(g, { type: 'report' })));
+    const reports = await Promise.all(generators.map((g) => ask<{ arrivals: Record<string, number[]>; drops: number; reconnects: number }>(g, { type: 'report' })));
     const latencies: number[] = [];
     let missed = 0;
     for (const [version, t0] of sent) {
@@ -141,15 +153,25 @@ export async function runSoak(options: SoakOptions) {
       machine: machine(),
       date: new Date().toISOString(),
       load: { seconds: SECONDS, venues: VENUES, controlClients: CLIENTS, connected, viewers: VIEWERS, floorEverySeconds: FLOOR_EVERY, workers: 2, serverProcesses: 2 },
-      errors: { commands: commandErrors, floorChangesNotDelivered: missed, viewerRequestsFailed: viewers.reduce((s, v) => s + v.failures, 0), viewerRequests: viewers.reduce((s, v) => s + v.requests, 0) },
+      errors: { commands: commandErrors, floorChangesNotDelivered: missed, viewerRequestsFailed: viewers.reduce((s, v) => s + v.failures, 0), viewerRequests: viewers.reduce((s, v) => s + v.requests, 0), viewerLongestFailureRun: Math.max(...viewers.map((v) => v.longestFailureRun)) },
       floorChanges: sent.size,
+      // Control clients the servers dropped (missed pings: starved generators) and that connected again.
+      clientDrops: { dropped: reports.reduce((n, r) => n + r.drops, 0), reconnected: reports.reduce((n, r) => n + r.reconnects, 0) },
+      ...(workerDeath ? { workerDeath } : {}),
       fanoutMs: summarise(latencies),
       cpuPercentOfOneCore: { a: mean(steady.map((s) => s.cpuA)), b: mean(steady.map((s) => s.cpuB)) },
       memoryMiB: { nodeAFirst: steady[0]?.nodeRssA, nodeALast: steady.at(-1)?.nodeRssA, treeAFirst: steady[0]?.rssA, treeALast: steady.at(-1)?.rssA, treeBFirst: steady[0]?.rssB, treeBLast: steady.at(-1)?.rssB },
       originRequestsPerSecond: mean(steady.map((s) => s.originRequests * 10)) / 10,
-      serverProblems: { a: problemsIn(a.printed), b: problemsIn(b.printed) },
+      serverProblems: { a: logged(a.printed, 40), b: logged(b.printed, 40) },
+      serverEvents: { a: logged(a.printed, 30), b: logged(b.printed, 30) },
       samples,
     };
+    if (options.logDir) {
+      await mkdir(options.logDir, { recursive: true });
+      await writeFile(join(options.logDir, 'a.log'), a.printed);
+      await writeFile(join(options.logDir, 'b.log'), b.printed);
+      await copyFile(join(edgeDir, 'access.log'), join(options.logDir, 'edge-access.log'));
+    }
     await rm(edgeDir, { recursive: true, force: true });
     return result;
   } finally {
@@ -159,19 +181,46 @@ export async function runSoak(options: SoakOptions) {
   }
 }
 
-/** Warnings and errors a server logged (pino JSON lines), counted by message. */
-function problemsIn(printed: string): Record<string, number> {
+/**
+ * What a server logged (pino JSON lines) at `level` or above, counted by message;
+ * disconnections are counted by reason too (a starved client times out, a server closes).
+ */
+function logged(printed: string, level: number): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const line of printed.split('\n')) {
     if (!line.startsWith('{')) continue;
     try {
-      const entry = JSON.parse(line) as { level: number; msg?: string };
-      if (entry.level >= 40) counts[entry.msg ?? '?'] = (counts[entry.msg ?? '?'] ?? 0) + 1;
+      const entry = JSON.parse(line) as { level: number; msg?: string; reason?: string };
+      if (entry.level < level) continue;
+      const key = entry.msg === 'disconnected' ? `disconnected: ${entry.reason}` : entry.msg ?? '?';
+      counts[key] = (counts[key] ?? 0) + 1;
     } catch {
       // not a log line
     }
   }
   return counts;
+}
+
+/**
+ * Kills one of A's mediasoup workers and measures, from the presider's own view (media:stats),
+ * the seconds until every venue's camera (the main venue and the simulated ones) sends again.
+ */
+async function killAWorker(urlA: string, presider: ReturnType<typeof connectClient>, venues: number) {
+  const health = (await (await fetch(`${urlA}/healthz`)).json()) as { mediasoup: { workers: { pid: number }[] } };
+  const victim = health.mediasoup.workers[1]?.pid ?? health.mediasoup.workers[0]?.pid;
+  if (!victim) throw new Error('A reports no mediasoup worker');
+  const killedAt = Date.now();
+  process.kill(victim, 'SIGKILL');
+  const expected = venues + 1;
+  let sending = 0;
+  while (Date.now() - killedAt < 60_000) {
+    await sleep(500);
+    type Stats = { ok: boolean; data?: { venueId: string; kind: string; bitrate: number }[] };
+    const stats = (await presider.timeout(5000).emitWithAck('media:stats').catch(() => ({ ok: false }))) as Stats;
+    sending = new Set((stats.data ?? []).filter((s) => s.kind === 'video' && s.bitrate > 0).map((s) => s.venueId)).size;
+    if (sending === expected) break;
+  }
+  return { killedPid: victim, venuesSendingAgain: `${sending} of ${expected}`, secondsUntilAllSendAgain: sending === expected ? (Date.now() - killedAt) / 1000 : null };
 }
 
 /** The demo's presider link as A printed it: its host secret. */
