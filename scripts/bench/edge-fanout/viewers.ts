@@ -2,7 +2,7 @@
 // process: each viewer polls a media playlist the way hls.js does in
 // low-latency mode (a blocking reload for the hinted part, then that part),
 // through the edge. Reports request counts and failures to the driver, and the
-// longest run of failures in a row any viewer had (does a viewer recover?).
+// longest any viewer went without a new part (does a viewer recover, and when?).
 import { Agent, request } from 'undici';
 
 interface Start {
@@ -15,31 +15,26 @@ interface Start {
 const agent = new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
 let requests = 0;
 let failures = 0;
-let longestFailureRun = 0;
+/** The longest time any viewer went without a new part, once it had its first (ms). */
+let longestStallMs = 0;
 
-async function getCounted(url: string, run: { failed: number }): Promise<string | undefined> {
+async function get(url: string): Promise<string | undefined> {
   requests++;
-  const failed = () => {
-    failures++;
-    longestFailureRun = Math.max(longestFailureRun, ++run.failed);
-    return undefined;
-  };
   try {
     const res = await request(url, { dispatcher: agent });
     const body = await res.body.text();
-    if (res.statusCode !== 200) return failed();
-    run.failed = 0;
-    return body;
+    if (res.statusCode === 200) return body;
   } catch {
-    return failed();
+    // counted below
   }
+  failures++;
+  return undefined;
 }
 
 async function viewer(playlistUrl: string, until: number): Promise<void> {
   const base = playlistUrl.slice(0, playlistUrl.lastIndexOf('/') + 1);
   let query = '';
-  const run = { failed: 0 };
-  const get = (url: string) => getCounted(url, run);
+  let lastPartAt: number | undefined;
   while (Date.now() < until) {
     const playlist = await get(`${playlistUrl}${query}`);
     const hint = playlist && /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-(\d+)-(\d+)\.m4s"/.exec(playlist);
@@ -48,9 +43,15 @@ async function viewer(playlistUrl: string, until: number): Promise<void> {
       query = '';
       continue;
     }
-    await get(`${base}part-${hint[1]}-${hint[2]}.m4s`);
+    if ((await get(`${base}part-${hint[1]}-${hint[2]}.m4s`)) !== undefined) {
+      const at = Date.now();
+      if (lastPartAt !== undefined) longestStallMs = Math.max(longestStallMs, at - lastPartAt);
+      lastPartAt = at;
+    }
     query = `?_HLS_msn=${hint[1]}&_HLS_part=${hint[2]}`;
   }
+  // A viewer stuck at the end has stalled since its last part.
+  if (lastPartAt !== undefined) longestStallMs = Math.max(longestStallMs, Date.now() - lastPartAt);
 }
 
 process.on('message', async (message: Start) => {
@@ -62,7 +63,7 @@ process.on('message', async (message: Start) => {
       new Promise((resolve) => setTimeout(resolve, (i / message.viewers) * 2000)).then(() => viewer(message.playlistUrl, until)),
     ),
   );
-  process.send?.({ requests, failures, longestFailureRun });
+  process.send?.({ requests, failures, longestStallMs });
   await agent.close();
   process.exit(0);
 });

@@ -12,7 +12,7 @@
 // main.ts runs it at full length; soak.test.ts runs it short in CI.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,7 +89,7 @@ export async function runSoak(options: SoakOptions) {
     const viewerProcesses = [niced('edge-fanout/viewers.ts'), niced('edge-fanout/viewers.ts')];
     children.push(...viewerProcesses);
     const viewerReports = viewerProcesses.map((child) =>
-      ask<{ requests: number; failures: number; longestFailureRun: number }>(child, { type: 'start', playlistUrl: `http://127.0.0.1:${edgePort}/hls/demo/360p/index.m3u8`, viewers: Math.round(VIEWERS / viewerProcesses.length), seconds: SECONDS }),
+      ask<{ requests: number; failures: number; longestStallMs: number }>(child, { type: 'start', playlistUrl: `http://127.0.0.1:${edgePort}/hls/demo/360p/index.m3u8`, viewers: Math.round(VIEWERS / viewerProcesses.length), seconds: SECONDS }),
     );
 
     const presider = connectClient(urlA, { auth: { conferenceId: 'demo', hostSecret: hostSecretOf(a) }, transports: ['websocket'], forceNew: true });
@@ -99,6 +99,7 @@ export async function runSoak(options: SoakOptions) {
     const samples: { at: number; cpuA: number; cpuB: number; rssA: number; rssB: number; nodeRssA: number; originRequests: number; processesA: Record<string, { count: number; rssMiB: number }> }[] = [];
     const start = Date.now();
     let last = { a: treeUsage(a.child.pid as number), b: treeUsage(b.child.pid as number), at: Date.now(), misses: 0 };
+    const edgeLog = { path: join(edgeDir, 'access.log'), offset: 0, partial: '' };
     let nextFloor = start;
     let nextSample = start + SAMPLE_EVERY * 1000;
     let turn = 0;
@@ -118,7 +119,7 @@ export async function runSoak(options: SoakOptions) {
       }
       if (Date.now() >= nextSample) {
         const usage = { a: treeUsage(a.child.pid as number), b: treeUsage(b.child.pid as number), at: Date.now() };
-        const misses = readFileSync(join(edgeDir, 'access.log'), 'utf8').split('\n').filter((line) => line.split(' ').at(-2) === 'MISS').length;
+        const misses = last.misses + originRequestsSince(edgeLog);
         const seconds = (usage.at - last.at) / 1000;
         samples.push({
           at: Math.round((usage.at - start) / 1000),
@@ -153,7 +154,7 @@ export async function runSoak(options: SoakOptions) {
       machine: machine(),
       date: new Date().toISOString(),
       load: { seconds: SECONDS, venues: VENUES, controlClients: CLIENTS, connected, viewers: VIEWERS, floorEverySeconds: FLOOR_EVERY, workers: 2, serverProcesses: 2 },
-      errors: { commands: commandErrors, floorChangesNotDelivered: missed, viewerRequestsFailed: viewers.reduce((s, v) => s + v.failures, 0), viewerRequests: viewers.reduce((s, v) => s + v.requests, 0), viewerLongestFailureRun: Math.max(...viewers.map((v) => v.longestFailureRun)) },
+      errors: { commands: commandErrors, floorChangesNotDelivered: missed, viewerRequestsFailed: viewers.reduce((s, v) => s + v.failures, 0), viewerRequests: viewers.reduce((s, v) => s + v.requests, 0), viewerLongestStallSeconds: Math.max(...viewers.map((v) => v.longestStallMs)) / 1000 },
       floorChanges: sent.size,
       // Control clients the servers dropped (missed pings: starved generators) and that connected again.
       clientDrops: { dropped: reports.reduce((n, r) => n + r.drops, 0), reconnected: reports.reduce((n, r) => n + r.reconnects, 0) },
@@ -221,6 +222,26 @@ async function killAWorker(urlA: string, presider: ReturnType<typeof connectClie
     if (sending === expected) break;
   }
   return { killedPid: victim, venuesSendingAgain: `${sending} of ${expected}`, secondsUntilAllSendAgain: sending === expected ? (Date.now() - killedAt) / 1000 : null };
+}
+
+/**
+ * Origin requests (cache MISS lines) the edge logged since the last call: only the new bytes
+ * are read, so the driver does not stall on a log of half a million lines (it did: the
+ * presider's own socket missed its pings).
+ */
+function originRequestsSince(log: { path: string; offset: number; partial: string }): number {
+  const fd = openSync(log.path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const bytes = Buffer.alloc(size - log.offset);
+    readSync(fd, bytes, 0, bytes.length, log.offset);
+    log.offset = size;
+    const lines = (log.partial + bytes.toString('utf8')).split('\n');
+    log.partial = lines.pop() ?? '';
+    return lines.filter((line) => line.split(' ').at(-2) === 'MISS').length;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The demo's presider link as A printed it: its host secret. */
