@@ -53,23 +53,25 @@ function open(url: string, token: string): Promise<WebSocket> {
     ws.on('error', (error) => (connected ? undefined : reject(error)));
     ws.on('close', () => {
       sockets.delete(ws);
-      if (!connected || stopping) return;
+      // Closed before it was connected (the server dropped a starved handshake): a failed attempt.
+      if (!connected) return reject(new Error('closed before connecting'));
+      if (stopping) return;
       drops++;
-      void reconnect(url, token);
+      void connect(url, token, 1000).then(() => reconnects++);
     });
   });
 }
 
-/** Connects a dropped client again (after a second, then retrying every second). */
-async function reconnect(url: string, token: string): Promise<void> {
+/** Connects a client, trying again every second until it is in (a starved handshake can be dropped). */
+async function connect(url: string, token: string, delayMs: number): Promise<void> {
   while (!stopping) {
-    await sleep(1000);
+    await sleep(delayMs);
     try {
       await open(url, token);
-      reconnects++;
       return;
     } catch {
       // the server is busy or refuses for now; try again
+      delayMs = 1000;
     }
   }
 }
@@ -79,7 +81,7 @@ process.on('message', async (message: FromDriver) => {
     // Connect in batches so the server is not flooded with handshakes at once.
     for (let i = 0; i < message.clients.length; i += 100) {
       const batch = message.clients.slice(i, i + 100);
-      await Promise.all(batch.map((c) => open(c.url, c.token)));
+      await Promise.all(batch.map((c) => connect(c.url, c.token, 0)));
       await sleep(20);
     }
     send({ type: 'ready', clients: sockets.size });

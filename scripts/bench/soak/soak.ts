@@ -44,8 +44,9 @@ const ROOT = join(__dirname, '..', '..', '..');
 const niced = (file: string): ChildProcess =>
   fork(join(__dirname, '..', file), [], { execPath: 'nice', execArgv: ['-n', '10', process.execPath, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 
-async function ask<T>(child: ChildProcess, message: unknown): Promise<T> {
-  const reply = once(child, 'message');
+/** Sends a child a message and waits for its answer (failing after timeoutMs: a stuck generator must not hang the soak). */
+async function ask<T>(child: ChildProcess, message: unknown, timeoutMs = 30 * 60_000): Promise<T> {
+  const reply = once(child, 'message', { signal: AbortSignal.timeout(timeoutMs) });
   child.send(message as never);
   return ((await reply) as [T])[0];
 }
@@ -78,7 +79,7 @@ export async function runSoak(options: SoakOptions) {
     const generators = [niced('control-fanout/generator.ts'), niced('control-fanout/generator.ts')];
     children.push(...generators);
     const clients = Array.from({ length: CLIENTS }, (_, i) => ({ url: i % 2 === 0 ? urlA : urlB, token: tokens[i % tokens.length] as string }));
-    const ready = await Promise.all(generators.map((g, i) => ask<{ clients: number }>(g, { type: 'start', clients: clients.filter((_, j) => j % generators.length === i) })));
+    const ready = await Promise.all(generators.map((g, i) => ask<{ clients: number }>(g, { type: 'start', clients: clients.filter((_, j) => j % generators.length === i) }, 180_000)));
     const connected = ready.reduce((sum, r) => sum + r.clients, 0);
 
     const edgePort = await freePort();
