@@ -57,21 +57,24 @@ function open(url: string, token: string): Promise<WebSocket> {
       if (!connected) return reject(new Error('closed before connecting'));
       if (stopping) return;
       drops++;
-      void connect(url, token, 1000).then(() => reconnects++);
+      void connect(url, token, true).then(() => reconnects++);
     });
   });
 }
 
-/** Connects a client, trying again every second until it is in (a starved handshake can be dropped). */
-async function connect(url: string, token: string, delayMs: number): Promise<void> {
-  while (!stopping) {
-    await sleep(delayMs);
+/**
+ * Connects a client, trying until it is in (a starved handshake can be dropped). Waits as
+ * socket.io-client does before each reconnection: 1 s doubling up to 5 s, +-50% at random,
+ * so that 500 clients dropped at once do not all come back in the same instant.
+ */
+async function connect(url: string, token: string, reconnecting: boolean): Promise<void> {
+  for (let attempt = 0; !stopping; attempt++) {
+    if (reconnecting || attempt > 0) await sleep(Math.min(5000, 1000 * 2 ** attempt) * (0.5 + Math.random()));
     try {
       await open(url, token);
       return;
     } catch {
       // the server is busy or refuses for now; try again
-      delayMs = 1000;
     }
   }
 }
@@ -81,7 +84,7 @@ process.on('message', async (message: FromDriver) => {
     // Connect in batches so the server is not flooded with handshakes at once.
     for (let i = 0; i < message.clients.length; i += 100) {
       const batch = message.clients.slice(i, i + 100);
-      await Promise.all(batch.map((c) => connect(c.url, c.token, 0)));
+      await Promise.all(batch.map((c) => connect(c.url, c.token, false)));
       await sleep(20);
     }
     send({ type: 'ready', clients: sockets.size });
