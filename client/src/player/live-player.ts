@@ -4,6 +4,8 @@ import Hls from 'hls.js/light';
 export interface LivePlayer {
   /** Seconds behind the live edge as hls.js estimates it (undefined on native HLS). */
   readonly latency: number | undefined;
+  /** The latency hls.js aims for: PART-HOLD-BACK, raised after stalls (undefined on native HLS). */
+  readonly targetLatency: number | undefined;
   /** Wall-clock time (ms) of the frame on screen, from the stream's program date times. */
   readonly playingDate: number | undefined;
   /** Who speaks in the picture being shown, from the stream's timed metadata (EXT-X-DATERANGE). */
@@ -21,22 +23,31 @@ export interface LivePlayer {
   destroy(): void;
 }
 
+/** The hls.js settings the watch page plays with (the glass-to-glass benchmark can try others). */
+export interface HlsTuning {
+  maxLiveSyncPlaybackRate: number;
+  liveSyncOnStallIncrease: number;
+  backBufferLength: number;
+}
+
+const PLAYER_TUNING: HlsTuning = { maxLiveSyncPlaybackRate: 1.5, liveSyncOnStallIncrease: 1, backBufferLength: 30 };
+
 /**
  * Plays the LL-HLS broadcast at `url` in `video`: hls.js in low-latency mode
  * (with a catch-up rate, without which it never closes the gap to the live
  * edge), or the browser's own HLS where hls.js cannot run (iOS Safari). Network
  * errors reload, media errors recover; the viewer never has to reload the page.
  */
-export function playLive(video: HTMLVideoElement, url: string, options: { lowLatency?: boolean } = {}): LivePlayer {
+export function playLive(video: HTMLVideoElement, url: string, options: { lowLatency?: boolean; tuning?: Partial<HlsTuning> } = {}): LivePlayer {
   if (!Hls.isSupported()) {
     video.src = url;
     void video.play().catch(() => undefined);
     return {
-      latency: undefined, playingDate: undefined, speaker: undefined, levels: [], chosenLevel: -1, chooseLevel: () => undefined,
+      latency: undefined, targetLatency: undefined, playingDate: undefined, speaker: undefined, levels: [], chosenLevel: -1, chooseLevel: () => undefined,
       behindLive: false, goLive: () => undefined, troubled: false, destroy: () => video.removeAttribute('src'),
     };
   }
-  const hls = new Hls({ lowLatencyMode: options.lowLatency ?? true, maxLiveSyncPlaybackRate: 1.5, backBufferLength: 30 });
+  const hls = new Hls({ lowLatencyMode: options.lowLatency ?? true, ...PLAYER_TUNING, ...options.tuning });
   let troubled = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
   hls.on(Hls.Events.ERROR, (_event, data) => {
@@ -57,6 +68,9 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
   return {
     get latency() {
       return hls.latency;
+    },
+    get targetLatency() {
+      return hls.targetLatency ?? undefined;
     },
     get playingDate() {
       return hls.playingDate?.getTime();

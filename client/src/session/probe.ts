@@ -1,5 +1,5 @@
 import { VenueSession, type ReceiveTarget } from './venue-session';
-import { playLive, type LivePlayer } from '../player/live-player';
+import { playLive, type HlsTuning, type LivePlayer } from '../player/live-player';
 
 /**
  * Drives a venue session from outside the page (browser tests, the devtools
@@ -61,13 +61,13 @@ export function videoSize(): { width: number; height: number } {
 let player: LivePlayer | undefined;
 
 /** Plays the broadcast in a new muted <video>, as the watch page will. */
-export function watchBroadcast(url: string, lowLatency = true): void {
+export function watchBroadcast(url: string, lowLatency = true, tuning: Partial<HlsTuning> = {}): void {
   const video = document.createElement('video');
   video.id = 'broadcast';
   video.muted = true;
   video.playsInline = true;
   document.body.append(video);
-  player = playLive(video, url, { lowLatency });
+  player = playLive(video, url, { lowLatency, tuning });
 }
 
 /** What the viewer sees: frames shown so far, playback position, hls.js latency, and the picture's mean colour. */
@@ -75,6 +75,7 @@ export function broadcastState(): {
   frames: number;
   currentTime: number;
   latency: number | undefined;
+  targetLatency: number | undefined;
   /** Now minus the program date time of the frame on screen, ms: glass to glass from the program's entry. */
   behindMs: number | undefined;
   speaker: string | undefined;
@@ -96,5 +97,5 @@ export function broadcastState(): {
     colour = [Math.round((sum[0] as number) / n), Math.round((sum[1] as number) / n), Math.round((sum[2] as number) / n)];
   }
   const shown = player?.playingDate;
-  return { frames, currentTime: video?.currentTime ?? 0, latency: player?.latency, behindMs: shown === undefined ? undefined : Date.now() - shown, speaker: player?.speaker?.name, colour };
+  return { frames, currentTime: video?.currentTime ?? 0, latency: player?.latency, targetLatency: player?.targetLatency, behindMs: shown === undefined ? undefined : Date.now() - shown, speaker: player?.speaker?.name, colour };
 }
