@@ -46,7 +46,7 @@ describe('Prometheus metrics', () => {
       expect(sample(after, 'plenary_program_switches_total{kind="video"}')).toBeGreaterThanOrEqual(1);
       expect(sample(after, 'plenary_switch_latency_seconds_sum')).toBeGreaterThan(0);
       expect(sample(after, 'plenary_errors_total{code="FORBIDDEN",surface="socket"}')).toBe(1);
-      expect(sample(after, 'plenary_errors_total{code="404",surface="http"}')).toBe(1);
+      expect(sample(after, 'plenary_errors_total{code="NOT_FOUND",surface="http"}')).toBe(1);
       expect(sample(after, 'plenary_process_resident_memory_bytes')).toBeGreaterThan(0);
 
       // The broadcast publishes parts; a dead encoder is restarted and counted.

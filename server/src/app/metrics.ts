@@ -67,11 +67,13 @@ export class PlenaryMetrics {
     this.errors.inc({ code, surface: 'socket' });
   }
 
-  /** Counts HTTP answers with an error status, by the stable code they carry. */
+  /** Counts HTTP answers with an error status, by the stable code they carry (the status if they carry none). */
   httpErrors(): RequestHandler {
     return (_req, res, next) => {
       res.on('finish', () => {
-        if (res.statusCode >= 400) this.errors.inc({ code: String(res.statusCode), surface: 'http' });
+        if (res.statusCode < 400) return;
+        const code = typeof res.locals.errorCode === 'string' ? res.locals.errorCode : String(res.statusCode);
+        this.errors.inc({ code, surface: 'http' });
       });
       next();
     };

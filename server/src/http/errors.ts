@@ -20,6 +20,7 @@ const httpStatus: Record<ErrorCode, number> = {
  */
 export function sendError(res: Response, code: ErrorCode, message: string): void {
   if (!res.get('Cache-Control')) res.set('Cache-Control', 'no-store');
+  res.locals.errorCode = code; // for the errors metric: the same stable codes as the socket side
   res.status(httpStatus[code]).json(fail(new PlenaryError(code, message)));
 }
 
