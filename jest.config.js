@@ -10,8 +10,8 @@ module.exports = {
   moduleNameMapper: { '^@plenary/(shared|sfu)$': '<rootDir>/$1/src' },
   testTimeout: 60_000,
   // A real redis-server for the tests, started and stopped around the run.
-  globalSetup: '<rootDir>/scripts/test/redis-setup.js',
-  globalTeardown: '<rootDir>/scripts/test/redis-teardown.js',
+  globalSetup: '<rootDir>/scripts/test/redis-setup.ts',
+  globalTeardown: '<rootDir>/scripts/test/redis-teardown.ts',
   // Media tests share 2 cores with ffmpeg and mediasoup: one test file at a time.
   maxWorkers: 1,
   reporters: ['default', '<rootDir>/scripts/test/summary-reporter.js'],

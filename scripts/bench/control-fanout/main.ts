@@ -33,7 +33,7 @@ interface Setup {
   urls: string[];
   presiderAuth: Record<string, unknown>;
   tokens: string[];
-  owned: Owned[];
+  owned: { stop(): Promise<void> }[];
 }
 
 async function setUp(config: Config): Promise<Setup> {
@@ -44,12 +44,12 @@ async function setUp(config: Config): Promise<Setup> {
     const server = await new Owned(child).ready('Plenary is running');
     return { urls: [`http://127.0.0.1:${port}`], presiderAuth: {}, tokens: ['baseline-token-0000'], owned: [server] };
   }
-  const owned: Owned[] = [];
+  const owned: { stop(): Promise<void> }[] = [];
   let redisUrl: string | undefined;
   if (config.redis) {
-    const port = await freePort();
-    owned.push(await startRedis(port));
-    redisUrl = `redis://127.0.0.1:${port}`;
+    const redis = await startRedis();
+    owned.push(redis);
+    redisUrl = redis.url;
   }
   // The load is thousands of clients on 100 links and from one address: lift the per-link and per-address limits.
   const env = { PLENARY_ADMIN_KEY: ADMIN_KEY, SOCKETS_PER_LINK: '1000', JOIN_RATE_PER_ADDRESS: '10000', ...(redisUrl ? { REDIS_URL: redisUrl } : {}) };

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { sleep } from './stats';
 import { freeTcpPort } from '../../../sfu/src/net/ports';
+import { TestRedis } from '../../../server/src/test/redis-server';
 
 /** A free loopback TCP port. */
 export const freePort = () => freeTcpPort();
@@ -49,8 +50,8 @@ export function startPlenary(port: number, env: NodeJS.ProcessEnv): Promise<Owne
   return new Owned(child).ready('Plenary is running');
 }
 
-/** A throwaway redis-server on loopback (no persistence: the benchmark measures fan-out). */
-export async function startRedis(port: number): Promise<Owned> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Owned(child).ready('Ready to accept connections');
+/** A throwaway redis-server on loopback without persistence (the benchmarks measure fan-out), stopped like the rest. */
+export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const redis = await TestRedis.create({ durable: false });
+  return { url: redis.url, stop: () => redis.close() };
 }

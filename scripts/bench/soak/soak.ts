@@ -60,13 +60,13 @@ async function ask<T>(child: ChildProcess, message: unknown, timeoutMs = 30 * 60
 export async function runSoak(options: SoakOptions) {
   const { seconds: SECONDS, venues: VENUES, clients: CLIENTS, viewers: VIEWERS, floorEvery: FLOOR_EVERY } = options;
   const archive = await mkdtemp(join(tmpdir(), 'plenary-soak-'));
-  const owned: Owned[] = [];
+  const owned: { stop(): Promise<void> }[] = [];
   const children: ChildProcess[] = [];
   try {
-    const redisPort = await freePort();
-    owned.push(await startRedis(redisPort));
+    const redis = await startRedis();
+    owned.push(redis);
     // Info level: worker, encoder, venue and socket lifecycles are in the logs, so a death can be named.
-    const common = { LOG_LEVEL: 'info', REDIS_URL: `redis://127.0.0.1:${redisPort}`, PLENARY_ADMIN_KEY: ADMIN_KEY, SOCKETS_PER_LINK: '1000', JOIN_RATE_PER_ADDRESS: '10000' };
+    const common = { LOG_LEVEL: 'info', REDIS_URL: redis.url, PLENARY_ADMIN_KEY: ADMIN_KEY, SOCKETS_PER_LINK: '1000', JOIN_RATE_PER_ADDRESS: '10000' };
     const [portA, portB] = [await freePort(), await freePort()];
     const a = await startPlenary(portA, { ...common, MEDIASOUP_WORKERS: '2', DEMO_SIMULATED_VENUES: String(VENUES), BROADCAST_LADDER: '360p', ARCHIVE_DIR: archive });
     owned.push(a);

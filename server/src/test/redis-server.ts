@@ -3,12 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from './processes';
+import { freeTcpPort } from '@plenary/sfu';
 
 /**
- * A redis-server of a test's own (the shared one must not be killed), with
- * every write fsynced to its append-only file, as docker-compose runs Redis.
- * kill() and start() again reuse the same port and data folder.
+ * A redis-server on a free loopback port, for the test run (jest's global setup), a test of
+ * its own (one it may kill) or a benchmark. Durable by default: every write fsynced to the
+ * append-only file, as docker-compose runs Redis; a benchmark measuring fan-out can do
+ * without. kill() and start() again reuse the same port and data folder.
  */
 export class TestRedis {
   private child: ChildProcess | undefined;
@@ -16,10 +17,11 @@ export class TestRedis {
   private constructor(
     readonly port: number,
     private readonly dir: string,
+    private readonly durable: boolean,
   ) {}
 
-  static async create(): Promise<TestRedis> {
-    const redis = new TestRedis(await freePort(), await mkdtemp(join(tmpdir(), 'plenary-redis-own-')));
+  static async create(options: { durable?: boolean } = {}): Promise<TestRedis> {
+    const redis = new TestRedis(await freeTcpPort(), await mkdtemp(join(tmpdir(), 'plenary-redis-')), options.durable ?? true);
     await redis.start();
     return redis;
   }
@@ -29,14 +31,15 @@ export class TestRedis {
   }
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+    const persistence = this.durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', ...persistence], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     for (;;) {
       const client = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null });
       const up = await client.connect().then(() => client.ping(), () => undefined);
       client.disconnect();
       if (up === 'PONG') return;
-      if (Date.now() > deadline) throw new Error('redis-server did not start');
+      if (Date.now() > deadline) throw new Error('redis-server did not start; is the redis-server package installed?');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
