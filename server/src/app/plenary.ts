@@ -17,6 +17,7 @@ import { DEMO_CONFERENCE_ID, demoLinks, ensureDemoConference, simulateVenues, ty
 import { MemoryStore } from '../store/memory';
 import { MemoryViewerCounter, RedisViewerCounter, type ViewerCounter } from '../audience/viewers';
 import { RedisStore } from '../store/redis';
+import { reportRedisTrouble } from '../store/redis-trouble';
 import type { ConferenceStore } from '../store/types';
 import { attachControlChannel, venueOf, type PlenaryIo } from '../signaling/channel';
 import { PresenceReaper } from '../signaling/presence-reaper';
@@ -61,9 +62,9 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     for (const close of owned.reverse()) await close();
   };
   try {
-    const store: ConferenceStore = config.redisUrl ? await RedisStore.connect(config.redisUrl) : new MemoryStore();
+    const store: ConferenceStore = config.redisUrl ? await RedisStore.connect(config.redisUrl, logger) : new MemoryStore();
     owned.push(() => store.close());
-    const viewers: ViewerCounter = config.redisUrl ? await RedisViewerCounter.connect(config.redisUrl, config.viewerSample) : new MemoryViewerCounter(config.viewerSample);
+    const viewers: ViewerCounter = config.redisUrl ? await RedisViewerCounter.connect(config.redisUrl, config.viewerSample, Date.now, logger) : new MemoryViewerCounter(config.viewerSample);
     owned.push(() => viewers.close());
 
     const media = await MediaPlane.start({
@@ -100,7 +101,8 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       const pub = new Redis(config.redisUrl);
       const sub = pub.duplicate();
       const adapterLog = logger.child({ component: 'socket.io-adapter' });
-      for (const client of [pub, sub]) client.on('error', (error: Error) => adapterLog.warn({ err: error }, 'Redis connection trouble; reconnecting'));
+      reportRedisTrouble(pub, 'adapter publish', adapterLog);
+      reportRedisTrouble(sub, 'adapter subscribe', adapterLog);
       // The adapter fires its publishes without waiting for them; while Redis is away they fail,
       // and that must be a logged warning, not an unhandled rejection that ends the process.
       const publish = pub.publish.bind(pub);

@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { reportRedisTrouble } from '../store/redis-trouble';
 
 /**
  * How many people watch a conference's broadcast. Watch pages announce
@@ -60,8 +62,9 @@ export class RedisViewerCounter implements ViewerCounter {
     private readonly now: () => number,
   ) {}
 
-  static async connect(url: string, sample: number, now: () => number = Date.now): Promise<RedisViewerCounter> {
+  static async connect(url: string, sample: number, now: () => number = Date.now, logger?: Logger): Promise<RedisViewerCounter> {
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    reportRedisTrouble(redis, 'viewer count', logger);
     await redis.connect();
     return new RedisViewerCounter(redis, sample, now);
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { reportRedisTrouble } from '../store/redis-trouble';
 import type { Logger } from 'pino';
 import { SYSTEM, rooms } from '@plenary/shared';
 import type { ConferenceService } from '../conference/service';
@@ -42,6 +43,7 @@ export class PresenceReaper {
 
   static async start(url: string, io: PlenaryIo, conferences: ConferenceService, logger: Logger): Promise<PresenceReaper> {
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    reportRedisTrouble(redis, 'presence', logger);
     await redis.connect();
     const reaper = new PresenceReaper(redis, io, conferences, logger);
     await reaper.beat();

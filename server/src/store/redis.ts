@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { reportRedisTrouble } from './redis-trouble';
 import type { Ack } from '@plenary/shared';
 import { COMMAND_MEMORY_SECONDS, EVENT_LOG_LENGTH, type Append, type ConferenceRecord, type ConferenceStore } from './types';
 
@@ -34,8 +36,9 @@ export class RedisStore implements ConferenceStore {
   private constructor(private readonly redis: Redis) {}
 
   /** Connects and fails fast (naming the URL's host) if Redis does not answer. */
-  static async connect(url: string): Promise<RedisStore> {
+  static async connect(url: string, logger?: Logger): Promise<RedisStore> {
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    reportRedisTrouble(redis, 'store', logger);
     try {
       await redis.connect();
       await redis.ping();

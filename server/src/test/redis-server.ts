@@ -36,6 +36,7 @@ export class TestRedis {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const client = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null });
+      client.on('error', () => undefined); // not up yet: the next probe will tell
       const up = await client.connect().then(() => client.ping(), () => undefined);
       client.disconnect();
       if (up === 'PONG') return;
