@@ -50,7 +50,7 @@ const niced = (file: string, niceness: number): ChildProcess =>
   fork(join(__dirname, '..', file), [], { execPath: 'nice', execArgv: ['-n', String(niceness), process.execPath, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 
 /** Sends a child a message and waits for its answer (failing after timeoutMs: a stuck generator must not hang the soak). */
-async function ask<T>(child: ChildProcess, message: unknown, timeoutMs = 30 * 60_000): Promise<T> {
+async function ask<T>(child: ChildProcess, message: unknown, timeoutMs: number): Promise<T> {
   const reply = once(child, 'message', { signal: AbortSignal.timeout(timeoutMs) });
   child.send(message as never);
   return ((await reply) as [T])[0];
@@ -95,7 +95,7 @@ export async function runSoak(options: SoakOptions) {
     const viewerProcesses = [niced('edge-fanout/viewers.ts', 10), niced('edge-fanout/viewers.ts', 10)];
     children.push(...viewerProcesses);
     const viewerReports = viewerProcesses.map((child) =>
-      ask<{ requests: number; failures: number; longestStallMs: number }>(child, { type: 'start', playlistUrl: `http://127.0.0.1:${edgePort}/hls/demo/360p/index.m3u8`, viewers: Math.round(VIEWERS / viewerProcesses.length), seconds: SECONDS }),
+      ask<{ requests: number; failures: number; longestStallMs: number }>(child, { type: 'start', playlistUrl: `http://127.0.0.1:${edgePort}/hls/demo/360p/index.m3u8`, viewers: Math.round(VIEWERS / viewerProcesses.length), seconds: SECONDS }, (SECONDS + 120) * 1000),
     );
 
     const presider = connectClient(urlA, { auth: { conferenceId: 'demo', hostSecret: hostSecretOf(a) }, transports: ['websocket'], forceNew: true });
@@ -146,7 +146,7 @@ export async function runSoak(options: SoakOptions) {
     const workerDeath = await workerKill;
     presider.close();
     const viewers = await Promise.all(viewerReports);
-    const reports = await Promise.all(generators.map((g) => ask<{ arrivals: Record<string, number[]>; drops: number; reconnects: number }>(g, { type: 'report' })));
+    const reports = await Promise.all(generators.map((g) => ask<{ arrivals: Record<string, number[]>; drops: number; reconnects: number }>(g, { type: 'report' }, 60_000)));
     const latencies: number[] = [];
     let missed = 0;
     for (const [version, t0] of sent) {

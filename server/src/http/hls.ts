@@ -104,7 +104,7 @@ export function hlsRouter(
       if (live && msn > live.msn + 2) return sendError(res, ErrorCode.INVALID, '_HLS_msn is too far ahead of the live edge');
       // Without _HLS_part the whole segment must be complete: the next one has started.
       const ready = await holding(part === undefined ? rendition.hls.waitFor(msn + 1, 0, BLOCK_LIMIT_MS) : rendition.hls.waitFor(msn, part, BLOCK_LIMIT_MS));
-      if (!ready) return sendError(res.set('Cache-Control', 'no-store'), ErrorCode.UNAVAILABLE, 'The requested part did not arrive in time');
+      if (!ready) return sendError(res, ErrorCode.UNAVAILABLE, 'The requested part did not arrive in time');
     }
     const others = broadcast.renditions.filter((r) => r !== rendition).map((r) => ({ uri: `../${r.name}/index.m3u8`, rendition: r.hls }));
     const names = await venueNames(req.params.conferenceId);
@@ -115,7 +115,7 @@ export function hlsRouter(
       skip: req.query._HLS_skip === 'YES' || req.query._HLS_skip === 'v2',
       dateRanges: broadcast.speakerRanges((venueId) => names[venueId]),
     });
-    if (!text) return sendError(res.set('Cache-Control', 'no-store'), ErrorCode.UNAVAILABLE, 'The broadcast has not produced anything yet');
+    if (!text) return sendError(res, ErrorCode.UNAVAILABLE, 'The broadcast has not produced anything yet');
     res.set('Cache-Control', PLAYLIST_CACHE).type('application/vnd.apple.mpegurl').send(text);
   });
 
