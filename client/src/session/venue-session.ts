@@ -95,6 +95,7 @@ export class VenueSession {
     });
     // A server restart or deploy: socket.io reconnects by itself, and the media is set up again then.
     this.socket.on('serverClosing', () => this.setStatus('reconnecting'));
+    this.socket.on('consumerClosed', ({ consumerId }) => void this.receiveAgain(consumerId));
     this.socket.on('mediaReset', () => {
       void this.rebuildMedia();
     });
@@ -226,6 +227,31 @@ export class VenueSession {
     unwrap(await this.socket.timeout(10_000).emitWithAck('media:resume', { consumerId: info.id, ...(layer === undefined ? {} : { layer }) }));
     for (const listener of this.trackListeners.get(keyOf(target)) ?? []) listener(consumer.track);
     return { track: consumer.track, consumerId: info.id };
+  }
+
+  /**
+   * A stream this session receives lost its source (the venue's sender restarted or its browser
+   * published anew, without leaving): receive the venue again once it publishes, for up to a
+   * minute, unless nobody wants the stream any more or it was received again meanwhile.
+   */
+  private async receiveAgain(consumerId: string): Promise<void> {
+    const entry = [...this.receiving.values()].find((e) => e.consumerId === consumerId);
+    this.consumers.get(consumerId)?.close();
+    this.consumers.delete(consumerId);
+    if (!entry) return;
+    entry.consumerId = undefined; // gone at the server already: nothing to close there
+    const key = keyOf(entry.target);
+    for (let attempt = 0; attempt < 30 && this.socket.active; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, attempt === 0 ? 300 : 2000));
+      const current = this.receiving.get(key);
+      if (!current || current.consumerId !== undefined) return;
+      try {
+        await this.receive(current.target, current.layer);
+        return;
+      } catch {
+        // not publishing again yet
+      }
+    }
   }
 
   /**

@@ -101,7 +101,9 @@ export function registerMediaHandlers(socket: PlenarySocket, deps: MediaHandlerD
       if ('venueId' in target && actor.role !== 'presider' && target.venueId !== 'main') {
         return fail(new PlenaryError(ErrorCode.FORBIDDEN, 'A sub-venue receives the program and the main venue only'));
       }
-      const consumer = await mediasoupCall(async () => (await room()).consume(venueId, transportId, target, rtpCapabilities as types.RtpCapabilities));
+      const consumer = await mediasoupCall(async () =>
+        (await room()).consume(venueId, transportId, target, rtpCapabilities as types.RtpCapabilities, (consumerId) => socket.emit('consumerClosed', { consumerId })),
+      );
       return ok(consumer);
     }),
   );

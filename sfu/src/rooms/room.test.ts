@@ -90,6 +90,21 @@ describe('a simulated venue whose sender stops by itself', () => {
     expect(room.simulatedVenues().map((v) => v.venueId).sort()).toEqual(['main', 'sv-1']);
   });
 
+  it('tells whoever receives the venue that its stream went, so they can receive the new one', async () => {
+    const transport = await room.createWebRtcTransport('main');
+    const gone: string[] = [];
+    const consumer = await room.consume('main', transport.id, { venueId: 'sv-1', kind: 'video' }, room.rtpCapabilities, (id) => gone.push(id));
+    process.kill(room.simulatedSenderPid('sv-1') as number, 'SIGKILL');
+    const deadline = Date.now() + 15_000;
+    while (gone.length === 0 || room.producerOf('sv-1', 'video')?.id === consumer.producerId) {
+      if (Date.now() > deadline) throw new Error('no notice, or no new stream, within 15 s');
+      await sleep(200);
+    }
+    expect(gone).toEqual([consumer.id]);
+    const again = await room.consume('main', transport.id, { venueId: 'sv-1', kind: 'video' }, room.rtpCapabilities);
+    expect(again.producerId).not.toBe(consumer.producerId);
+  });
+
   it('keeps publishing when the venue\'s operator leaves (it stands in for a camera, not for the operator)', async () => {
     const camera = room.producerOf('sv-1', 'video');
     await room.venueLeft('sv-1');

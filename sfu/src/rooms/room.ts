@@ -171,8 +171,11 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     return producer.id;
   }
 
-  /** Creates a paused consumer of the program or of a venue, for a venue's receiving transport. */
-  async consume(venueId: string, transportId: string, target: ConsumeTarget, rtpCapabilities: types.RtpCapabilities): Promise<ConsumerInfo> {
+  /**
+   * Creates a paused consumer of the program or of a venue, for a venue's receiving transport.
+   * `onSourceClosed` is told when the producer goes (the consumer closes with it).
+   */
+  async consume(venueId: string, transportId: string, target: ConsumeTarget, rtpCapabilities: types.RtpCapabilities, onSourceClosed?: (consumerId: string) => void): Promise<ConsumerInfo> {
     const transport = this.transportOf(venueId, transportId);
     const venue = await this.venue(venueId);
     // The producer where it lives: the program on the primary router, a venue's camera on that venue's router.
@@ -188,6 +191,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities, paused: true });
     venue.consumers.set(consumer.id, consumer);
     consumer.observer.on('close', () => venue.consumers.delete(consumer.id));
+    consumer.on('producerclose', () => onSourceClosed?.(consumer.id));
     return { id: consumer.id, producerId: producer.id, kind: consumer.kind, rtpParameters: consumer.rtpParameters };
   }
 

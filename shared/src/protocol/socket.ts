@@ -102,6 +102,11 @@ export interface ServerToClientEvents {
   event: (event: VersionedEvent) => void;
   /** The conference's media was rebuilt (a media worker died): set up transports and publish again. */
   mediaReset: () => void;
+  /**
+   * A venue this client receives stopped publishing that stream (its sender restarted, its
+   * browser published anew): the consumer is gone; receive the venue again to get the new one.
+   */
+  consumerClosed: (notice: { consumerId: string }) => void;
   /** This server process is shutting down (a restart or deploy): reconnect; the conference goes on. */
   serverClosing: () => void;
 }
