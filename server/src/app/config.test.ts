@@ -22,6 +22,8 @@ describe('configuration from the environment', () => {
       VIEWER_SAMPLE: '0.05',
       JOIN_RATE_PER_ADDRESS: '20',
       SOCKETS_PER_LINK: '2',
+      VIEWERS_PER_ADDRESS: '200',
+      TRUST_PROXY: 'loopback, 10.0.0.0/8',
     });
     expect(config).toMatchObject({
       port: 9090,
@@ -34,7 +36,15 @@ describe('configuration from the environment', () => {
       viewerSample: 0.05,
       joinRatePerAddress: 20,
       socketsPerLink: 2,
+      viewersPerAddress: 200,
+      trustProxy: ['loopback', '10.0.0.0/8'],
     });
+  });
+
+  it('trusts no proxy by default and refuses a proxy list it cannot read', () => {
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(() => loadConfig({ TRUST_PROXY: 'the-edge' })).toThrow(/TRUST_PROXY must be addresses or CIDRs/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/99' })).toThrow(/TRUST_PROXY/);
   });
 
   it('refuses a viewer sample that is not a share of the audience', () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 /** Plenary's configuration, read once at start from the environment. */
@@ -33,6 +34,10 @@ export interface Config {
   joinRatePerAddress: number;
   /** How many sockets one venue's join link may hold open at once. */
   socketsPerLink: number;
+  /** How many viewers one client address may count as (a household, an office behind one NAT). */
+  viewersPerAddress: number;
+  /** Proxies (addresses, CIDRs, or loopback / linklocal / uniquelocal) whose X-Forwarded-For is believed. */
+  trustProxy: string[];
 }
 
 /** Thrown when the environment is invalid; its message names every bad variable. */
@@ -99,8 +104,28 @@ const schema = z.object({
     .regex(/^[1-9]\d{0,3}$/, 'SOCKETS_PER_LINK must be a whole number from 1 to 9999')
     .transform(Number)
     .optional(),
+  VIEWERS_PER_ADDRESS: z
+    .string()
+    .regex(/^[1-9]\d{0,4}$/, 'VIEWERS_PER_ADDRESS must be a whole number from 1 to 99999')
+    .transform(Number)
+    .optional(),
+  TRUST_PROXY: z
+    .string()
+    .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .refine(trustable, 'TRUST_PROXY must be addresses or CIDRs (or loopback, linklocal, uniquelocal), separated by commas')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
+
+/** Whether proxy-addr understands every entry of a TRUST_PROXY list. */
+function trustable(list: string[]): boolean {
+  try {
+    proxyaddr.compile(list);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Variables whose values never appear in an error message. */
 const SECRET_VARIABLES = new Set(['PLENARY_ADMIN_KEY', 'REDIS_URL']);
@@ -137,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     viewerSample: e.VIEWER_SAMPLE ?? 1,
     joinRatePerAddress: e.JOIN_RATE_PER_ADDRESS ?? 10,
     socketsPerLink: e.SOCKETS_PER_LINK ?? 4,
+    viewersPerAddress: e.VIEWERS_PER_ADDRESS ?? 50,
+    trustProxy: e.TRUST_PROXY ?? [],
     broadcastLadder: e.BROADCAST_LADDER === 'off' ? [] : (e.BROADCAST_LADDER ?? '720p,480p,360p').split(','),
   };
 }

@@ -15,7 +15,7 @@ import { ConferenceService } from '../conference/service';
 import { joinLinkMinter } from '../conference/joinlinks';
 import { DEMO_CONFERENCE_ID, demoLinks, ensureDemoConference, simulateVenues, type DemoLinks } from '../conference/demo';
 import { MemoryStore } from '../store/memory';
-import { MemoryViewerCounter, RedisViewerCounter, type ViewerCounter } from '../audience/viewers';
+import { BEACON_SECONDS, MemoryViewerCounter, RedisViewerCounter, type ViewerCounter } from '../audience/viewers';
 import { RedisStore } from '../store/redis';
 import { reportRedisTrouble } from '../store/redis-trouble';
 import type { ConferenceStore } from '../store/types';
@@ -29,9 +29,13 @@ import { conferencesRouter } from '../http/conferences';
 import { hlsRouter } from '../http/hls';
 import { errorHandler, sendError } from '../http/errors';
 import { PlenaryMetrics } from './metrics';
+import { RateLimits, clientAddressOf } from './limits';
 import { requireAdminKey } from '../auth/admin';
 
 /** LL-HLS timing: 0.5 s parts, 2 s segments, a 20 s live window (delta updates skip past 12 s). */
+/** How long a dropped socket's session is kept for socket.io's connection-state recovery. */
+const SESSION_RECOVERY_MS = 2 * 60 * 1000;
+
 export const BROADCAST_TIMING = { partSeconds: 0.5, segmentSeconds: 2, windowSegments: 10 };
 
 /** A running Plenary: its address, its parts, and the one way to stop it. */
@@ -64,6 +68,10 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
   try {
     const store: ConferenceStore = config.redisUrl ? await RedisStore.connect(config.redisUrl, logger) : new MemoryStore();
     owned.push(() => store.close());
+    // Per-address limits, one budget for every server process together when they share Redis.
+    const limits = config.redisUrl ? await RateLimits.connect(config.redisUrl, logger.child({ component: 'limits' })) : RateLimits.embedded();
+    owned.push(() => limits.close());
+    const clientAddress = clientAddressOf(config.trustProxy);
     const viewers: ViewerCounter = config.redisUrl ? await RedisViewerCounter.connect(config.redisUrl, config.viewerSample, Date.now, logger) : new MemoryViewerCounter(config.viewerSample);
     owned.push(() => viewers.close());
 
@@ -95,7 +103,8 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       // a client gets 3 s to answer a ping (2 s proved too tight for a browser on a loaded machine).
       pingInterval: 2000,
       pingTimeout: 3000,
-      connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 },
+      // A recovered session is an optimisation, never a way around the handshake: see guardSessionRecovery.
+      connectionStateRecovery: { maxDisconnectionDuration: SESSION_RECOVERY_MS, skipMiddlewares: false },
     });
     if (config.redisUrl) {
       const pub = new Redis(config.redisUrl);
@@ -138,8 +147,8 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
         if (config.redisUrl) io.serverSideEmit('conferenceEvents', events);
         for (const event of events) {
           io.to(rooms.conference(event.conferenceId)).emit('event', event);
-          // A rotated link stops working at once: whoever holds the old one is cut off.
-          if (event.event.type === 'linkRotated') io.in(rooms.venue(event.conferenceId, event.event.venueId)).disconnectSockets(true);
+          // A rotated link or a removed venue stops working at once: whoever holds it is cut off.
+          if (event.event.type === 'linkRotated' || event.event.type === 'venueRemoved') io.in(rooms.venue(event.conferenceId, event.event.venueId)).disconnectSockets(true);
         }
       },
       logger.child({ component: 'conferences' }),
@@ -149,7 +158,9 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
     const presence = config.redisUrl ? await PresenceReaper.start(config.redisUrl, io, conferences, logger.child({ component: 'presence' })) : undefined;
     if (presence) owned.push(() => presence.close());
-    attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, isClosing: () => shuttingDown, joinRate: { perSecond: config.joinRatePerAddress, burst: config.joinRatePerAddress * 3 }, socketsPerLink: config.socketsPerLink });
+    attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, isClosing: () => shuttingDown, socketsPerLink: config.socketsPerLink,
+      // A burst of three seconds' worth at once, then the rate on average.
+      joinLimit: limits.limit('join', config.joinRatePerAddress * 3, 3), clientAddress, recoveryMs: SESSION_RECOVERY_MS });
 
     app.use(healthRouter(workers));
     // Prometheus scrapes with the admin key as its bearer token.
@@ -157,7 +168,10 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       res.set('Cache-Control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
     app.use('/api/media', selfTestRouter({ workers, adminKey: config.adminKey, logger: logger.child({ component: 'selftest' }) }));
-    app.use('/api', conferencesRouter({ conferences, mintJoinLink, viewers, adminKey: config.adminKey, publicUrl: config.publicUrl }));
+    // A watch page announces itself every BEACON_SECONDS, and only a sample of pages do: an address
+    // may announce as many times per period as that many viewers behind it would (at least once).
+    const beaconsPerAddress = Math.max(1, Math.ceil(config.viewersPerAddress * config.viewerSample));
+    app.use('/api', conferencesRouter({ conferences, mintJoinLink, viewers, adminKey: config.adminKey, publicUrl: config.publicUrl, beaconLimit: limits.limit('beacon', beaconsPerAddress, BEACON_SECONDS), clientAddress }));
     app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
     const venueNames = async (conferenceId: string) => {
       const state = await conferences.get(conferenceId);

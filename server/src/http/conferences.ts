@@ -5,7 +5,9 @@ import { ErrorCode, PlenaryError, createConferenceSchema, ok, type ConferenceSta
 import { requireAdminKey } from '../auth/admin';
 import type { MintJoinLink } from '../conference/joinlinks';
 import type { ConferenceService } from '../conference/service';
+import type { IncomingMessage } from 'node:http';
 import { BEACON_SECONDS, type ViewerCounter } from '../audience/viewers';
+import type { Limit } from '../app/limits';
 
 const createBodySchema = createConferenceSchema.extend({
   /** How long the join links minted with the conference stay valid. */
@@ -51,6 +53,9 @@ export function conferencesRouter(deps: {
   viewers: ViewerCounter;
   adminKey: string;
   publicUrl: string;
+  /** Viewer announcements per client address (a few viewers' worth, not an audience). */
+  beaconLimit: Limit;
+  clientAddress: (req: IncomingMessage) => string;
 }): Router {
   const router = Router();
   const admin = requireAdminKey(deps.adminKey);
@@ -105,6 +110,12 @@ export function conferencesRouter(deps: {
     if (!state) throw new PlenaryError(ErrorCode.NOT_FOUND, 'There is no such conference');
     const body = beaconSchema.safeParse(req.body);
     if (!body.success) throw new PlenaryError(ErrorCode.INVALID, 'viewer must be 8 to 64 letters, digits, - or _');
+    // One address counts as a few viewers at most, however many fresh ids it makes up.
+    const allowed = await deps.beaconLimit.take(deps.clientAddress(req));
+    if (!allowed.allowed) {
+      res.set('Retry-After', String(Math.ceil(allowed.retryAfterMs / 1000)));
+      throw new PlenaryError(ErrorCode.RATE_LIMITED, 'Too many viewer announcements from this address; the count already includes it');
+    }
     await deps.viewers.seen(state.id, body.data.viewer);
     res.status(204).set('Cache-Control', 'no-store').end();
   });

@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
 import type { Plenary } from '../app/plenary';
 import { ControlClient, rawEmit } from '../test/control-client';
 import { TEST_ADMIN_KEY, createTestConference, startTestPlenary, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
@@ -110,6 +110,29 @@ describe('connection attempts from one address', () => {
       expect(outcomes.filter((o) => o !== 'connected')).toEqual(Array(6).fill('RATE_LIMITED: Too many connection attempts from this address; wait a moment and try again'));
     } finally {
       await plenary.close();
+    }
+  });
+});
+
+describe('connection attempts from one address to two server processes on one Redis', () => {
+  it('share one budget: a second process does not double what an address may try', async () => {
+    const env = { REDIS_URL: process.env.PLENARY_TEST_REDIS_URL as string, JOIN_RATE_PER_ADDRESS: '2', TRUST_PROXY: 'loopback' };
+    const [a, b] = await Promise.all([startTestPlenary(env), startTestPlenary(env)]);
+    try {
+      const created = await createTestConference(a.url, threeVenues('flood-two'));
+      // A fresh forwarded address for this run: the budget lives in the test Redis for a few seconds.
+      const address = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+      const attempt = (url: string) =>
+        new Promise<string>((resolve) => {
+          const socket = io(url, { auth: { conferenceId: 'flood-two', hostSecret: created.hostSecret }, extraHeaders: { 'x-forwarded-for': address }, transports: ['websocket'], reconnection: false, forceNew: true });
+          socket.once('connect', () => (socket.close(), resolve('connected')));
+          socket.once('connect_error', (error: Error & { data?: { code?: string } }) => (socket.close(), resolve(error.data?.code ?? error.message)));
+        });
+      const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => attempt(i % 2 === 0 ? a.url : b.url)));
+      expect(outcomes.filter((o) => o === 'connected')).toHaveLength(6);
+      expect(outcomes.filter((o) => o === 'RATE_LIMITED')).toHaveLength(6);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 });

@@ -1,13 +1,10 @@
 import type { Socket } from 'socket.io';
-import { ErrorCode, PlenaryError, handshakeAuthSchema, type Actor } from '@plenary/shared';
+import { ErrorCode, PlenaryError, handshakeAuthSchema, type ConferenceState, type SocketData } from '@plenary/shared';
 import { JoinLinks, hostSecretMatches } from '../auth/links';
 import type { ConferenceService } from '../conference/service';
 
 /** Who a handshake proves the socket to be. */
-export interface Authenticated {
-  conferenceId: string;
-  actor: Actor;
-}
+export type Authenticated = SocketData;
 
 /**
  * Checks a socket's handshake: the presider's host secret, or an operator's
@@ -22,7 +19,7 @@ export async function authenticate(socket: Socket, conferences: ConferenceServic
   if ('token' in auth) {
     const claims = await links.verify(auth.token);
     JoinLinks.checkCurrent(claims, await conferences.get(claims.conferenceId));
-    return { conferenceId: claims.conferenceId, actor: { role: 'operator', venueId: claims.venueId } };
+    return { conferenceId: claims.conferenceId, actor: { role: 'operator', venueId: claims.venueId }, linkVersion: claims.linkVersion };
   }
   const hash = await conferences.hostSecretHash(auth.conferenceId);
   // The same answer for an unknown conference and a wrong secret: ids are not secret, but say nothing.
@@ -30,4 +27,24 @@ export async function authenticate(socket: Socket, conferences: ConferenceServic
     throw new PlenaryError(ErrorCode.UNAUTHENTICATED, 'The conference id or host secret is wrong');
   }
   return { conferenceId: auth.conferenceId, actor: { role: 'presider' } };
+}
+
+/**
+ * Whether a socket that was admitted still stands, against the conference as it
+ * is now: the conference exists and, for an operator, its venue does and its
+ * link was not replaced. Checked on every message and on every recovered
+ * session, so a removed venue or a replaced link loses its access at once.
+ */
+export function checkStanding(data: SocketData, state: ConferenceState | undefined): void {
+  if (data.actor.role === 'operator') {
+    JoinLinks.checkCurrent({ conferenceId: data.conferenceId, venueId: data.actor.venueId, linkVersion: data.linkVersion ?? -1 }, state);
+  } else if (!state) {
+    throw new PlenaryError(ErrorCode.UNAUTHENTICATED, 'This conference does not exist any more');
+  }
+}
+
+/** Whether two identities are the same venue of the same conference. */
+export function sameIdentity(a: SocketData, b: SocketData): boolean {
+  const venue = (data: SocketData) => (data.actor.role === 'operator' ? data.actor.venueId : data.actor.role);
+  return a.conferenceId === b.conferenceId && a.actor.role === b.actor.role && venue(a) === venue(b) && a.linkVersion === b.linkVersion;
 }

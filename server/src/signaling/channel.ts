@@ -20,8 +20,11 @@ import {
 } from '@plenary/shared';
 import type { JoinLinks } from '../auth/links';
 import type { ConferenceService } from '../conference/service';
-import { authenticate } from './authenticate';
-import { KeyedRateLimit, TokenBucket } from './ratelimit';
+import type { IncomingMessage } from 'node:http';
+import { authenticate, checkStanding, sameIdentity } from './authenticate';
+import { TokenBucket } from './ratelimit';
+import { guardSessionRecovery } from './sessions';
+import type { Limit } from '../app/limits';
 import { invalid, reply } from './reply';
 import { registerMediaHandlers } from './media';
 import type { MediaPlane } from '@plenary/sfu';
@@ -42,8 +45,12 @@ export interface ChannelDeps {
   isClosing?: () => boolean;
   /** How many sockets one venue's join link may hold open at once (default 4: an operator's tabs, not a crowd). */
   socketsPerLink?: number;
-  /** Handshakes per second per client address, and the burst allowed. */
-  joinRate?: { perSecond: number; burst: number };
+  /** Handshakes per client address (shared by every server process in Redis mode). */
+  joinLimit: Limit;
+  /** The client address a handshake is limited by (the TCP peer, or forwarded by a trusted proxy). */
+  clientAddress: (req: IncomingMessage) => string;
+  /** How long socket.io keeps a dropped socket's session for recovery (ms). */
+  recoveryMs: number;
   /** Told of every venue socket that comes and goes (presence across processes, Redis mode). */
   presence?: { connected(conferenceId: string, venueId: string): void; disconnected(conferenceId: string, venueId: string): void };
 }
@@ -73,11 +80,25 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
   const { conferences, links, logger } = deps;
 
   const socketsPerLink = deps.socketsPerLink ?? 4;
-  const joins = new KeyedRateLimit(deps.joinRate?.perSecond ?? 10, deps.joinRate?.burst ?? 30);
+  guardSessionRecovery(io, async (data) => {
+    try {
+      checkStanding(data, await conferences.get(data.conferenceId));
+      return true;
+    } catch {
+      return false;
+    }
+  }, deps.recoveryMs);
+
+  // Runs for new and recovered sockets alike (skipMiddlewares: false): a session that comes back
+  // passes every check a new one does.
   io.use((socket, next) => {
     const admitted = async () => {
-      if (!joins.take(socket.handshake.address)) throw new PlenaryError(ErrorCode.RATE_LIMITED, 'Too many connection attempts from this address; wait a moment and try again');
+      if (!(await deps.joinLimit.take(deps.clientAddress(socket.request))).allowed) {
+        throw new PlenaryError(ErrorCode.RATE_LIMITED, 'Too many connection attempts from this address; wait a moment and try again');
+      }
       const who = await authenticate(socket, conferences, links);
+      // A recovered session is only ever its own identity's: another link cannot take it over.
+      if (socket.recovered && !sameIdentity(socket.data, who)) throw new PlenaryError(ErrorCode.UNAUTHENTICATED, 'This session belongs to another join link; connect again without it');
       // A join link is for one venue's room, not for everyone: a few tabs at most.
       if (who.actor.role === 'operator') {
         const open = await io.in(rooms.venue(who.conferenceId, who.actor.venueId)).fetchSockets();
@@ -151,11 +172,29 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
 
     // Before any handler: an unknown message, or a known one with the wrong number of arguments, is
     // answered INVALID (when it carries an ack) and goes no further. Without an ack it is dropped.
+    // Then the socket must still stand: a removed venue or a replaced link is refused and cut off,
+    // whichever server process removed it and however fast its sockets are disconnected.
     socket.use(([event, ...args], next) => {
       const arity = ARITY.get(String(event));
-      if (arity === args.length && typeof args[args.length - 1] === 'function') return next();
-      const problem = arity === undefined ? `Unknown message "${String(event).slice(0, 40)}"` : `"${String(event)}" takes ${arity - 1} argument(s) and an acknowledgement`;
-      answer(args[args.length - 1], async () => fail(new PlenaryError(ErrorCode.INVALID, problem)));
+      const ack = args[args.length - 1];
+      if (arity !== args.length || typeof ack !== 'function') {
+        const problem = arity === undefined ? `Unknown message "${String(event).slice(0, 40)}"` : `"${String(event)}" takes ${arity - 1} argument(s) and an acknowledgement`;
+        return answer(ack, async () => fail(new PlenaryError(ErrorCode.INVALID, problem)));
+      }
+      conferences.get(conferenceId).then(
+        (state) => {
+          try {
+            checkStanding(socket.data, state);
+          } catch (error) {
+            answer(ack, async () => fail(error));
+            socket.disconnect(true);
+            return;
+          }
+          next();
+        },
+        // The store did not answer (Redis away): nothing was done, so the same message may be sent again.
+        () => answer(ack, async () => fail(new PlenaryError(ErrorCode.UNAVAILABLE, 'The conference state could not be reached; try again in a moment'))),
+      );
     });
 
     socket.on('disconnect', (reason) => {

@@ -48,7 +48,8 @@ export class TestRedis {
   /** The hardest stop: no shutdown save, no goodbye to clients. */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    // A killed child has a signal code and no exit code: either means it is gone already.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise((resolve) => {
       child.once('exit', resolve);
       child.kill('SIGKILL');

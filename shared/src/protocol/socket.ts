@@ -120,6 +120,8 @@ export interface InterServerEvents {
 export interface SocketData {
   conferenceId: string;
   actor: Actor;
+  /** An operator's join link version: the socket's standing ends when the link is replaced. */
+  linkVersion?: number;
 }
 
 /** Socket.io room names, shared by server processes. */
