@@ -28,6 +28,7 @@ import { facesRouter } from '../http/faces';
 import { conferencesRouter } from '../http/conferences';
 import { hlsRouter } from '../http/hls';
 import { errorHandler, sendError } from '../http/errors';
+import { securityHeaders } from '../http/hardening';
 import { PlenaryMetrics } from './metrics';
 import { RateLimits, clientAddressOf } from './limits';
 import { requireAdminKey } from '../auth/admin';
@@ -95,6 +96,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
         [...io.of('/').sockets.values()].map((socket) => ({ role: socket.data.actor.role, venue: `${socket.data.conferenceId}/${venueOf(socket)}` })),
     });
     app.use(metrics.httpErrors());
+    app.use(securityHeaders({ https: config.publicUrl.startsWith('https://') }));
     const server = createServer(app);
     const io: PlenaryIo = new Server(server, {
       serveClient: false,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Plenary } from '../app/plenary';
-import { launchChromium } from '../test/browser';
+import { launchChromium, recordPolicyViolations } from '../test/browser';
 import { ControlClient } from '../test/control-client';
 import { createTestConference, eventually, startTestPlenary, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
 
@@ -63,6 +63,8 @@ describe('the three faces in real browsers', () => {
   let jilin: Page;
   let siping: Page;
   let viewer: Page;
+  /** Anything a face's Content-Security-Policy blocked, on any page of these tests. */
+  const blocked: string[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'plenary-faces-'));
@@ -87,14 +89,14 @@ describe('the three faces in real browsers', () => {
   it('presider console, two sub-venues and a viewer: a request, a floor change, and everyone sees the new speaker', async () => {
     const [presiderBrowser, jilinBrowser, sipingBrowser] = browsers as [Browser, Browser, Browser];
     const context = await presiderBrowser.newContext({ viewport: { width: 1400, height: 1000 } });
-    console_ = await context.newPage();
+    console_ = recordPolicyViolations(await context.newPage(), blocked);
     await console_.goto(`${plenary.url}/host/faces#key=${created.hostSecret}`);
     await console_.getByRole('button', { name: 'Return floor to main venue' }).waitFor();
     await console_.getByRole('status').filter({ hasText: 'ON AIR: Changchun' }).waitFor();
 
     // Each operator picks the camera (preview first), then joins.
     const joinAs = async (browser: Browser, index: number): Promise<Page> => {
-      const page = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
+      const page = recordPolicyViolations(await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage(), blocked);
       await page.goto(`${plenary.url}/join/${tokenOf(created.joinLinks[index]!.url)}`);
       await page.getByRole('button', { name: 'Join the conference' }).waitFor();
       await eventually(async () => (await colourOf(page, 'video.preview')) !== undefined, 20_000);
@@ -113,7 +115,7 @@ describe('the three faces in real browsers', () => {
     await shows(console_, 'li[aria-label="Siping"] video', MAGENTA);
 
     // A viewer opens the watch page: the main venue on air, named by the stream's metadata.
-    viewer = await (await presiderBrowser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+    viewer = recordPolicyViolations(await (await presiderBrowser.newContext({ viewport: { width: 390, height: 844 } })).newPage(), blocked);
     await viewer.goto(`${plenary.url}/watch/faces`);
     await shows(viewer, '#broadcast', YELLOW, 60_000);
     await viewer.getByTestId('speaker-caption').filter({ hasText: 'Now speaking: Changchun' }).waitFor({ timeout: 20_000 });
@@ -139,6 +141,8 @@ describe('the three faces in real browsers', () => {
     await console_.screenshot({ path: join(SCREENSHOTS, 'presider-console.png'), fullPage: true });
     await jilin.screenshot({ path: join(SCREENSHOTS, 'sub-venue.png'), fullPage: true });
     await viewer.screenshot({ path: join(SCREENSHOTS, 'watch-phone.png'), fullPage: true });
+    // All of it ran under the faces' Content-Security-Policy, and the policy blocked nothing.
+    expect(blocked).toEqual([]);
   }, 240_000);
 
   it('a sub-venue that loses its network says so and recovers by itself, without a reload', async () => {
@@ -167,7 +171,7 @@ describe('the three faces in real browsers', () => {
 
   it('tells a viewer the broadcast has not started, then shows the recording once the conference has ended', async () => {
     await createTestConference(plenary.url, { ...threeVenues('faces-later'), title: 'Later Session' });
-    const early = await viewer.context().newPage();
+    const early = recordPolicyViolations(await viewer.context().newPage(), blocked);
     await early.goto(`${plenary.url}/watch/faces-later`);
     await early.getByText('The broadcast has not started yet').waitFor({ timeout: 20_000 });
     await early.screenshot({ path: join(SCREENSHOTS, 'watch-not-started.png') });
@@ -191,5 +195,6 @@ describe('the three faces in real browsers', () => {
     await jilin.getByText('The conference has ended.').waitFor();
     await console_.getByText('会议已结束。').waitFor();
     expect(await plenary.media.existingRoom('faces')).toBeUndefined();
+    expect(blocked).toEqual([]);
   }, 120_000);
 });

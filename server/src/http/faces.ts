@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import express, { Router } from 'express';
 import { ErrorCode } from '@plenary/shared';
 import { sendError } from './errors';
+import { facePolicy } from './hardening';
 
 /** Where `vite build` puts the faces (client/dist), next to the server package. */
 export const FACES_DIR = join(__dirname, '..', '..', '..', 'client', 'dist');
@@ -24,7 +25,7 @@ export function facesRouter(dir = FACES_DIR): Router {
   ];
   const read = new Map<string, Buffer>();
   for (const [path, file] of pages) {
-    router.get(path, (_req, res) => {
+    router.get(path, facePolicy({ embeddable: file === 'watch.html' }), (_req, res) => {
       const page = join(dir, file);
       const html = read.get(file) ?? (existsSync(page) ? readFileSync(page) : undefined);
       if (!html) {

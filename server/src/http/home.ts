@@ -1,5 +1,9 @@
 import { Router } from 'express';
 import type { Config } from '../app/config';
+import { inlineStylePolicy } from './hardening';
+
+const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1d2330}
+code{background:#eef1f6;padding:.1rem .3rem;border-radius:.2rem}`;
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -9,13 +13,12 @@ const escapeHtml = (text: string) =>
  */
 export function homeRouter(config: Config): Router {
   const router = Router();
-  router.get('/', (_req, res) => {
+  router.get('/', inlineStylePolicy(STYLE), (_req, res) => {
     const base = escapeHtml(config.publicUrl);
     res.set('Cache-Control', 'no-store').type('html').send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Plenary</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1d2330}
-code{background:#eef1f6;padding:.1rem .3rem;border-radius:.2rem}</style></head>
+<style>${STYLE}</style></head>
 <body><h1>Plenary</h1>
 <p>A conference held by video link: a presider at the main venue hands the floor between
 speakers at the main venue and the sub-venues, and the live broadcast follows.</p>

@@ -22,6 +22,18 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
 }
 
 /**
+ * Collects into `into` the Content-Security-Policy violations a page reports
+ * (Chromium logs each one as a console error): a face whose policy blocks
+ * something it needs shows up here before a person notices a blank tile.
+ */
+export function recordPolicyViolations(page: Page, into: string[]): Page {
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) into.push(`${page.url()}: ${message.text()}`);
+  });
+  return page;
+}
+
+/**
  * Serves a blank page with the client session bundled in (window.plenary), on
  * loopback, for browser tests. Owned by the test: close() stops it.
  */
