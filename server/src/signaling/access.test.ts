@@ -193,6 +193,35 @@ describe('bad input on the control channel', () => {
     expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(40 - accepted);
   });
 
+  it.each<[string, unknown[]]>([
+    ['sync', []],
+    ['media:capabilities', []],
+    ['media:connectTransport', [{ transportId: 'nope', dtlsParameters: {} }]],
+    ['media:resume', [{ consumerId: 'nope' }]],
+  ])('puts %s under the socket\'s budget: a flood is answered RATE_LIMITED, every message answered', async (event, args) => {
+    const yanji = await ControlClient.connect(plenary.url, { token: tokenOf(created.joinLinks[2]!.url) });
+    try {
+      const answers = (await Promise.all(Array.from({ length: 120 }, () => rawEmit(yanji, event, ...args)))) as { ok: boolean; error?: { code: string } }[];
+      const limited = answers.filter((a) => a.error?.code === 'RATE_LIMITED').length;
+      expect(limited).toBeGreaterThan(50);
+      expect(answers).toHaveLength(120);
+    } finally {
+      yanji.close();
+    }
+  });
+
+  it('lets a presider receive every venue of a large conference at once, within the budget', async () => {
+    const large = await createTestConference(plenary.url, { ...threeVenues('large'), subVenues: Array.from({ length: 40 }, (_, i) => ({ name: `Venue ${i + 1}` })) });
+    const presider = await ControlClient.connect(plenary.url, { conferenceId: 'large', hostSecret: large.hostSecret });
+    try {
+      // A consume and a resume per venue, video and audio, plus the setup: all at once, none refused.
+      const answers = (await Promise.all(Array.from({ length: 4 * 41 + 10 }, () => rawEmit(presider, 'media:capabilities')))) as { ok: boolean }[];
+      expect(answers.filter((a) => !a.ok)).toEqual([]);
+    } finally {
+      presider.close();
+    }
+  });
+
   it('drops a socket that sends an oversized message, and the server stays up', async () => {
     const victim = await ControlClient.connect(plenary.url, { token: tokenOf(created.joinLinks[1]!.url) });
     const dropped = new Promise((resolve) => victim.socket.once('disconnect', resolve));

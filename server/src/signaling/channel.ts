@@ -11,6 +11,7 @@ import {
   ok,
   rooms,
   type Ack,
+  type Actor,
   type ClientToServerEvents,
   type InterServerEvents,
   type JoinLink,
@@ -55,15 +56,28 @@ export interface ChannelDeps {
   presence?: { connected(conferenceId: string, venueId: string): void; disconnected(conferenceId: string, venueId: string): void };
 }
 
-/** Every message the channel understands, with how many arguments it takes (the ack included). */
-const ARITY = new Map<string, number>([
-  ['command', 2], ['sync', 1], ['joinLink', 2], ['media:capabilities', 1], ['media:createTransport', 1],
-  ['media:connectTransport', 2], ['media:produce', 2], ['media:consume', 2], ['media:resume', 2], ['media:stats', 1],
-  ['media:restartIce', 2], ['media:closeConsumer', 2],
+/** The budgets a socket's messages draw on: floor control, and WebRTC signalling. */
+type Budget = 'commands' | 'media';
+
+/**
+ * Every message the channel understands: how many arguments it takes (the ack
+ * included) and which budget it draws on. Anything else is refused before a handler runs.
+ */
+const MESSAGES = new Map<string, { arity: number; budget: Budget }>([
+  ['command', { arity: 2, budget: 'commands' }], ['sync', { arity: 1, budget: 'commands' }], ['joinLink', { arity: 2, budget: 'commands' }],
+  ['media:capabilities', { arity: 1, budget: 'media' }], ['media:createTransport', { arity: 1, budget: 'media' }],
+  ['media:connectTransport', { arity: 2, budget: 'media' }], ['media:produce', { arity: 2, budget: 'media' }],
+  ['media:consume', { arity: 2, budget: 'media' }], ['media:resume', { arity: 2, budget: 'media' }], ['media:stats', { arity: 1, budget: 'media' }],
+  ['media:restartIce', { arity: 2, budget: 'media' }], ['media:closeConsumer', { arity: 2, budget: 'media' }],
 ]);
 /** Commands per second per socket, and the burst allowed. */
 const COMMAND_RATE = { perSecond: 10, burst: 20 };
-
+/**
+ * Media signalling per second per socket. The burst covers a browser's whole setup at once: an
+ * operator's (two transports, its camera and microphone, the program and the main venue: about 15
+ * calls), and a presider's, who receives every venue (consume and resume each: 4 per venue).
+ */
+const MEDIA_RATE = { perSecond: 20, burst: (venues: number, role: Actor['role']) => 40 + (role === 'presider' ? 4 * venues : 0) };
 
 /** The venue a socket speaks for: its own sub-venue, or the main venue for the presider. */
 export function venueOf(socket: PlenarySocket): string {
@@ -127,11 +141,17 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
     const { conferenceId, actor } = socket.data;
     const venueId = venueOf(socket);
     const log = logger.child({ conferenceId, venueId, role: actor.role, socket: socket.id });
-    const bucket = new TokenBucket(COMMAND_RATE.perSecond, COMMAND_RATE.burst);
+    // The conference's size as last read (every message reads the state for the standing check).
+    let venues = 0;
+    const budgets: Record<Budget, TokenBucket> = {
+      commands: new TokenBucket(COMMAND_RATE.perSecond, COMMAND_RATE.burst),
+      media: new TokenBucket(MEDIA_RATE.perSecond, () => MEDIA_RATE.burst(venues, actor.role)),
+    };
 
     const snapshot = async (): Promise<Snapshot> => {
       const state = await conferences.get(conferenceId);
       if (!state) throw new PlenaryError(ErrorCode.NOT_FOUND, 'This conference does not exist any more');
+      venues = state.venueOrder.length;
       return { identity: { conferenceId, actor }, state };
     };
     const answer = <T>(ack: unknown, work: () => Promise<Ack<T>>) => reply(ack, log, work, deps.onError);
@@ -142,6 +162,9 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
         (s) => socket.emit('snapshot', s),
         (error: unknown) => log.warn({ err: error }, 'no snapshot for a new socket'),
       );
+    } else {
+      // No snapshot for a recovered session, but its media budget still needs the conference's size.
+      conferences.get(conferenceId).then((state) => (venues = state?.venueOrder.length ?? venues), () => undefined);
     }
     deps.presence?.connected(conferenceId, venueId);
     void conferences.execute(conferenceId, SYSTEM, { type: 'join', venueId });
@@ -149,7 +172,6 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
 
     socket.on('command', (envelope, ack) =>
       answer(ack, async () => {
-        if (!bucket.take()) return fail(new PlenaryError(ErrorCode.RATE_LIMITED, 'Too many commands; slow down'));
         const parsed = commandEnvelopeSchema.safeParse(envelope);
         if (!parsed.success) return invalid(parsed.error);
         return conferences.execute(conferenceId, actor, parsed.data.command, parsed.data.id);
@@ -168,18 +190,22 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
     );
 
     const hasEnded = async () => (await conferences.get(conferenceId))?.status !== 'live';
-    registerMediaHandlers(socket, { media: deps.media, hasEnded, conferenceId, venueId, actor, bucket, reply: answer });
+    registerMediaHandlers(socket, { media: deps.media, hasEnded, conferenceId, venueId, actor, reply: answer });
 
     // Before any handler: an unknown message, or a known one with the wrong number of arguments, is
     // answered INVALID (when it carries an ack) and goes no further. Without an ack it is dropped.
-    // Then the socket must still stand: a removed venue or a replaced link is refused and cut off,
-    // whichever server process removed it and however fast its sockets are disconnected.
+    // Then it must fit its budget (RATE_LIMITED), and the socket must still stand: a removed venue or
+    // a replaced link is refused and cut off, whichever process removed it and however fast its
+    // sockets are disconnected.
     socket.use(([event, ...args], next) => {
-      const arity = ARITY.get(String(event));
+      const message = MESSAGES.get(String(event));
       const ack = args[args.length - 1];
-      if (arity !== args.length || typeof ack !== 'function') {
-        const problem = arity === undefined ? `Unknown message "${String(event).slice(0, 40)}"` : `"${String(event)}" takes ${arity - 1} argument(s) and an acknowledgement`;
+      if (message?.arity !== args.length || typeof ack !== 'function') {
+        const problem = message === undefined ? `Unknown message "${String(event).slice(0, 40)}"` : `"${String(event)}" takes ${message.arity - 1} argument(s) and an acknowledgement`;
         return answer(ack, async () => fail(new PlenaryError(ErrorCode.INVALID, problem)));
+      }
+      if (!budgets[message.budget].take()) {
+        return answer(ack, async () => fail(new PlenaryError(ErrorCode.RATE_LIMITED, message.budget === 'commands' ? 'Too many commands; slow down' : 'Too many media requests; slow down')));
       }
       conferences.get(conferenceId).then(
         (state) => {
@@ -190,6 +216,7 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
             socket.disconnect(true);
             return;
           }
+          venues = state?.venueOrder.length ?? venues;
           next();
         },
         // The store did not answer (Redis away): nothing was done, so the same message may be sent again.

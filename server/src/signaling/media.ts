@@ -18,7 +18,6 @@ import {
   type SocketData,
 } from '@plenary/shared';
 import type { MediaPlane, MediasoupTypes as types } from '@plenary/sfu';
-import type { TokenBucket } from './ratelimit';
 import { invalid } from './reply';
 
 type PlenarySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -31,7 +30,6 @@ interface MediaHandlerDeps {
   /** The venue this socket speaks for: all its transports belong to it. */
   venueId: string;
   actor: Actor;
-  bucket: TokenBucket;
   reply: <T>(ack: unknown, work: () => Promise<Ack<T>>) => void;
 }
 
@@ -56,17 +54,16 @@ async function mediasoupCall<T>(call: () => Promise<T>): Promise<T> {
  * the presider receives every venue.
  */
 export function registerMediaHandlers(socket: PlenarySocket, deps: MediaHandlerDeps): void {
-  const { media, conferenceId, venueId, actor, bucket } = deps;
+  const { media, conferenceId, venueId, actor } = deps;
   const room = async () => {
     if (await deps.hasEnded()) throw new PlenaryError(ErrorCode.CONFLICT, 'The conference has ended');
     return media.room(conferenceId);
   };
-  const limited = () => (bucket.take() ? undefined : fail(new PlenaryError(ErrorCode.RATE_LIMITED, 'Too many requests; slow down')));
 
   socket.on('media:capabilities', (ack) => deps.reply(ack, async () => ok((await room()).rtpCapabilities)));
 
   socket.on('media:createTransport', (ack) =>
-    deps.reply(ack, async () => limited() ?? ok(await (await room()).createWebRtcTransport(venueId))),
+    deps.reply(ack, async () => ok(await (await room()).createWebRtcTransport(venueId))),
   );
 
   socket.on('media:connectTransport', (request, ack) =>
@@ -81,8 +78,6 @@ export function registerMediaHandlers(socket: PlenarySocket, deps: MediaHandlerD
 
   socket.on('media:produce', (request, ack) =>
     deps.reply(ack, async () => {
-      const refusal = limited();
-      if (refusal) return refusal;
       const parsed = produceSchema.safeParse(request);
       if (!parsed.success) return invalid(parsed.error);
       const { transportId, kind, rtpParameters } = parsed.data;
@@ -93,8 +88,6 @@ export function registerMediaHandlers(socket: PlenarySocket, deps: MediaHandlerD
 
   socket.on('media:consume', (request, ack) =>
     deps.reply(ack, async () => {
-      const refusal = limited();
-      if (refusal) return refusal;
       const parsed = consumeSchema.safeParse(request);
       if (!parsed.success) return invalid(parsed.error);
       const { transportId, target, rtpCapabilities } = parsed.data;
@@ -117,8 +110,6 @@ export function registerMediaHandlers(socket: PlenarySocket, deps: MediaHandlerD
 
   socket.on('media:restartIce', (request, ack) =>
     deps.reply(ack, async () => {
-      const refusal = limited();
-      if (refusal) return refusal;
       const parsed = transportRequestSchema.safeParse(request);
       if (!parsed.success) return invalid(parsed.error);
       return ok({ iceParameters: await (await room()).restartIce(venueId, parsed.data.transportId) });

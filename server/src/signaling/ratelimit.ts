@@ -1,37 +1,29 @@
 /**
  * A token bucket: `burst` actions at once, refilled at `perSecond`. One per
- * socket, so one noisy client cannot flood the conference.
+ * socket and budget, so one noisy client cannot flood the conference. The
+ * burst may follow the conference (a presider receives every venue at once).
  */
 export class TokenBucket {
-  private tokens: number;
+  /** Tokens taken and not yet refilled. */
+  private spent = 0;
   private last: number;
 
   constructor(
     private readonly perSecond: number,
-    private readonly burst: number,
+    private readonly burst: number | (() => number),
     private readonly clock: () => number = Date.now,
   ) {
-    this.tokens = burst;
     this.last = clock();
   }
 
   /** Takes a token if one is left. */
   take(): boolean {
-    this.refill();
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-
-  /** True when the bucket is as full as a new one: forgetting it changes nothing. */
-  get full(): boolean {
-    this.refill();
-    return this.tokens >= this.burst;
-  }
-
-  private refill(): void {
     const now = this.clock();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.spent = Math.max(0, this.spent - ((now - this.last) / 1000) * this.perSecond);
     this.last = now;
+    const burst = typeof this.burst === 'number' ? this.burst : this.burst();
+    if (this.spent + 1 > burst) return false;
+    this.spent += 1;
+    return true;
   }
 }
