@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as HLS from 'hls-parser';
+import { request } from 'undici';
 import { runToCompletion } from '@plenary/sfu';
 import type { Plenary } from '../app/plenary';
 import { ControlClient } from '../test/control-client';
@@ -57,6 +58,44 @@ describe('the HLS origin', () => {
     const res = await fetch(`${base}/360p/index.m3u8?_HLS_msn=${msn}&_HLS_part=${part}`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain(`URI="part-${msn}-${part}.m4s"`);
+  });
+
+  it('answers a crowd held for one part with one playlist, built once, that an edge can revalidate', async () => {
+    const text = await (await fetch(`${base}/360p/index.m3u8`)).text();
+    const hint = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-(\d+)-(\d+)\.m4s"/.exec(text);
+    const url = `${base}/360p/index.m3u8?_HLS_msn=${hint?.[1]}&_HLS_part=${hint?.[2]}`;
+    const reads = jest.spyOn(plenary.conferences, 'get');
+    try {
+      const answers = await Promise.all(Array.from({ length: 300 }, () => fetch(url).then(async (res) => ({ status: res.status, etag: res.headers.get('etag'), body: await res.text() }))));
+      expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200]));
+      expect(new Set(answers.map((a) => a.body)).size).toBe(1);
+      // The conference (venue names for the captions) was read for the one build, not per request.
+      expect(reads.mock.calls.length).toBeLessThanOrEqual(2);
+      // While no new part arrived, an edge revalidating with the ETag it holds gets a 304 (a part may land in
+      // between: ask again). undici's request, as fetch adds Cache-Control: no-cache to conditional requests.
+      await eventually(async () => {
+        const current = await request(`${base}/360p/index.m3u8`);
+        await current.body.text();
+        const revalidated = await request(`${base}/360p/index.m3u8`, { headers: { 'if-none-match': String(current.headers.etag) } });
+        await revalidated.body.text();
+        return revalidated.statusCode === 304;
+      }, 10_000);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  it('builds the next playlist afresh when the floor moves or a venue is renamed', async () => {
+    const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
+    const presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });
+    try {
+      expect(await presider.command({ type: 'renameVenue', venueId: 'main', name: 'Changchun Hall' })).toMatchObject({ ok: true });
+      await eventually(async () => (await (await fetch(`${base}/360p/index.m3u8`)).text()).includes('X-VENUE-NAME="Changchun Hall"'), 10_000);
+      expect(await presider.command({ type: 'renameVenue', venueId: 'main', name: 'Changchun main venue' })).toMatchObject({ ok: true });
+      await eventually(async () => !(await (await fetch(`${base}/360p/index.m3u8`)).text()).includes('Changchun Hall'), 10_000);
+    } finally {
+      presider.close();
+    }
   });
 
   it('serves init, parts and segments as immutable objects that decode', async () => {

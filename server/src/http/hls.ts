@@ -4,6 +4,7 @@ import { Router, type Response } from 'express';
 import { ErrorCode } from '@plenary/shared';
 import { lastPosition, mediaPlaylist, type Broadcast, type MediaPlane } from '@plenary/sfu';
 import { sendError } from './errors';
+import { PlaylistCache } from './playlists';
 
 /** How long a blocking playlist or hinted part request may wait: about 3 target durations. */
 const BLOCK_LIMIT_MS = 6000;
@@ -45,6 +46,7 @@ export function hlsRouter(
   holding: <T>(wait: Promise<T>) => Promise<T> = (wait) => wait,
 ): Router {
   const router = Router();
+  const playlists = new PlaylistCache();
 
   router.use((_req, res, next) => {
     res.set('Access-Control-Allow-Origin', '*');
@@ -106,17 +108,20 @@ export function hlsRouter(
       const ready = await holding(part === undefined ? rendition.hls.waitFor(msn + 1, 0, BLOCK_LIMIT_MS) : rendition.hls.waitFor(msn, part, BLOCK_LIMIT_MS));
       if (!ready) return sendError(res, ErrorCode.UNAVAILABLE, 'The requested part did not arrive in time');
     }
-    const others = broadcast.renditions.filter((r) => r !== rendition).map((r) => ({ uri: `../${r.name}/index.m3u8`, rendition: r.hls }));
-    const names = await venueNames(req.params.conferenceId);
-    const text = mediaPlaylist(rendition.hls, {
-      partTarget: timing.partSeconds,
-      segmentTarget: timing.segmentSeconds,
-      others,
-      skip: req.query._HLS_skip === 'YES' || req.query._HLS_skip === 'v2',
-      dateRanges: broadcast.speakerRanges((venueId) => names[venueId]),
+    const skip = req.query._HLS_skip === 'YES' || req.query._HLS_skip === 'v2';
+    const built = await playlists.get(broadcast, rendition.name, skip, async () => {
+      const others = broadcast.renditions.filter((r) => r !== rendition).map((r) => ({ uri: `../${r.name}/index.m3u8`, rendition: r.hls }));
+      const names = await venueNames(req.params.conferenceId);
+      return mediaPlaylist(rendition.hls, {
+        partTarget: timing.partSeconds,
+        segmentTarget: timing.segmentSeconds,
+        others,
+        skip,
+        dateRanges: broadcast.speakerRanges((venueId) => names[venueId]),
+      });
     });
-    if (!text) return sendError(res, ErrorCode.UNAVAILABLE, 'The broadcast has not produced anything yet');
-    res.set('Cache-Control', PLAYLIST_CACHE).type('application/vnd.apple.mpegurl').send(text);
+    if (!built) return sendError(res, ErrorCode.UNAVAILABLE, 'The broadcast has not produced anything yet');
+    res.set({ 'Cache-Control': PLAYLIST_CACHE, ETag: built.etag }).type('application/vnd.apple.mpegurl').send(built.text);
   });
 
   router.get('/:conferenceId/:rendition/:file', async (req, res, next) => {

@@ -133,3 +133,19 @@ describe('sequence numbers across restarts', () => {
     }
   }, 60_000);
 });
+
+it('lets a crowd of held requests go a batch at a time, so other work runs in between', async () => {
+  const chunks: Buffer[] = [];
+  await encode(3, (chunk) => chunks.push(chunk));
+  const rendition = new HlsRendition('360p', { segmentTarget: 2, windowSegments: 10 });
+  let answered = 0;
+  const held = Array.from({ length: 1000 }, () => rendition.waitFor(1, 0, 30_000).then((found) => (answered++, found)));
+  // Every part arrives in this one call; other work queued right after it (a health check, a socket) ...
+  rendition.write(Buffer.concat(chunks));
+  const answeredWhenOtherWorkRan = await new Promise<number>((resolve) => setImmediate(() => resolve(answered)));
+  expect(await Promise.all(held)).toEqual(Array(1000).fill(true));
+  // ... ran while the release was still going on, not after all thousand were answered.
+  expect(answeredWhenOtherWorkRan).toBeGreaterThan(0);
+  expect(answeredWhenOtherWorkRan).toBeLessThan(1000);
+  rendition.close();
+});

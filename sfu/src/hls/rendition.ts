@@ -43,6 +43,9 @@ export interface RenditionOptions {
   clock?: () => number;
 }
 
+/** How many held requests are let go per turn of the event loop. */
+const RELEASE_BATCH = 64;
+
 interface Waiter {
   msn: number;
   part: number;
@@ -68,6 +71,9 @@ export class HlsRendition {
   /** How many discontinuities precede the first segment of the window (EXT-X-DISCONTINUITY-SEQUENCE). */
   discontinuitySequence: number;
   private readonly waiters = new Set<Waiter>();
+  /** Waiters whose part exists, not yet let go (see release). */
+  private readonly ready: Waiter[] = [];
+  private releasing: NodeJS.Immediate | undefined;
   private readonly clock: () => number;
   /** The next part starts a new segment whatever its length, after a discontinuity. */
   private forceCut = false;
@@ -77,6 +83,8 @@ export class HlsRendition {
   private initVersion = 0;
   /** The longest part seen, seconds: PART-TARGET must not be below it. */
   maxPartDuration = 0;
+  /** Parts published so far: a playlist built after the same count is the same playlist. */
+  published = 0;
 
   constructor(
     readonly name: string,
@@ -174,8 +182,16 @@ export class HlsRendition {
     });
   }
 
-  /** Gives up every pending wait (shutdown). */
+  /** Requests waiting for a part that does not exist yet (the ready ones not counted). */
+  get waiting(): number {
+    return this.waiters.size;
+  }
+
+  /** Gives up every pending wait (shutdown); the ones whose part arrived are let go at once. */
   close(): void {
+    if (this.releasing) clearImmediate(this.releasing);
+    this.releasing = undefined;
+    for (const waiter of this.ready.splice(0)) waiter.resolve(true);
     for (const waiter of this.waiters) {
       clearTimeout(waiter.timer);
       waiter.resolve(false);
@@ -221,13 +237,32 @@ export class HlsRendition {
       current.parts.push(part);
       current.duration += part.duration;
     }
+    this.published++;
     this.options.onPart?.();
     for (const waiter of this.waiters) {
       if (this.has(waiter.msn, waiter.part)) {
         clearTimeout(waiter.timer);
         this.waiters.delete(waiter);
-        waiter.resolve(true);
+        this.ready.push(waiter);
       }
+    }
+    this.release();
+  }
+
+  /**
+   * Lets the ready waiters go a batch per turn of the event loop: each released
+   * request then answers in the same turn, and a few thousand of them at once
+   * would hold the loop for most of a second (health checks, sockets, the
+   * encoder's pipes all waiting). Between batches everything else gets its turn.
+   */
+  private release(): void {
+    if (this.releasing) return;
+    for (const waiter of this.ready.splice(0, RELEASE_BATCH)) waiter.resolve(true);
+    if (this.ready.length > 0) {
+      this.releasing = setImmediate(() => {
+        this.releasing = undefined;
+        this.release();
+      });
     }
   }
 }
