@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import {
@@ -21,7 +22,6 @@ import {
 } from '@plenary/shared';
 import type { JoinLinks } from '../auth/links';
 import type { ConferenceService } from '../conference/service';
-import type { IncomingMessage } from 'node:http';
 import { authenticate, checkStanding, sameIdentity } from './authenticate';
 import { TokenBucket } from './ratelimit';
 import { guardSessionRecovery } from './sessions';
@@ -213,7 +213,8 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
             checkStanding(socket.data, state);
           } catch (error) {
             answer(ack, async () => fail(error));
-            socket.disconnect(true);
+            // After the answer has gone out: the client is told why before it is cut off.
+            setImmediate(() => socket.disconnect(true));
             return;
           }
           venues = state?.venueOrder.length ?? venues;

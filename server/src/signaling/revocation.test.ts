@@ -1,4 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
+import { PlenaryError, applyEvents, createConference } from '@plenary/shared';
+import { checkStanding } from './authenticate';
 import type { Plenary } from '../app/plenary';
 import { ControlClient, rawEmit } from '../test/control-client';
 import { createTestConference, eventually, startTestPlenary, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
@@ -31,7 +33,14 @@ function reconnect(client: ControlClient): Promise<{ recovered: boolean } | { re
 }
 
 /** The promise's value, or 'still waiting' after ms. */
-const within = <T>(promise: Promise<T>, ms: number) => Promise.race([promise, new Promise<string>((resolve) => setTimeout(resolve, ms, 'still waiting'))]);
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | string> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<string>((resolve) => (timer = setTimeout(resolve, ms, 'still waiting')))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 describe('a session that comes back is checked like a new one', () => {
   let plenary: Plenary;
@@ -161,5 +170,28 @@ describe('a removed sub-venue loses everything at once', () => {
       (refusal: { code?: string; message: string }) => refusal,
     );
     expect(again).toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringContaining('does not exist any more') });
+  });
+});
+
+describe('the standing every message is checked against', () => {
+  const { state } = createConference('standing', { title: 'T', mainVenueName: 'Main', subVenues: [{ name: 'Jilin City' }], agenda: [] }, 0);
+  const operator = { conferenceId: 'standing', actor: { role: 'operator' as const, venueId: 'sv-1' }, linkVersion: state.venues['sv-1']!.linkVersion };
+  const refusal = (check: () => void) => {
+    try {
+      check();
+      return 'stands';
+    } catch (error) {
+      return error instanceof PlenaryError ? `${error.code}: ${error.message}` : String(error);
+    }
+  };
+
+  it('holds for a current link, and ends with a replaced link, a removed venue or a gone conference', () => {
+    expect(refusal(() => checkStanding(operator, state))).toBe('stands');
+    expect(refusal(() => checkStanding(operator, applyEvents(state, [{ type: 'linkRotated', venueId: 'sv-1', linkVersion: operator.linkVersion + 1 }])))).toMatch(/^UNAUTHENTICATED: .*replaced by a newer one/);
+    expect(refusal(() => checkStanding(operator, applyEvents(state, [{ type: 'venueRemoved', venueId: 'sv-1' }])))).toMatch(/^UNAUTHENTICATED: .*does not exist any more/);
+    expect(refusal(() => checkStanding(operator, undefined))).toMatch(/^UNAUTHENTICATED/);
+    expect(refusal(() => checkStanding({ conferenceId: 'standing', actor: { role: 'presider' } }, undefined))).toMatch(/^UNAUTHENTICATED/);
+    // An ended conference still stands (its pages say it has ended); its media calls are refused apart.
+    expect(refusal(() => checkStanding(operator, applyEvents(state, [{ type: 'conferenceEnded', at: 1 }])))).toBe('stands');
   });
 });
