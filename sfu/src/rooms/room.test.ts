@@ -90,7 +90,18 @@ describe('a simulated venue whose sender stops by itself', () => {
     expect(room.simulatedVenues().map((v) => v.venueId).sort()).toEqual(['main', 'sv-1']);
   });
 
+  /** Until the venue publishes and sends (a restarted sender takes longer on a loaded machine). */
+  const sending = async (venueId: string) => {
+    const deadline = Date.now() + 15_000;
+    while (!room.producerOf(venueId, 'video') || (await bitrateOf(venueId)) === 0) {
+      if (Date.now() > deadline) throw new Error(`${venueId} is not sending within 15 s`);
+      await sleep(200);
+    }
+    return room.producerOf(venueId, 'video');
+  };
+
   it('tells whoever receives the venue that its stream went, so they can receive the new one', async () => {
+    await sending('sv-1');
     const transport = await room.createWebRtcTransport('main');
     const gone: string[] = [];
     const consumer = await room.consume('main', transport.id, { venueId: 'sv-1', kind: 'video' }, room.rtpCapabilities, (id) => gone.push(id));
@@ -101,12 +112,13 @@ describe('a simulated venue whose sender stops by itself', () => {
       await sleep(200);
     }
     expect(gone).toEqual([consumer.id]);
+    await sending('sv-1');
     const again = await room.consume('main', transport.id, { venueId: 'sv-1', kind: 'video' }, room.rtpCapabilities);
     expect(again.producerId).not.toBe(consumer.producerId);
   });
 
   it('keeps publishing when the venue\'s operator leaves (it stands in for a camera, not for the operator)', async () => {
-    const camera = room.producerOf('sv-1', 'video');
+    const camera = await sending('sv-1');
     await room.venueLeft('sv-1');
     await sleep(1000);
     expect(room.producerOf('sv-1', 'video')).toBe(camera);
