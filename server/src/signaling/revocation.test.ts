@@ -174,7 +174,7 @@ describe('a removed sub-venue loses everything at once', () => {
 });
 
 describe('the standing every message is checked against', () => {
-  const { state } = createConference('standing', { title: 'T', mainVenueName: 'Main', subVenues: [{ name: 'Jilin City' }], agenda: [] }, 0);
+  const { state } = createConference('standing', { title: 'T', mainVenueName: 'Main', subVenues: [{ name: 'Jilin City' }], agenda: [], muteOthersOnGive: false }, 0);
   const operator = { conferenceId: 'standing', actor: { role: 'operator' as const, venueId: 'sv-1' }, linkVersion: state.venues['sv-1']!.linkVersion };
   const refusal = (check: () => void) => {
     try {
