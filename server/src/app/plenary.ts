@@ -9,6 +9,7 @@ import { ErrorCode, rooms } from '@plenary/shared';
 import { MediaPlane, parseLadder, type WorkerPool } from '@plenary/sfu';
 import { mediaBridge } from '../media/bridge';
 import { recoverLostRooms } from '../media/recovery';
+import { roomsReconciled } from '../media/reconcile';
 import type { Config } from './config';
 import { JoinLinks } from '../auth/links';
 import { ConferenceService } from '../conference/service';
@@ -138,7 +139,9 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       await new Promise<void>((resolve) => io.close(() => resolve()));
     });
 
-    const followMedia = mediaBridge(media, logger.child({ component: 'media-bridge' }));
+    // Every room the server makes matches the stored conference from the start (conferences is set just below).
+    const roomOf = roomsReconciled(media, (conferenceId) => conferences.get(conferenceId));
+    const followMedia = mediaBridge(media, roomOf, logger.child({ component: 'media-bridge' }));
     io.on('conferenceEvents', (events) => followMedia(events));
     const conferences = new ConferenceService(
       store,
@@ -155,12 +158,12 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       },
       logger.child({ component: 'conferences' }),
     );
-    recoverLostRooms(media, conferences, io, logger.child({ component: 'media-recovery' }));
+    recoverLostRooms(media, roomOf, conferences, io, logger.child({ component: 'media-recovery' }));
     const links = new JoinLinks(await store.linkSecret());
     const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
     const presence = config.redisUrl ? await PresenceReaper.start(config.redisUrl, io, conferences, logger.child({ component: 'presence' })) : undefined;
     if (presence) owned.push(() => presence.close());
-    attachControlChannel(io, { conferences, links, media, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, isClosing: () => shuttingDown, socketsPerLink: config.socketsPerLink,
+    attachControlChannel(io, { conferences, links, roomOf, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, isClosing: () => shuttingDown, socketsPerLink: config.socketsPerLink,
       // A burst of three seconds' worth at once, then the rate on average.
       joinLimit: limits.limit('join', config.joinRatePerAddress * 3, 3), clientAddress, recoveryMs: SESSION_RECOVERY_MS });
 
@@ -189,7 +192,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     let demo: DemoLinks | undefined;
     if (options.demo) {
       await ensureDemoConference(conferences, config.adminKey);
-      if (config.demoSimulatedVenues > 0) await simulateVenues(conferences, media, DEMO_CONFERENCE_ID, config.demoSimulatedVenues);
+      if (config.demoSimulatedVenues > 0) await simulateVenues(conferences, roomOf, DEMO_CONFERENCE_ID, config.demoSimulatedVenues);
       demo = await demoLinks(conferences, mintJoinLink, config.adminKey, config.publicUrl);
     }
 

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { SYSTEM, createConferenceSchema, type JoinLink } from '@plenary/shared';
-import type { MediaPlane, Rgb } from '@plenary/sfu';
+import type { Rgb } from '@plenary/sfu';
+import type { RoomOf } from '../media/reconcile';
 import { hashHostSecret } from '../auth/links';
 import type { MintJoinLink } from './joinlinks';
 import type { ConferenceService } from './service';
@@ -75,7 +76,7 @@ export async function demoLinks(conferences: ConferenceService, mintJoinLink: Mi
  * `count` sub-venues (sub-venues are added when the conference has fewer),
  * marks them present, and puts the floor holder on air.
  */
-export async function simulateVenues(conferences: ConferenceService, media: MediaPlane, conferenceId: string, count: number): Promise<void> {
+export async function simulateVenues(conferences: ConferenceService, roomOf: RoomOf, conferenceId: string, count: number): Promise<void> {
   let state = await conferences.get(conferenceId);
   if (!state) return;
   for (let n = state.venueOrder.length - 1; n < count; n++) {
@@ -83,7 +84,8 @@ export async function simulateVenues(conferences: ConferenceService, media: Medi
   }
   state = await conferences.get(conferenceId);
   if (!state) return;
-  const room = await media.room(conferenceId);
+  // Reconciled with the conference on creation: the floor holder is on air and cuts in once it publishes.
+  const room = await roomOf(conferenceId);
   const simulated = state.venueOrder.slice(0, count + 1);
   for (const [i, venueId] of simulated.entries()) {
     const venue = state.venues[venueId];
@@ -91,5 +93,4 @@ export async function simulateVenues(conferences: ConferenceService, media: Medi
     await room.addSimulatedVenue(venueId, venue.name, SIMULATED_COLOURS[i % SIMULATED_COLOURS.length] as Rgb);
     await conferences.execute(conferenceId, SYSTEM, { type: 'join', venueId });
   }
-  await room.setOnAir(state.floor.holder);
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { VersionedEvent } from '@plenary/shared';
 import type { MediaPlane } from '@plenary/sfu';
+import type { RoomOf } from './reconcile';
 
 /**
  * Makes the media plane follow the conference: the program goes to whoever
@@ -9,13 +10,13 @@ import type { MediaPlane } from '@plenary/sfu';
  * Socket.io adapter) from the others, and acts only on rooms this process hosts
  * or must host (the floor moving creates the room).
  */
-export function mediaBridge(media: MediaPlane, logger: Logger): (events: VersionedEvent[]) => void {
+export function mediaBridge(media: MediaPlane, roomOf: RoomOf, logger: Logger): (events: VersionedEvent[]) => void {
   return (events) => {
     for (const { conferenceId, event } of events) {
       const act = async () => {
         switch (event.type) {
           case 'floorGiven':
-            return (await media.room(conferenceId)).setOnAir(event.venueId);
+            return (await roomOf(conferenceId)).setOnAir(event.venueId);
           case 'venueLeft':
             return (await media.existingRoom(conferenceId))?.venueLeft(event.venueId);
           case 'venueRemoved':

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { rooms } from '@plenary/shared';
 import type { MediaPlane, SimulatedVenueSpec } from '@plenary/sfu';
+import type { RoomOf } from './reconcile';
 import type { ConferenceService } from '../conference/service';
 import type { PlenaryIo } from '../signaling/channel';
 
@@ -9,7 +10,7 @@ import type { PlenaryIo } from '../signaling/channel';
  * started a replacement): a new room, the simulated venues published again, the
  * floor holder back on air, and every client told to set up its media again.
  */
-export function recoverLostRooms(media: MediaPlane, conferences: ConferenceService, io: PlenaryIo, logger: Logger): void {
+export function recoverLostRooms(media: MediaPlane, roomOf: RoomOf, conferences: ConferenceService, io: PlenaryIo, logger: Logger): void {
   media.on('roomlost', (conferenceId: string, simulated: SimulatedVenueSpec[]) => {
     const log = logger.child({ conferenceId });
     const rebuild = async () => {
@@ -18,13 +19,10 @@ export function recoverLostRooms(media: MediaPlane, conferences: ConferenceServi
       // The dead worker is replaced within about a second: wait for it (a little), so the venues
       // are spread over every worker again instead of all landing on the survivors for good.
       await media.workers.whenComplete(3000);
-      const room = await media.room(conferenceId);
-      for (const venue of Object.values(state.venues)) {
-        if (venue.mutedByPresider) await room.setMuted(venue.id, 'presider', true);
-        if (venue.selfMuted) await room.setMuted(venue.id, 'self', true);
-      }
+      // A new room, reconciled with the conference (mutes, the floor holder on air); the simulated
+      // venues publish again, and the floor holder's cuts in as soon as it does.
+      const room = await roomOf(conferenceId);
       for (const venue of simulated) await room.addSimulatedVenue(venue.venueId, venue.name, venue.colour);
-      await room.setOnAir(state.floor.holder);
       io.to(rooms.conference(conferenceId)).emit('mediaReset');
       log.warn({ simulated: simulated.length, onAir: state.floor.holder }, 'conference media rebuilt after a worker died');
     };

@@ -28,7 +28,7 @@ import { guardSessionRecovery } from './sessions';
 import type { Limit } from '../app/limits';
 import { invalid, reply } from './reply';
 import { registerMediaHandlers } from './media';
-import type { MediaPlane } from '@plenary/sfu';
+import type { RoomOf } from '../media/reconcile';
 
 export type PlenaryIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type PlenarySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -38,7 +38,8 @@ export interface ChannelDeps {
   links: JoinLinks;
   /** Mints a venue's current join link (presider's "copy link"). */
   joinLink: (conferenceId: string, venueId: string) => Promise<JoinLink>;
-  media: MediaPlane;
+  /** The conference's room, reconciled with the stored state when it is made. */
+  roomOf: RoomOf;
   logger: Logger;
   /** Told the code of every refusal or failure answered (metrics). */
   onError?: (code: string) => void;
@@ -190,7 +191,7 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
     );
 
     const hasEnded = async () => (await conferences.get(conferenceId))?.status !== 'live';
-    registerMediaHandlers(socket, { media: deps.media, hasEnded, conferenceId, venueId, actor, reply: answer });
+    registerMediaHandlers(socket, { roomOf: deps.roomOf, hasEnded, conferenceId, venueId, actor, reply: answer });
 
     // Before any handler: an unknown message, or a known one with the wrong number of arguments, is
     // answered INVALID (when it carries an ack) and goes no further. Without an ack it is dropped.

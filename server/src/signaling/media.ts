@@ -17,13 +17,15 @@ import {
   type ServerToClientEvents,
   type SocketData,
 } from '@plenary/shared';
-import type { MediaPlane, MediasoupTypes as types } from '@plenary/sfu';
+import type { MediasoupTypes as types } from '@plenary/sfu';
+import type { RoomOf } from '../media/reconcile';
 import { invalid } from './reply';
 
 type PlenarySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 interface MediaHandlerDeps {
-  media: MediaPlane;
+  /** The conference's room, reconciled with the stored state when it is made. */
+  roomOf: RoomOf;
   /** Whether the conference has ended: its media must not come back to life. */
   hasEnded: () => Promise<boolean>;
   conferenceId: string;
@@ -54,10 +56,10 @@ async function mediasoupCall<T>(call: () => Promise<T>): Promise<T> {
  * the presider receives every venue.
  */
 export function registerMediaHandlers(socket: PlenarySocket, deps: MediaHandlerDeps): void {
-  const { media, conferenceId, venueId, actor } = deps;
+  const { roomOf, conferenceId, venueId, actor } = deps;
   const room = async () => {
     if (await deps.hasEnded()) throw new PlenaryError(ErrorCode.CONFLICT, 'The conference has ended');
-    return media.room(conferenceId);
+    return roomOf(conferenceId);
   };
 
   socket.on('media:capabilities', (ack) => deps.reply(ack, async () => ok((await room()).rtpCapabilities)));

@@ -1,0 +1,43 @@
+import type { ConferenceState } from '@plenary/shared';
+import type { ConferenceRoom, MediaPlane } from '@plenary/sfu';
+
+/**
+ * Makes a room match the conference as stored: every venue's mutes (by the
+ * presider, by itself) and who has the floor. Idempotent. A room the server
+ * creates or rebuilds goes through this before anyone uses it; before, a room
+ * first asked for by a browser's media call (after a restart, say) started with
+ * the main venue on air and nobody muted, whatever the conference said.
+ *
+ * Venues that left or were removed need nothing here: a new room holds no
+ * browser's media, and the stored events close what an existing room holds.
+ */
+export async function reconcile(room: ConferenceRoom, state: ConferenceState): Promise<void> {
+  for (const venue of Object.values(state.venues)) {
+    await room.setMuted(venue.id, 'presider', venue.mutedByPresider);
+    await room.setMuted(venue.id, 'self', venue.selfMuted);
+  }
+  await room.setOnAir(state.floor.holder);
+}
+
+/** Gets a conference's room, reconciled with the stored state: the one way the server reaches a room. */
+export type RoomOf = (conferenceId: string) => Promise<ConferenceRoom>;
+
+/**
+ * Rooms made on first use (by a venue's media call, a floor change, the demo or
+ * a rebuild after a worker died) and reconciled once with the stored state
+ * before they are handed out; a reconcile that failed is tried again on the next use.
+ */
+export function roomsReconciled(media: MediaPlane, stateOf: (conferenceId: string) => Promise<ConferenceState | undefined>): RoomOf {
+  const reconciled = new WeakMap<ConferenceRoom, Promise<void>>();
+  return async (conferenceId) => {
+    const room = await media.room(conferenceId);
+    let ready = reconciled.get(room);
+    if (!ready) {
+      ready = stateOf(conferenceId).then((state) => (state ? reconcile(room, state) : undefined));
+      reconciled.set(room, ready);
+      ready.catch(() => reconciled.get(room) === ready && reconciled.delete(room));
+    }
+    await ready;
+    return room;
+  };
+}
