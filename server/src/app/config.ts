@@ -38,6 +38,8 @@ export interface Config {
   viewersPerAddress: number;
   /** Proxies (addresses, CIDRs, or loopback / linklocal / uniquelocal) whose X-Forwarded-For is believed. */
   trustProxy: string[];
+  /** How the other server processes reach this one's HTTP (they relay /hls/ to the media's owner); unset: where it listens. */
+  internalUrl: string | undefined;
 }
 
 /** Thrown when the environment is invalid; its message names every bad variable. */
@@ -114,6 +116,10 @@ const schema = z.object({
     .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
     .refine(trustable, 'TRUST_PROXY must be addresses or CIDRs (or loopback, linklocal, uniquelocal), separated by commas')
     .optional(),
+  INTERNAL_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+$/, 'INTERNAL_URL must be an http:// URL with no path, e.g. http://plenary-1:8080')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -164,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     socketsPerLink: e.SOCKETS_PER_LINK ?? 4,
     viewersPerAddress: e.VIEWERS_PER_ADDRESS ?? 50,
     trustProxy: e.TRUST_PROXY ?? [],
+    internalUrl: e.INTERNAL_URL,
     broadcastLadder: e.BROADCAST_LADDER === 'off' ? [] : (e.BROADCAST_LADDER ?? '720p,480p,360p').split(','),
   };
 }

@@ -10,6 +10,8 @@ import { MediaPlane, parseLadder, type WorkerPool } from '@plenary/sfu';
 import { mediaBridge } from '../media/bridge';
 import { recoverLostRooms } from '../media/recovery';
 import { roomsReconciled } from '../media/reconcile';
+import { RedisOwnership, SoleOwnership, type MediaOwnership } from '../media/ownership';
+import { BroadcastStandby } from '../media/standby';
 import type { Config } from './config';
 import { JoinLinks } from '../auth/links';
 import { ConferenceService } from '../conference/service';
@@ -77,7 +79,23 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const viewers: ViewerCounter = config.redisUrl ? await RedisViewerCounter.connect(config.redisUrl, config.viewerSample, Date.now, logger) : new MemoryViewerCounter(config.viewerSample);
     owned.push(() => viewers.close());
 
+    // Exactly one process broadcasts and records each conference: the holder of its media lease.
+    // Its address is known once it listens (or given as INTERNAL_URL); the others relay /hls/ to it.
+    let selfUrl = config.internalUrl ?? '';
+    const ownership: MediaOwnership = config.redisUrl
+      ? await RedisOwnership.connect(config.redisUrl, () => selfUrl, logger.child({ component: 'media-ownership' }))
+      : new SoleOwnership(() => selfUrl);
+    owned.push(() => ownership.close());
+    const mayBroadcast = async (conferenceId: string) => {
+      try {
+        return (await ownership.claim(conferenceId))?.processId === ownership.processId;
+      } catch (error) {
+        logger.warn({ err: error, conferenceId }, 'could not claim the conference media; not broadcasting it from here');
+        return false;
+      }
+    };
     const media = await MediaPlane.start({
+      mayBroadcast,
       numWorkers: config.mediasoupWorkers,
       listenIp: config.host === '0.0.0.0' || config.host === '::' ? '0.0.0.0' : config.host,
       announcedAddress: config.announcedIp,
@@ -86,6 +104,11 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       broadcast: config.broadcastLadder.length > 0 ? { rungs: parseLadder(config.broadcastLadder.join(',')), ...BROADCAST_TIMING, archiveDir: config.archiveDir } : undefined,
     });
     owned.push(() => media.close());
+    ownership.on('lost', (conferenceId) => void media.stopBroadcast(conferenceId));
+    if (config.redisUrl) {
+      const standby = new BroadcastStandby(media, mayBroadcast, logger.child({ component: 'broadcast-standby' }));
+      owned.push(() => standby.close());
+    }
     const workers = media.workers;
 
     const app = express();
@@ -141,7 +164,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
 
     // Every room the server makes matches the stored conference from the start (conferences is set just below).
     const roomOf = roomsReconciled(media, (conferenceId) => conferences.get(conferenceId));
-    const followMedia = mediaBridge(media, roomOf, logger.child({ component: 'media-bridge' }));
+    const followMedia = mediaBridge(media, roomOf, logger.child({ component: 'media-bridge' }), (conferenceId) => ownership.release(conferenceId));
     io.on('conferenceEvents', (events) => followMedia(events));
     const conferences = new ConferenceService(
       store,
@@ -182,23 +205,30 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       const state = await conferences.get(conferenceId);
       return Object.fromEntries(Object.values(state?.venues ?? {}).map((venue) => [venue.id, venue.name]));
     };
-    app.use('/hls', hlsRouter(media, BROADCAST_TIMING, venueNames, config.archiveDir, (wait) => metrics.holding(wait)));
+    // The conference's media is hosted by another process: its broadcast is there.
+    const hostElsewhere = async (conferenceId: string) => {
+      const owner = await ownership.holder(conferenceId).catch(() => undefined);
+      return owner && owner.processId !== ownership.processId && owner.url ? owner.url : undefined;
+    };
+    app.use('/hls', hlsRouter(media, BROADCAST_TIMING, venueNames, config.archiveDir, (wait) => metrics.holding(wait), hostElsewhere));
     app.use('/hls', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'Not produced'));
     app.use(homeRouter(config));
     app.use(facesRouter());
     app.use((_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'There is nothing at this address'));
     app.use(errorHandler(logger.child({ component: 'http' })));
 
+    await listen(server, config.port, config.host);
+    const { port } = server.address() as AddressInfo;
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    selfUrl ||= `http://${shownHost}:${port}`;
+
+    // After listening: the demo's media lease names where this process answers.
     let demo: DemoLinks | undefined;
     if (options.demo) {
       await ensureDemoConference(conferences, config.adminKey);
       if (config.demoSimulatedVenues > 0) await simulateVenues(conferences, roomOf, DEMO_CONFERENCE_ID, config.demoSimulatedVenues);
       demo = await demoLinks(conferences, mintJoinLink, config.adminKey, config.publicUrl);
     }
-
-    await listen(server, config.port, config.host);
-    const { port } = server.address() as AddressInfo;
-    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
 
     let closing: Promise<void> | undefined;
     return {

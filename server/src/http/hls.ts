@@ -22,6 +22,28 @@ export interface HlsTiming {
   segmentSeconds: number;
 }
 
+/** Marks a request one process relayed to another, so that it is never relayed again. */
+const RELAYED = 'x-plenary-relayed';
+
+/** Answers a request with the owner's answer to it (status, body and the headers players and edges use). */
+async function relay(path: string, ifNoneMatch: string | undefined, host: string, res: Response): Promise<void> {
+  try {
+    const upstream = await fetch(`${host}${path}`, {
+      headers: { [RELAYED]: '1', ...(ifNoneMatch ? { 'if-none-match': ifNoneMatch } : {}) },
+      // A blocking reload waits up to BLOCK_LIMIT_MS there.
+      signal: AbortSignal.timeout(BLOCK_LIMIT_MS + 4000),
+    });
+    const body = Buffer.from(await upstream.arrayBuffer());
+    for (const name of ['content-type', 'cache-control', 'etag', 'retry-after']) {
+      const value = upstream.headers.get(name);
+      if (value) res.set(name, value);
+    }
+    res.status(upstream.status).send(body);
+  } catch {
+    sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.UNAVAILABLE, 'The server hosting this broadcast did not answer; try again in a moment');
+  }
+}
+
 /** A whole non-negative number from a query parameter, or undefined when absent; NaN when malformed. */
 function queryNumber(value: unknown): number | undefined {
   if (value === undefined) return undefined;
@@ -44,6 +66,8 @@ export function hlsRouter(
   archiveDir?: string,
   /** Counts the requests held waiting (metrics); by default they are just awaited. */
   holding: <T>(wait: Promise<T>) => Promise<T> = (wait) => wait,
+  /** Where the conference's broadcast is, when another server process hosts its media. */
+  hostElsewhere: (conferenceId: string) => Promise<string | undefined> = async () => undefined,
 ): Router {
   const router = Router();
   const playlists = new PlaylistCache();
@@ -51,6 +75,16 @@ export function hlsRouter(
   router.use((_req, res, next) => {
     res.set('Access-Control-Allow-Origin', '*');
     next();
+  });
+
+  // Any process answers /hls/ with the one broadcast: when another process hosts the conference's
+  // media, the request is relayed there (once: a relayed request is answered with what is here).
+  router.use('/:conferenceId', async (req, res, next) => {
+    const conferenceId = req.params.conferenceId as string;
+    if (req.get(RELAYED) || !CONFERENCE.test(conferenceId) || (await media.existingRoom(conferenceId))?.broadcast) return next();
+    const host = await hostElsewhere(conferenceId);
+    if (!host) return next();
+    await relay(req.originalUrl, req.get('if-none-match'), host, res);
   });
 
   // After the broadcast: the recording on disk, as video on demand (names checked as strictly as live ones).

@@ -10,7 +10,7 @@ import type { RoomOf } from './reconcile';
  * Socket.io adapter) from the others, and acts only on rooms this process hosts
  * or must host (the floor moving creates the room).
  */
-export function mediaBridge(media: MediaPlane, roomOf: RoomOf, logger: Logger): (events: VersionedEvent[]) => void {
+export function mediaBridge(media: MediaPlane, roomOf: RoomOf, logger: Logger, release: (conferenceId: string) => Promise<void> = async () => {}): (events: VersionedEvent[]) => void {
   return (events) => {
     for (const { conferenceId, event } of events) {
       const act = async () => {
@@ -24,7 +24,9 @@ export function mediaBridge(media: MediaPlane, roomOf: RoomOf, logger: Logger): 
           case 'venueMuted':
             return (await media.existingRoom(conferenceId))?.setMuted(event.venueId, event.by, event.muted);
           case 'conferenceEnded':
-            return media.closeRoom(conferenceId);
+            // The recording is finished before the lease goes: nobody else may start one meanwhile.
+            await media.closeRoom(conferenceId);
+            return release(conferenceId);
           default:
             return undefined;
         }

@@ -50,7 +50,7 @@ export class ServerProcess {
 
   /** Kills the process the hard way, as a crash would. */
   async crash(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = once(this.child, 'exit');
     this.child.kill('SIGKILL');
     await exited;
@@ -58,7 +58,8 @@ export class ServerProcess {
 
   /** SIGTERM, as an orderly shutdown; resolves with the exit code. */
   async stop(): Promise<number | null> {
-    if (this.child.exitCode !== null) return this.child.exitCode;
+    // A crashed child has a signal code and no exit code: it is gone already.
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
     const exited = once(this.child, 'exit') as Promise<[number | null]>;
     this.child.kill('SIGTERM');
     const [code] = await exited;

@@ -34,11 +34,15 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
     super();
   }
 
-  static async start(options: WorkerPoolOptions & { broadcast?: Omit<BroadcastOptions, 'logger'> }): Promise<MediaPlane> {
+  static async start(options: WorkerPoolOptions & { broadcast?: Omit<BroadcastOptions, 'logger'>; mayBroadcast?: (conferenceId: string) => Promise<boolean> }): Promise<MediaPlane> {
     const plane = new MediaPlane(await WorkerPool.create(options), options.logger);
     plane.broadcast = options.broadcast;
+    plane.mayBroadcast = options.mayBroadcast ?? (async () => true);
     return plane;
   }
+
+  /** Whether this process broadcasts a conference (the server's lease says; always, by default). */
+  private mayBroadcast: (conferenceId: string) => Promise<boolean> = async () => true;
 
   /** When set, every conference room broadcasts its program with these settings. */
   private broadcast: Omit<BroadcastOptions, 'logger'> | undefined;
@@ -48,17 +52,10 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
     let room = this.rooms.get(conferenceId);
     if (!room) {
       const logger = this.logger.child({ conferenceId });
-      const settings = this.broadcast;
       room = ConferenceRoom.create(this.workers, conferenceId, { fallbackVenueId: 'main', logger }).then(async (created) => {
         created.switcher.on('cut', (cut) => this.emit('cut', conferenceId, cut));
-        if (settings) {
-          // The venues' media matters more than the broadcast: a failing encoder is logged, not fatal.
-          // One folder per broadcast: a rebuilt room (its worker died) records anew instead of overwriting.
-          const archiveDir = settings.archiveDir && join(settings.archiveDir, conferenceId, new Date().toISOString().replace(/[:.]/g, '-'));
-          const earlierBroadcasts = settings.archiveDir ? await readdir(join(settings.archiveDir, conferenceId)).then((names) => names.length, () => 0) : 0;
-          const perConference = { earlierBroadcasts, onPart: (rendition: string) => this.emit('hlsPart', conferenceId, rendition), onRestart: () => this.emit('encoderRestart', conferenceId) };
-          await created.startBroadcast({ ...settings, ...perConference, ...(archiveDir ? { archiveDir } : {}), logger: logger.child({ component: 'broadcast' }) }).catch((error: unknown) => logger.error({ err: error }, 'the broadcast did not start'));
-        }
+        // One encoder and one recording per conference, whichever processes have its room.
+        if (await this.mayBroadcast(conferenceId).catch(() => false)) await this.broadcastFrom(created, logger);
         return created;
       });
       this.rooms.set(conferenceId, room);
@@ -82,6 +79,49 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
   /** The room if it exists, without creating one. */
   existingRoom(conferenceId: string): Promise<ConferenceRoom> | undefined {
     return this.rooms.get(conferenceId);
+  }
+
+  /**
+   * Starts broadcasting a room's program (once). The venues' media matters more than the
+   * broadcast: a failing encoder is logged, not fatal. One folder per broadcast: a rebuilt room
+   * (its worker died) or a takeover records anew instead of overwriting.
+   */
+  private broadcastFrom(room: ConferenceRoom, logger: Logger): Promise<void> {
+    // Asked twice at once (a takeover while the room is made): one encoder, not two.
+    let starting = this.startingBroadcasts.get(room);
+    if (!starting) {
+      starting = this.startBroadcastOf(room, logger).finally(() => this.startingBroadcasts.delete(room));
+      this.startingBroadcasts.set(room, starting);
+    }
+    return starting;
+  }
+
+  private readonly startingBroadcasts = new WeakMap<ConferenceRoom, Promise<void>>();
+
+  private async startBroadcastOf(room: ConferenceRoom, logger: Logger): Promise<void> {
+    const settings = this.broadcast;
+    if (!settings || room.broadcast) return;
+    const { conferenceId } = room;
+    const archiveDir = settings.archiveDir && join(settings.archiveDir, conferenceId, new Date().toISOString().replace(/[:.]/g, '-'));
+    const earlierBroadcasts = settings.archiveDir ? await readdir(join(settings.archiveDir, conferenceId)).then((names) => names.length, () => 0) : 0;
+    const perConference = { earlierBroadcasts, onPart: (rendition: string) => this.emit('hlsPart', conferenceId, rendition), onRestart: () => this.emit('encoderRestart', conferenceId) };
+    await room.startBroadcast({ ...settings, ...perConference, ...(archiveDir ? { archiveDir } : {}), logger: logger.child({ component: 'broadcast' }) }).catch((error: unknown) => logger.error({ err: error }, 'the broadcast did not start'));
+  }
+
+  /** Starts the broadcast of a conference whose room is here (this process took its media over). */
+  async startBroadcast(conferenceId: string): Promise<void> {
+    const room = await this.rooms.get(conferenceId)?.catch(() => undefined);
+    if (room) await this.broadcastFrom(room, this.logger.child({ conferenceId }));
+  }
+
+  /** The conferences with a room in this process. */
+  conferenceIds(): string[] {
+    return [...this.rooms.keys()];
+  }
+
+  /** Stops a conference's broadcast here (another process hosts it now); its recording is finalised. */
+  async stopBroadcast(conferenceId: string): Promise<void> {
+    await (await this.rooms.get(conferenceId)?.catch(() => undefined))?.stopBroadcast();
   }
 
   /** Closes a conference's room (the conference ended) and forgets it; its recording is finalised. */

@@ -310,6 +310,13 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     return this.broadcast;
   }
 
+  /** Ends the broadcast of this room (its recording is finished); the room's venues go on. */
+  async stopBroadcast(): Promise<void> {
+    const broadcast = this.broadcast;
+    this.broadcast = undefined;
+    await broadcast?.close();
+  }
+
   /** Follows the floor. */
   setOnAir(venueId: string): Promise<void> {
     return this.switcher.setOnAir(venueId);

@@ -1,0 +1,86 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestRedis } from '../test/redis-server';
+import { ServerProcess, freePort } from '../test/processes';
+import { eventually } from '../test/harness';
+
+/** The command names of a process's descendants (from /proc): who runs an encoder. */
+function descendants(pid: number): string[] {
+  const children = new Map<number, number[]>();
+  const names = new Map<number, string>();
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      names.set(Number(entry), name);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const found: string[] = [];
+  const walk = (p: number) => {
+    for (const child of children.get(p) ?? []) {
+      found.push(names.get(child) ?? '');
+      walk(child);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+const encoders = (server: ServerProcess) => descendants(server.child.pid as number).filter((name) => name === 'ffmpeg').length;
+const recordings = (dir: string) => (existsSync(join(dir, 'demo')) ? readdirSync(join(dir, 'demo')).length : 0);
+const playlist = async (server: ServerProcess) => {
+  const res = await fetch(`${server.url}/hls/demo/360p/index.m3u8`);
+  return res.status === 200 ? res.text() : undefined;
+};
+const lastPart = (text: string | undefined) => text && [...text.matchAll(/URI="(part-\d+-\d+\.m4s)"/g)].at(-2)?.[1];
+
+describe('two server processes with the same configuration on one Redis', () => {
+  let redis: TestRedis;
+  const servers: ServerProcess[] = [];
+  const archives: string[] = [];
+
+  beforeAll(async () => {
+    redis = await TestRedis.create({ durable: false });
+    for (let i = 0; i < 2; i++) archives.push(await mkdtemp(join(tmpdir(), 'plenary-owner-archive-')));
+    const env = (i: number) => ({ REDIS_URL: redis.url, BROADCAST_LADDER: '360p', DEMO_SIMULATED_VENUES: '1', ARCHIVE_DIR: archives[i] as string });
+    servers.push(await ServerProcess.start(await freePort(), env(0)), await ServerProcess.start(await freePort(), env(1)));
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const server of servers) await server.stop();
+    await redis?.close();
+    for (const dir of archives) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('broadcast and record each conference once, and both origins serve that one broadcast', async () => {
+    const [a, b] = servers as [ServerProcess, ServerProcess];
+    await eventually(async () => ((await playlist(a))?.match(/#EXTINF/g)?.length ?? 0) >= 2 && (await playlist(b)) !== undefined, 60_000);
+    expect(encoders(a) + encoders(b)).toBe(1);
+    expect(recordings(archives[0] as string) + recordings(archives[1] as string)).toBe(1);
+    // The same part from either origin is the same bytes: one encoder's output, not two look-alikes.
+    const part = lastPart(await playlist(a)) as string;
+    const [fromA, fromB] = await Promise.all([a, b].map(async (s) => Buffer.from(await (await fetch(`${s.url}/hls/demo/360p/${part}`)).arrayBuffer())));
+    expect(fromA?.length).toBeGreaterThan(0);
+    expect(fromA?.equals(fromB as Buffer)).toBe(true);
+  }, 120_000);
+
+  it('go on broadcasting from the other process when the one hosting it is killed', async () => {
+    const [a, b] = servers as [ServerProcess, ServerProcess];
+    const [owner, standby] = encoders(a) === 1 ? [a, b] : [b, a];
+    const standbyArchive = archives[servers.indexOf(standby)] as string;
+    const before = lastPart(await playlist(standby));
+    await owner.crash();
+    // The lease lapses, the standby claims it and encodes from its own room: new parts, a recording here.
+    await eventually(async () => {
+      const now = lastPart(await playlist(standby));
+      return now !== undefined && now !== before && encoders(standby) === 1;
+    }, 60_000);
+    expect(recordings(standbyArchive)).toBe(1);
+  }, 90_000);
+});
