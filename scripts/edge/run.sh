@@ -2,7 +2,7 @@
 # Runs the Plenary HLS edge (deploy/edge/plenary-edge.conf.template) with
 # Debian's nginx, without Docker, in the foreground.
 #
-# Usage: scripts/edge/run.sh <origin host:port> <edge port> [work dir]
+# Usage: scripts/edge/run.sh <origin host:port[,host:port...]> <edge port> [work dir]
 # The work dir (default: a new temporary one) holds the cache, logs and pid;
 # access.log there shows each request's cache status (HIT, MISS, ...).
 set -euo pipefail
@@ -19,7 +19,11 @@ if [ "$(id -u)" = 0 ]; then
   chmod 755 "$dir"
   chown -R www-data "$dir/cache" "$dir/tmp"
 fi
-sed -e "s|\${PLENARY_ORIGIN}|$origin|g" -e "s|\${EDGE_PORT}|127.0.0.1:$port|g" -e "s|\${EDGE_CACHE_DIR}|$dir/cache|g" "$template" >"$dir/plenary-edge.conf"
+# One upstream server line per origin process.
+servers=""
+IFS=',' read -ra origins <<<"$origin"
+for o in "${origins[@]}"; do servers+="server $o max_fails=1 fail_timeout=3s; "; done
+sed -e "s|\${PLENARY_UPSTREAM_SERVERS}|$servers|g" -e "s|\${EDGE_PORT}|127.0.0.1:$port|g" -e "s|\${EDGE_CACHE_DIR}|$dir/cache|g" "$template" >"$dir/plenary-edge.conf"
 cat >"$dir/nginx.conf" <<CONF
 worker_processes 1;
 pid $dir/nginx.pid;

@@ -22,12 +22,16 @@ async function compose(args: string[], env: NodeJS.ProcessEnv) {
 }
 
 describe('docker-compose.yml', () => {
-  it('is valid and defines redis, plenary and an edge, with Plenary on Redis state', async () => {
+  it('is valid and defines redis, two Plenary processes on Redis state and an edge with both as origins', async () => {
     const services = await compose(['config', '--services'], { PLENARY_ADMIN_KEY: 'compose-admin-key-0123' });
-    expect(services.stdout.trim().split('\n').sort()).toEqual(['edge', 'plenary', 'redis']);
+    expect(services.stdout.trim().split('\n').sort()).toEqual(['edge', 'plenary-1', 'plenary-2', 'redis']);
     const { stdout } = await compose(['config'], { PLENARY_ADMIN_KEY: 'compose-admin-key-0123' });
-    expect(stdout).toContain('REDIS_URL: redis://redis:6379');
-    expect(stdout).toContain('PLENARY_ORIGIN: plenary:8080');
+    expect(stdout.match(/REDIS_URL: redis:\/\/redis:6379/g)).toHaveLength(2);
+    // Each process says how the other reaches it, and has WebRTC ports of its own.
+    expect(stdout).toContain('INTERNAL_URL: http://plenary-1:8080');
+    expect(stdout).toContain('INTERNAL_URL: http://plenary-2:8080');
+    expect(stdout).toMatch(/RTC_PORT: '40000'[\s\S]*RTC_PORT: '40010'/);
+    expect(stdout).toMatch(/PLENARY_UPSTREAM_SERVERS: server plenary-1:8080 [^\n]*\n?\s*server plenary-2:8080/);
   });
 
   it('refuses to start without an admin key rather than run with none', async () => {

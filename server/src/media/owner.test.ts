@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { TestRedis } from '../test/redis-server';
 import { ServerProcess, freePort } from '../test/processes';
 import { eventually } from '../test/harness';
+import { startEdge } from '../test/edge';
 
 /** The command names of a process's descendants (from /proc): who runs an encoder. */
 function descendants(pid: number): string[] {
@@ -70,17 +71,44 @@ describe('two server processes with the same configuration on one Redis', () => 
     expect(fromA?.equals(fromB as Buffer)).toBe(true);
   }, 120_000);
 
-  it('go on broadcasting from the other process when the one hosting it is killed', async () => {
+  it('go on broadcasting from the other process when the one hosting it is killed, through an edge with both as origins', async () => {
     const [a, b] = servers as [ServerProcess, ServerProcess];
     const [owner, standby] = encoders(a) === 1 ? [a, b] : [b, a];
     const standbyArchive = archives[servers.indexOf(standby)] as string;
+    const edge = await startEdge([a.url, b.url]);
+    // A viewer polling the playlist through the edge: when did it last see a new part?
+    let newest: string | undefined;
+    let newestAt = Date.now();
+    let longestGapMs = 0;
+    let polling = true;
+    const viewer = (async () => {
+      while (polling) {
+        const text = await fetch(`${edge.url}/hls/demo/360p/index.m3u8`).then((res) => (res.ok ? res.text() : undefined), () => undefined);
+        const part = lastPart(text);
+        if (part && part !== newest) {
+          longestGapMs = Math.max(longestGapMs, Date.now() - newestAt);
+          newest = part;
+          newestAt = Date.now();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+    await eventually(() => newest !== undefined, 20_000);
     const before = lastPart(await playlist(standby));
     await owner.crash();
+    const crashedAt = Date.now();
     // The lease lapses, the standby claims it and encodes from its own room: new parts, a recording here.
     await eventually(async () => {
       const now = lastPart(await playlist(standby));
       return now !== undefined && now !== before && encoders(standby) === 1;
     }, 60_000);
     expect(recordings(standbyArchive)).toBe(1);
+    // The viewer behind the edge sees new parts again, from the standby's broadcast.
+    await eventually(() => newestAt > crashedAt, 30_000);
+    polling = false;
+    await viewer;
+    await edge.stop();
+    expect(longestGapMs).toBeGreaterThan(0);
+    expect(longestGapMs).toBeLessThan(30_000);
   }, 90_000);
 });

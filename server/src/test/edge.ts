@@ -6,11 +6,12 @@ import { spawnTied, freeTcpPort } from '@plenary/sfu';
 
 const RUN = join(__dirname, '..', '..', '..', 'scripts', 'edge', 'run.sh');
 
-/** A real nginx edge in front of a test origin, started with scripts/edge/run.sh and owned by the test. */
-export async function startEdge(originUrl: string): Promise<{ url: string; accessLog(): Promise<string[]>; stop(): Promise<void> }> {
+/** A real nginx edge in front of a test origin (or several: its upstream), started with scripts/edge/run.sh and owned by the test. */
+export async function startEdge(originUrl: string | string[]): Promise<{ url: string; accessLog(): Promise<string[]>; stop(): Promise<void> }> {
   const port = await freeTcpPort();
   const dir = await mkdtemp(join(tmpdir(), 'plenary-edge-test-'));
-  const edge = spawnTied('bash', [RUN, new URL(originUrl).host, String(port), dir], { stdio: 'ignore' });
+  const origins = (Array.isArray(originUrl) ? originUrl : [originUrl]).map((url) => new URL(url).host).join(',');
+  const edge = spawnTied('bash', [RUN, origins, String(port), dir], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
