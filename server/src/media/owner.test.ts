@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { TestRedis } from '../test/redis-server';
 import { ServerProcess, freePort } from '../test/processes';
 import { eventually } from '../test/harness';
@@ -70,6 +71,23 @@ describe('two server processes with the same configuration on one Redis', () => 
     expect(fromA?.length).toBeGreaterThan(0);
     expect(fromA?.equals(fromB as Buffer)).toBe(true);
   }, 120_000);
+
+  it('stop broadcasting from a process whose lease went to another, and one process takes it up again once it is free', async () => {
+    const [a, b] = servers as [ServerProcess, ServerProcess];
+    const redisClient = new Redis(redis.url);
+    try {
+      // As if this process had stalled past its lease and another had taken it meanwhile (a higher fence).
+      const fence = await redisClient.incr('plenary:media:fence:demo');
+      await redisClient.set('plenary:media:owner:demo', `${fence}|someone-else|http://127.0.0.1:9`, 'PX', 60_000);
+      await eventually(() => encoders(a) + encoders(b) === 0, 20_000);
+      // The other holder is gone for good: its lease is free again, and one of the two takes it up.
+      await redisClient.del('plenary:media:owner:demo');
+      await eventually(() => encoders(a) + encoders(b) === 1, 30_000);
+      await eventually(async () => (await playlist(a)) !== undefined && (await playlist(b)) !== undefined, 30_000);
+    } finally {
+      redisClient.disconnect();
+    }
+  }, 90_000);
 
   it('go on broadcasting from the other process when the one hosting it is killed, through an edge with both as origins', async () => {
     const [a, b] = servers as [ServerProcess, ServerProcess];
