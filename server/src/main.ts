@@ -37,7 +37,8 @@ async function main(): Promise<void> {
     config.adminKeyGenerated
       ? `  Admin key (generated for this run; set PLENARY_ADMIN_KEY to keep one): ${config.adminKey}`
       : '  Admin key: from PLENARY_ADMIN_KEY',
-    `  State: ${config.redisUrl ? `Redis at ${config.redisUrl}` : 'in memory (set REDIS_URL to keep it across restarts)'}`,
+    // The Redis URL may carry a password: only its host is shown.
+    `  State: ${config.redisUrl ? `Redis at ${new URL(config.redisUrl).host}` : 'in memory (set REDIS_URL to keep it across restarts)'}`,
     `  Media: ${plenary.workers.workers.length} mediasoup ${plenary.workers.version} worker(s), WebRTC announced at ${config.announcedIp}`,
     '',
   ];

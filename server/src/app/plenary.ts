@@ -230,6 +230,16 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       demo = await demoLinks(conferences, mintJoinLink, config.adminKey, config.publicUrl);
     }
 
+    // Closed first on the way out: the broadcasts this process hosts end (recordings finished) and
+    // their leases go at once, so a standby takes over while this process still closes the rest.
+    owned.push(async () => {
+      for (const conferenceId of media.conferenceIds()) {
+        if (!ownership.owns(conferenceId)) continue;
+        await media.stopBroadcast(conferenceId);
+        await ownership.release(conferenceId);
+      }
+    });
+
     let closing: Promise<void> | undefined;
     return {
       url: `http://${shownHost}:${port}`,
