@@ -11,6 +11,11 @@ import type { PlenaryIo } from '../signaling/channel';
  * floor holder back on air, and every client told to set up its media again.
  */
 export function recoverLostRooms(media: MediaPlane, roomOf: RoomOf, conferences: ConferenceService, io: PlenaryIo, logger: Logger): void {
+  // A venue worker died: only its venues set their media up again; the program and broadcast went on.
+  media.on('venueslost', (conferenceId: string, venueIds: string[]) => {
+    for (const venueId of venueIds) io.to(rooms.venue(conferenceId, venueId)).emit('mediaReset');
+    logger.warn({ conferenceId, venues: venueIds }, 'venues told to set their media up again after their worker died');
+  });
   media.on('roomlost', (conferenceId: string, simulated: SimulatedVenueSpec[]) => {
     const log = logger.child({ conferenceId });
     const rebuild = async () => {

@@ -15,6 +15,8 @@ import type { Cut } from '../program/track';
 interface PlaneEvents {
   /** A conference's room died with its worker; the server rebuilds it. */
   roomlost: [conferenceId: string, simulated: SimulatedVenueSpec[]];
+  /** Some venues of a conference lost their media with a venue worker; their browsers set it up again. */
+  venueslost: [conferenceId: string, venueIds: string[]];
   /** The program cut to another source (for metrics: switch latency is cutAt - requestedAt). */
   cut: [conferenceId: string, cut: Cut];
   /** A broadcast encoder died and was started again. */
@@ -54,6 +56,7 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
       const logger = this.logger.child({ conferenceId });
       room = ConferenceRoom.create(this.workers, conferenceId, { fallbackVenueId: 'main', logger }).then(async (created) => {
         created.switcher.on('cut', (cut) => this.emit('cut', conferenceId, cut));
+        created.on('venuesLost', (venueIds) => this.emit('venueslost', conferenceId, venueIds));
         // One encoder and one recording per conference, whichever processes have its room.
         if (await this.mayBroadcast(conferenceId).catch(() => false)) await this.broadcastFrom(created, logger);
         return created;

@@ -47,6 +47,8 @@ export interface SimulatedVenueSpec {
 interface RoomEvents {
   /** The router died with its worker: every transport is gone; the room must be built again. */
   lost: [simulated: SimulatedVenueSpec[]];
+  /** A venue worker died: these venues' browsers must set their media up again (the program went on). */
+  venuesLost: [venueIds: string[]];
 }
 
 const notFound = (what: string) => new PlenaryError(ErrorCode.NOT_FOUND, what);
@@ -88,6 +90,38 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
       this.logger.error({ conferenceId }, 'the conference lost a router with its worker');
       this.emit('lost', simulated);
     });
+    routers.on('edgeLost', (venueIds) => void this.venuesLost(venueIds));
+  }
+
+  /**
+   * A venue worker died under these venues: their media is gone, the program and the broadcast
+   * are not (it falls back until they publish again). Simulated venues publish again on a live
+   * worker; browsers are told (venuesLost) to set their media up again.
+   */
+  private async venuesLost(venueIds: string[]): Promise<void> {
+    if (this.closed) return;
+    const simulated: SimulatedVenueSpec[] = [];
+    const browsers: string[] = [];
+    for (const venueId of venueIds) {
+      const venue = this.venues.get(venueId);
+      if (!venue) continue;
+      this.venues.delete(venueId);
+      const stand = venue.simulated;
+      venue.simulated = undefined; // its sender stopping now is not a reason to restart it
+      if (stand) {
+        simulated.push(stand.spec);
+        void stand.venue.close();
+      } else browsers.push(venueId);
+    }
+    this.logger.error({ venues: venueIds }, 'a venue worker died; its venues publish again, the program goes on');
+    if (browsers.length > 0) this.emit('venuesLost', browsers);
+    // The dead worker's slot is refilled within about a second; a live one is picked meanwhile.
+    for (const spec of simulated) {
+      await this.addSimulatedVenue(spec.venueId, spec.name, spec.colour).catch((error: unknown) => {
+        this.logger.error({ err: error, venueId: spec.venueId }, 'could not publish the simulated venue again');
+        this.restartSimulatedLater(spec, 1);
+      });
+    }
   }
 
   static async create(pool: WorkerPool, conferenceId: string, options: { fallbackVenueId: string; logger: Logger }): Promise<ConferenceRoom> {

@@ -10,8 +10,10 @@ export interface Edge {
 }
 
 interface RouterSetEvents {
-  /** One of the routers closed without being asked (its worker died). */
+  /** The primary router closed without being asked (its worker died): the program went with it. */
   lost: [];
+  /** A venue router closed without being asked (its worker died): these venues lost their media, the program did not. */
+  edgeLost: [venueIds: string[]];
 }
 
 /**
@@ -24,7 +26,8 @@ interface RouterSetEvents {
 export class RouterSet extends EventEmitter<RouterSetEvents> {
   private readonly edges = new Map<number, Promise<Edge>>();
   private readonly placements = new Map<string, number>();
-  private readonly pipes = new Map<string, Promise<types.Producer>>();
+  /** Pipe producers by target router and producer, with the router their source lives on. */
+  private readonly pipes = new Map<string, { from: string; producer: Promise<types.Producer> }>();
   private closed = false;
 
   private constructor(
@@ -34,7 +37,7 @@ export class RouterSet extends EventEmitter<RouterSetEvents> {
   ) {
     super();
     this.edges.set(primary.worker.index, Promise.resolve(primary));
-    this.watch(primary.router);
+    this.watch(primary.router, primary.worker.index);
   }
 
   static async create(pool: WorkerPool, conferenceId: string): Promise<RouterSet> {
@@ -47,10 +50,22 @@ export class RouterSet extends EventEmitter<RouterSetEvents> {
   edgeFor(venueId: string): Promise<Edge> {
     let index = this.placements.get(venueId);
     if (index === undefined) {
-      index = this.pool.pick().index;
+      index = this.pickLive().index;
       this.placements.set(venueId, index);
     }
     return this.edgeOn(index);
+  }
+
+  /**
+   * The pool's next worker that is alive: a worker that just died closes our routers before the
+   * pool hears of it, and venues placed again at that moment must not land on it.
+   */
+  private pickLive(): MediaWorker {
+    for (let tries = 0; tries <= this.pool.workers.length; tries++) {
+      const worker = this.pool.pick();
+      if (!worker.worker.died) return worker;
+    }
+    return this.primary.worker;
   }
 
   /** Places a venue on a given worker (tests and operators who want to pin venues). */
@@ -62,7 +77,7 @@ export class RouterSet extends EventEmitter<RouterSetEvents> {
   bring(producer: types.Producer, from: types.Router, to: types.Router): Promise<types.Producer> {
     if (from === to) return Promise.resolve(producer);
     const key = `${to.id}:${producer.id}`;
-    let pipe = this.pipes.get(key);
+    let pipe = this.pipes.get(key)?.producer;
     if (!pipe) {
       pipe = from.pipeToRouter({ producerId: producer.id, router: to }).then(({ pipeProducer }) => {
         if (!pipeProducer) throw new Error('pipeToRouter gave no producer');
@@ -70,7 +85,7 @@ export class RouterSet extends EventEmitter<RouterSetEvents> {
         return pipeProducer;
       });
       pipe.catch(() => this.pipes.delete(key));
-      this.pipes.set(key, pipe);
+      this.pipes.set(key, { from: from.id, producer: pipe });
     }
     return pipe;
   }
@@ -89,7 +104,7 @@ export class RouterSet extends EventEmitter<RouterSetEvents> {
       const worker = this.pool.workers.find((w) => w.index === index) ?? this.primary.worker;
       if (worker === this.primary.worker) return Promise.resolve(this.primary);
       edge = worker.worker.createRouter({ mediaCodecs: routerMediaCodecs, appData: { conferenceId: this.conferenceId } }).then((router) => {
-        this.watch(router);
+        this.watch(router, index as number);
         return { worker, router };
       });
       edge.catch(() => this.edges.delete(index));
@@ -98,11 +113,26 @@ export class RouterSet extends EventEmitter<RouterSetEvents> {
     return edge;
   }
 
-  private watch(router: types.Router): void {
+  private watch(router: types.Router, index: number): void {
     router.observer.once('close', () => {
       if (this.closed) return;
-      // A worker died under one of our routers: the conference's media goes as a whole.
-      void this.close().then(() => this.emit('lost'));
+      // The program's worker died: the conference's media goes as a whole.
+      if (router === this.primary.router) {
+        void this.close().then(() => this.emit('lost'));
+        return;
+      }
+      // A venue worker died: only its venues lose their media. Their producers' pipes into the
+      // routers that live on do not learn of it by themselves (nothing arrives any more), so they
+      // are closed here: the program falls back, and whoever received those venues is told.
+      this.edges.delete(index);
+      const lost = [...this.placements].filter(([, at]) => at === index).map(([venueId]) => venueId);
+      for (const venueId of lost) this.placements.delete(venueId);
+      for (const [key, pipe] of this.pipes) {
+        if (pipe.from !== router.id) continue;
+        this.pipes.delete(key);
+        void pipe.producer.then((producer) => producer.close(), () => undefined);
+      }
+      this.emit('edgeLost', lost);
     });
   }
 }
