@@ -10,7 +10,7 @@ import type { RoomOf } from './reconcile';
  * Socket.io adapter) from the others, and acts only on rooms this process hosts
  * or must host (the floor moving creates the room).
  */
-export function mediaBridge(media: MediaPlane, roomOf: RoomOf, logger: Logger, release: (conferenceId: string) => Promise<void> = async () => {}): (events: VersionedEvent[]) => void {
+export function mediaBridge(media: MediaPlane, roomOf: RoomOf, logger: Logger, release: (conferenceId: string) => Promise<void>): (events: VersionedEvent[]) => void {
   return (events) => {
     for (const { conferenceId, event } of events) {
       const act = async () => {

@@ -6,9 +6,11 @@ import type { ConferenceService } from '../conference/service';
 import type { PlenaryIo } from '../signaling/channel';
 
 /**
- * Rebuilds a conference's media when its worker dies (the pool has already
- * started a replacement): a new room, the simulated venues published again, the
- * floor holder back on air, and every client told to set up its media again.
+ * Rebuilds a conference's media when the program switcher's worker dies (the
+ * pool has already started a replacement): a new room, the simulated venues
+ * published again, the floor holder back on air, and every client told to set
+ * up its media again. When a worker carrying only venues dies, just those
+ * venues' clients are told (the room republished its simulated venues itself).
  */
 export function recoverLostRooms(media: MediaPlane, roomOf: RoomOf, conferences: ConferenceService, io: PlenaryIo, logger: Logger): void {
   // A venue worker died: only its venues set their media up again; the program and broadcast went on.

@@ -3,14 +3,12 @@ import { ErrorCode, PlenaryError, handshakeAuthSchema, type ConferenceState, typ
 import { JoinLinks, hostSecretMatches } from '../auth/links';
 import type { ConferenceService } from '../conference/service';
 
-/** Who a handshake proves the socket to be. */
-export type Authenticated = SocketData;
 
 /**
  * Checks a socket's handshake: the presider's host secret, or an operator's
  * join link (genuine, unexpired, not rotated, venue still there).
  */
-export async function authenticate(socket: Socket, conferences: ConferenceService, links: JoinLinks): Promise<Authenticated> {
+export async function authenticate(socket: Socket, conferences: ConferenceService, links: JoinLinks): Promise<SocketData> {
   const parsed = handshakeAuthSchema.safeParse(socket.handshake.auth);
   if (!parsed.success) {
     throw new PlenaryError(ErrorCode.UNAUTHENTICATED, 'Connect with a join link token, or a conference id and host secret');

@@ -14,6 +14,7 @@ import {
   type Ack,
   type Actor,
   type ClientToServerEvents,
+  type ConferenceState,
   type InterServerEvents,
   type JoinLink,
   type ServerToClientEvents,
@@ -142,17 +143,18 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
     const { conferenceId, actor } = socket.data;
     const venueId = venueOf(socket);
     const log = logger.child({ conferenceId, venueId, role: actor.role, socket: socket.id });
-    // The conference's size as last read (every message reads the state for the standing check).
-    let venues = 0;
+    // The conference as last read: every message reads it for the standing check, and the handlers
+    // that need it (the media budget's size, whether it has ended) use that read instead of another.
+    let current: ConferenceState | undefined;
     const budgets: Record<Budget, TokenBucket> = {
       commands: new TokenBucket(COMMAND_RATE.perSecond, COMMAND_RATE.burst),
-      media: new TokenBucket(MEDIA_RATE.perSecond, () => MEDIA_RATE.burst(venues, actor.role)),
+      media: new TokenBucket(MEDIA_RATE.perSecond, () => MEDIA_RATE.burst(current?.venueOrder.length ?? 0, actor.role)),
     };
 
     const snapshot = async (): Promise<Snapshot> => {
       const state = await conferences.get(conferenceId);
       if (!state) throw new PlenaryError(ErrorCode.NOT_FOUND, 'This conference does not exist any more');
-      venues = state.venueOrder.length;
+      current = state;
       return { identity: { conferenceId, actor }, state };
     };
     const answer = <T>(ack: unknown, work: () => Promise<Ack<T>>) => reply(ack, log, work, deps.onError);
@@ -165,7 +167,7 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
       );
     } else {
       // No snapshot for a recovered session, but its media budget still needs the conference's size.
-      conferences.get(conferenceId).then((state) => (venues = state?.venueOrder.length ?? venues), () => undefined);
+      conferences.get(conferenceId).then((state) => (current = state ?? current), () => undefined);
     }
     deps.presence?.connected(conferenceId, venueId);
     void conferences.execute(conferenceId, SYSTEM, { type: 'join', venueId });
@@ -190,7 +192,7 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
       }),
     );
 
-    const hasEnded = async () => (await conferences.get(conferenceId))?.status !== 'live';
+    const hasEnded = () => current?.status !== 'live';
     registerMediaHandlers(socket, { roomOf: deps.roomOf, hasEnded, conferenceId, venueId, actor, reply: answer });
 
     // Before any handler: an unknown message, or a known one with the wrong number of arguments, is
@@ -218,7 +220,7 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
             setImmediate(() => socket.disconnect(true));
             return;
           }
-          venues = state?.venueOrder.length ?? venues;
+          current = state;
           next();
         },
         // The store did not answer (Redis away): nothing was done, so the same message may be sent again.

@@ -27,7 +27,7 @@ interface MediaHandlerDeps {
   /** The conference's room, reconciled with the stored state when it is made. */
   roomOf: RoomOf;
   /** Whether the conference has ended: its media must not come back to life. */
-  hasEnded: () => Promise<boolean>;
+  hasEnded: () => boolean;
   conferenceId: string;
   /** The venue this socket speaks for: all its transports belong to it. */
   venueId: string;
@@ -58,7 +58,7 @@ async function mediasoupCall<T>(call: () => Promise<T>): Promise<T> {
 export function registerMediaHandlers(socket: PlenarySocket, deps: MediaHandlerDeps): void {
   const { roomOf, conferenceId, venueId, actor } = deps;
   const room = async () => {
-    if (await deps.hasEnded()) throw new PlenaryError(ErrorCode.CONFLICT, 'The conference has ended');
+    if (deps.hasEnded()) throw new PlenaryError(ErrorCode.CONFLICT, 'The conference has ended');
     return roomOf(conferenceId);
   };
 
