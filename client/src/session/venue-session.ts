@@ -76,9 +76,18 @@ export class VenueSession {
       if (everConnected) void this.rebuildMedia();
       everConnected = true;
     });
+    let cutOffAt = 0;
     this.socket.on('disconnect', (reason) => {
-      // The server ending the conference or refusing the link is final; anything else is retried by socket.io.
-      this.setStatus(reason === 'io server disconnect' ? 'refused' : 'reconnecting');
+      if (reason !== 'io server disconnect') return this.setStatus('reconnecting'); // socket.io retries by itself
+      // The server cut this socket off (its link was replaced, its venue removed). Connecting once
+      // more asks the handshake, which says why in words a person understands; cut off again at
+      // once, it is final.
+      const again = Date.now() - cutOffAt > 5000;
+      cutOffAt = Date.now();
+      if (again) {
+        this.setStatus('connecting');
+        this.socket.connect();
+      } else this.setStatus('refused');
     });
     this.socket.on('connect_error', (error: Error & { data?: { code?: string } }) => {
       if (error.data?.code) {

@@ -169,6 +169,16 @@ describe('the three faces in real browsers', () => {
     await console_.screenshot({ path: join(SCREENSHOTS, 'presider-console-zh.png') });
   }, 60_000);
 
+  it('tells a sub-venue whose link the presider replaced why it was cut off', async () => {
+    const presider = await ControlClient.connect(plenary.url, { conferenceId: 'faces', hostSecret: created.hostSecret });
+    try {
+      expect(await presider.command({ type: 'rotateLink', venueId: 'sv-2' })).toMatchObject({ ok: true });
+    } finally {
+      presider.close();
+    }
+    await siping.getByRole('alert').filter({ hasText: 'This link does not work: This join link was replaced by a newer one; ask the presider for the current link' }).waitFor({ timeout: 20_000 });
+  }, 60_000);
+
   it('tells a viewer the broadcast has not started, then shows the recording once the conference has ended', async () => {
     await createTestConference(plenary.url, { ...threeVenues('faces-later'), title: 'Later Session' });
     const early = recordPolicyViolations(await viewer.context().newPage(), blocked);
