@@ -12,6 +12,7 @@ module.exports = {
   // A real redis-server for the tests, started and stopped around the run.
   globalSetup: '<rootDir>/scripts/test/redis-setup.ts',
   globalTeardown: '<rootDir>/scripts/test/redis-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/scripts/test/fresh-redis.ts'],
   // Media tests share 2 cores with ffmpeg and mediasoup: one test file at a time.
   maxWorkers: 1,
   reporters: ['default', '<rootDir>/scripts/test/summary-reporter.js'],

@@ -11,7 +11,8 @@ import { mediaBridge } from '../media/bridge';
 import { recoverLostRooms } from '../media/recovery';
 import { roomsReconciled } from '../media/reconcile';
 import { RedisOwnership, SoleOwnership, type MediaOwnership } from '../media/ownership';
-import { BroadcastStandby } from '../media/standby';
+import { MediaStandby } from '../media/standby';
+import { MediaHost } from '../media/host';
 import type { Config } from './config';
 import { JoinLinks } from '../auth/links';
 import { ConferenceService } from '../conference/service';
@@ -86,16 +87,17 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       ? await RedisOwnership.connect(config.redisUrl, () => selfUrl, logger.child({ component: 'media-ownership' }))
       : new SoleOwnership(() => selfUrl);
     owned.push(() => ownership.close());
-    const mayBroadcast = async (conferenceId: string) => {
+    const broadcastNumber = async (conferenceId: string) => {
       try {
-        return (await ownership.claim(conferenceId))?.processId === ownership.processId;
+        if ((await ownership.claim(conferenceId))?.processId !== ownership.processId) return undefined;
+        return await ownership.nextBroadcast(conferenceId);
       } catch (error) {
         logger.warn({ err: error, conferenceId }, 'could not claim the conference media; not broadcasting it from here');
-        return false;
+        return undefined;
       }
     };
     const media = await MediaPlane.start({
-      mayBroadcast,
+      broadcastNumber,
       numWorkers: config.mediasoupWorkers,
       listenIp: config.host === '0.0.0.0' || config.host === '::' ? '0.0.0.0' : config.host,
       announcedAddress: config.announcedIp,
@@ -104,11 +106,6 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       broadcast: config.broadcastLadder.length > 0 ? { rungs: parseLadder(config.broadcastLadder.join(',')), ...BROADCAST_TIMING, archiveDir: config.archiveDir } : undefined,
     });
     owned.push(() => media.close());
-    ownership.on('lost', (conferenceId) => void media.stopBroadcast(conferenceId));
-    if (config.redisUrl) {
-      const standby = new BroadcastStandby(media, mayBroadcast, logger.child({ component: 'broadcast-standby' }));
-      owned.push(() => standby.close());
-    }
     const workers = media.workers;
 
     const app = express();
@@ -163,8 +160,25 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     });
 
     // Every room the server makes matches the stored conference from the start (conferences is set just below).
-    const roomOf = roomsReconciled(media, (conferenceId) => conferences.get(conferenceId));
-    const followMedia = mediaBridge(media, roomOf, logger.child({ component: 'media-bridge' }), (conferenceId) => ownership.release(conferenceId));
+    const stateOf = (conferenceId: string) => conferences.get(conferenceId);
+    const roomOf = roomsReconciled(media, stateOf);
+    // The one way to a conference's media: here when this process holds its lease, relayed otherwise.
+    const host = new MediaHost({
+      media,
+      ownership,
+      roomOf,
+      stateOf,
+      secret: await store.linkSecret(),
+      consumerClosed: (socketId, consumerId) => io.to(socketId).emit('consumerClosed', { consumerId }),
+      mediaReset: (conferenceId) => io.to(rooms.conference(conferenceId)).emit('mediaReset'),
+      logger: logger.child({ component: 'media-host' }),
+    });
+    if (config.redisUrl) {
+      const standby = new MediaStandby(host, ownership, stateOf, logger.child({ component: 'media-standby' }));
+      owned.push(() => standby.close());
+      app.use(host.relayRouter());
+    }
+    const followMedia = mediaBridge(host, logger.child({ component: 'media-bridge' }));
     io.on('conferenceEvents', (events) => followMedia(events));
     const conferences = new ConferenceService(
       store,
@@ -181,12 +195,12 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       },
       logger.child({ component: 'conferences' }),
     );
-    recoverLostRooms(media, roomOf, conferences, io, logger.child({ component: 'media-recovery' }));
+    recoverLostRooms(media, host, conferences, io, logger.child({ component: 'media-recovery' }));
     const links = new JoinLinks(await store.linkSecret());
     const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
     const presence = config.redisUrl ? await PresenceReaper.start(config.redisUrl, io, conferences, logger.child({ component: 'presence' })) : undefined;
     if (presence) owned.push(() => presence.close());
-    attachControlChannel(io, { conferences, links, roomOf, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, isClosing: () => shuttingDown, socketsPerLink: config.socketsPerLink,
+    attachControlChannel(io, { conferences, links, media: host, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, isClosing: () => shuttingDown, socketsPerLink: config.socketsPerLink,
       // A burst of three seconds' worth at once, then the rate on average.
       joinLimit: limits.limit('join', config.joinRatePerAddress * 3, 3), clientAddress, recoveryMs: SESSION_RECOVERY_MS });
 
@@ -226,7 +240,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     let demo: DemoLinks | undefined;
     if (options.demo) {
       await ensureDemoConference(conferences, config.adminKey);
-      if (config.demoSimulatedVenues > 0) await simulateVenues(conferences, roomOf, DEMO_CONFERENCE_ID, config.demoSimulatedVenues);
+      if (config.demoSimulatedVenues > 0) await simulateVenues(conferences, host, DEMO_CONFERENCE_ID, config.demoSimulatedVenues);
       demo = await demoLinks(conferences, mintJoinLink, config.adminKey, config.publicUrl);
     }
 
@@ -234,7 +248,6 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     // their leases go at once, so a standby takes over while this process still closes the rest.
     owned.push(async () => {
       for (const conferenceId of media.conferenceIds()) {
-        if (!ownership.owns(conferenceId)) continue;
         await media.stopBroadcast(conferenceId);
         await ownership.release(conferenceId);
       }

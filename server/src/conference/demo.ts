@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { SYSTEM, createConferenceSchema, type JoinLink } from '@plenary/shared';
 import type { Rgb } from '@plenary/sfu';
-import type { RoomOf } from '../media/reconcile';
+import type { MediaHost } from '../media/host';
 import { hashHostSecret } from '../auth/links';
 import type { MintJoinLink } from './joinlinks';
 import type { ConferenceService } from './service';
@@ -76,7 +76,7 @@ export async function demoLinks(conferences: ConferenceService, mintJoinLink: Mi
  * `count` sub-venues (sub-venues are added when the conference has fewer),
  * marks them present, and puts the floor holder on air.
  */
-export async function simulateVenues(conferences: ConferenceService, roomOf: RoomOf, conferenceId: string, count: number): Promise<void> {
+export async function simulateVenues(conferences: ConferenceService, host: MediaHost, conferenceId: string, count: number): Promise<void> {
   let state = await conferences.get(conferenceId);
   if (!state) return;
   for (let n = state.venueOrder.length - 1; n < count; n++) {
@@ -84,13 +84,12 @@ export async function simulateVenues(conferences: ConferenceService, roomOf: Roo
   }
   state = await conferences.get(conferenceId);
   if (!state) return;
-  // Reconciled with the conference on creation: the floor holder is on air and cuts in once it publishes.
-  const room = await roomOf(conferenceId);
-  const simulated = state.venueOrder.slice(0, count + 1);
-  for (const [i, venueId] of simulated.entries()) {
-    const venue = state.venues[venueId];
-    if (!venue) continue;
-    await room.addSimulatedVenue(venueId, venue.name, SIMULATED_COLOURS[i % SIMULATED_COLOURS.length] as Rgb);
-    await conferences.execute(conferenceId, SYSTEM, { type: 'join', venueId });
-  }
+  const venues = state.venueOrder.slice(0, count + 1).flatMap((venueId, i) => {
+    const venue = state?.venues[venueId];
+    return venue ? [{ venueId, name: venue.name, colour: SIMULATED_COLOURS[i % SIMULATED_COLOURS.length] as Rgb }] : [];
+  });
+  // Published by the process hosting the media (this one, unless another already does), and saved
+  // for whoever hosts it next; the floor holder's cuts in once it publishes.
+  await host.addSimulatedVenues(conferenceId, venues);
+  for (const { venueId } of venues) await conferences.execute(conferenceId, SYSTEM, { type: 'join', venueId });
 }

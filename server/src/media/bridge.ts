@@ -1,37 +1,24 @@
 import type { Logger } from 'pino';
 import type { VersionedEvent } from '@plenary/shared';
-import type { MediaPlane } from '@plenary/sfu';
-import type { RoomOf } from './reconcile';
+import type { MediaHost } from './host';
 
 /**
- * Makes the media plane follow the conference: the program goes to whoever
- * gets the floor, a muted venue's microphone pauses, a venue that left loses its browser's media, an ended conference closes
- * its room. Fed with every stored event, from this process and (through the
- * Socket.io adapter) from the others, and acts only on rooms this process hosts
- * or must host (the floor moving creates the room).
+ * Makes the media follow the conference: fed with every stored event, from
+ * this process and (through the Socket.io adapter) from the others. The
+ * process hosting a conference's media reconciles its room with the stored
+ * state after each batch (the floor holder on air, mutes, venues gone); a floor
+ * change that nobody hosts yet makes one process host it; an ended conference
+ * closes its room and retires its lease.
  */
-export function mediaBridge(media: MediaPlane, roomOf: RoomOf, logger: Logger, release: (conferenceId: string) => Promise<void>): (events: VersionedEvent[]) => void {
+export function mediaBridge(host: MediaHost, logger: Logger): (events: VersionedEvent[]) => void {
   return (events) => {
+    const conferences = new Map<string, boolean>();
     for (const { conferenceId, event } of events) {
-      const act = async () => {
-        switch (event.type) {
-          case 'floorGiven':
-            return (await roomOf(conferenceId)).setOnAir(event.venueId);
-          case 'venueLeft':
-            return (await media.existingRoom(conferenceId))?.venueLeft(event.venueId);
-          case 'venueRemoved':
-            return (await media.existingRoom(conferenceId))?.closeVenue(event.venueId);
-          case 'venueMuted':
-            return (await media.existingRoom(conferenceId))?.setMuted(event.venueId, event.by, event.muted);
-          case 'conferenceEnded':
-            // The recording is finished before the lease goes: nobody else may start one meanwhile.
-            await media.closeRoom(conferenceId);
-            return release(conferenceId);
-          default:
-            return undefined;
-        }
-      };
-      act().catch((error: unknown) => logger.error({ err: error, conferenceId, event: event.type }, 'the media plane could not follow the conference'));
+      const needsMedia = event.type === 'floorGiven' || event.type === 'conferenceEnded';
+      conferences.set(conferenceId, (conferences.get(conferenceId) ?? false) || needsMedia);
+    }
+    for (const [conferenceId, needsMedia] of conferences) {
+      host.follow(conferenceId, needsMedia).catch((error: unknown) => logger.error({ err: error, conferenceId }, 'the media plane could not follow the conference'));
     }
   };
 }

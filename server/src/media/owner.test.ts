@@ -128,7 +128,7 @@ describe('two server processes with the same configuration on one Redis', () => 
       await edge.stop();
     }
     expect(encoders(servers[0] as ServerProcess) + encoders(servers[1] as ServerProcess)).toBe(1);
-    // Measured 2.0-2.1 s on a quiet machine: the host hands its lease over before it closes the rest.
+    // Measured 1.9 s on a quiet machine: the host hands its lease over before it closes the rest.
     expect(viewer.seen.longestGapMs).toBeLessThan(8000);
   }, 180_000);
 
@@ -144,7 +144,7 @@ describe('two server processes with the same configuration on one Redis', () => 
       const recordedBefore = recordings(standbyArchive);
       await owner.crash();
       const crashedAt = Date.now();
-      // The lease lapses, the standby claims it and encodes from its own room: new parts, a recording here.
+      // The lease lapses, the standby claims it and builds the media: new parts, a recording here.
       await eventually(async () => {
         const now = lastPart(await playlist(standby));
         return now !== undefined && now !== before && encoders(standby) === 1;
@@ -156,8 +156,9 @@ describe('two server processes with the same configuration on one Redis', () => 
       await viewer.stop();
       await edge.stop();
     }
-    // Measured 5.8-6.1 s on a quiet machine (the lease lapses 6 s after the last renewal); bound with margin.
+    // Measured 4.3 s on a quiet machine (the lease lapses within 3 s of the kill, then the media is
+    // built); the goal is 6 s, bound with a slow machine's margin.
     expect(viewer.seen.longestGapMs).toBeGreaterThan(0);
-    expect(viewer.seen.longestGapMs).toBeLessThan(15_000);
+    expect(viewer.seen.longestGapMs).toBeLessThan(10_000);
   }, 90_000);
 });

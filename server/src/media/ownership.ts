@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { SimulatedVenueSpec } from '@plenary/sfu';
 import { reportRedisTrouble } from '../store/redis-trouble';
 
 /** Who hosts a conference's media: a process, where its origin answers, and the lease's fencing number. */
@@ -11,6 +12,12 @@ export interface MediaOwner {
   url: string;
   /** Rises with every new holder: an old owner that wakes up holds a smaller number. */
   fence: number;
+}
+
+/** What a conference's media is made of beyond the stored conference: whoever hosts it next rebuilds it from this. */
+export interface MediaSetup {
+  /** Simulated cameras standing in for venues (the demo), republished by a new owner. */
+  simulated: SimulatedVenueSpec[];
 }
 
 interface OwnershipEvents {
@@ -35,8 +42,18 @@ export interface MediaOwnership extends EventEmitter<OwnershipEvents> {
   owns(conferenceId: string): boolean;
   /** The current holder, if any. */
   holder(conferenceId: string): Promise<MediaOwner | undefined>;
-  /** Gives the lease up (the conference ended). */
+  /** Gives the lease up for another process to take at once (this one is shutting down). */
   release(conferenceId: string): Promise<void>;
+  /** Gives the lease up for good and forgets the conference (it ended): no standby takes it over. */
+  retire(conferenceId: string): Promise<void>;
+  /** The conferences whose media some process hosts or hosted and that have not ended: what a standby watches. */
+  hosted(): Promise<string[]>;
+  /** Saves what a new owner must rebuild (the owner does, when its media changes). */
+  saveSetup(conferenceId: string, setup: MediaSetup): Promise<void>;
+  /** How many broadcasts of the conference came before this one, in any process (then counts this one). */
+  nextBroadcast(conferenceId: string): Promise<number>;
+  /** The saved setup; undefined when no process has hosted the conference's media yet. */
+  setupOf(conferenceId: string): Promise<MediaSetup | undefined>;
   /** Gives every lease up and stops renewing. Idempotent. */
   close(): Promise<void>;
 }
@@ -44,6 +61,8 @@ export interface MediaOwnership extends EventEmitter<OwnershipEvents> {
 /** The embedded mode: one process, owner of everything. */
 export class SoleOwnership extends EventEmitter<OwnershipEvents> implements MediaOwnership {
   readonly processId = 'embedded';
+  private readonly setups = new Map<string, MediaSetup>();
+  private readonly broadcasts = new Map<string, number>();
 
   constructor(private readonly url: () => string) {
     super();
@@ -63,19 +82,50 @@ export class SoleOwnership extends EventEmitter<OwnershipEvents> implements Medi
 
   async release(): Promise<void> {}
 
+  async retire(conferenceId: string): Promise<void> {
+    this.setups.delete(conferenceId);
+  }
+
+  async hosted(): Promise<string[]> {
+    return [...this.setups.keys()];
+  }
+
+  async saveSetup(conferenceId: string, setup: MediaSetup): Promise<void> {
+    this.setups.set(conferenceId, setup);
+  }
+
+  async setupOf(conferenceId: string): Promise<MediaSetup | undefined> {
+    return this.setups.get(conferenceId);
+  }
+
+  async nextBroadcast(conferenceId: string): Promise<number> {
+    const before = this.broadcasts.get(conferenceId) ?? 0;
+    this.broadcasts.set(conferenceId, before + 1);
+    return before;
+  }
+
   async close(): Promise<void> {}
 }
 
-export const LEASE_MS = 6000;
-const RENEW_MS = 2000;
+/**
+ * A crashed owner's lease lapses within LEASE_MS of its last renewal; a standby looks every
+ * 500 ms, so the broadcast is back within about LEASE_MS + the time to build the media (goal 6 s).
+ * Renewed three times per lease: a process stalled for a whole lease (3 s) loses it, and its fence.
+ */
+export const LEASE_MS = 3000;
+const RENEW_MS = 1000;
+const HOSTED = 'plenary:media:hosted';
+const setupKey = (conferenceId: string) => `plenary:media:setup:${conferenceId}`;
 const leaseKey = (conferenceId: string) => `plenary:media:owner:${conferenceId}`;
 const fenceKey = (conferenceId: string) => `plenary:media:fence:${conferenceId}`;
 
-// KEYS[1] lease, KEYS[2] fence counter; ARGV[1] process id, ARGV[2] url, ARGV[3] ttl ms.
-// The value is "fence|processId|url". Free: a new fencing number and this process; ours: renewed.
+// KEYS[1] lease, KEYS[2] fence counter, KEYS[3] the hosted set; ARGV[1] process id, ARGV[2] url,
+// ARGV[3] ttl ms, ARGV[4] conference id. The value is "fence|processId|url". Free: a new fencing
+// number and this process (and the conference is watched by standbys); ours: renewed.
 const CLAIM = `
 local current = redis.call('GET', KEYS[1])
 if not current then
+  redis.call('SADD', KEYS[3], ARGV[4])
   local fence = redis.call('INCR', KEYS[2])
   current = fence .. '|' .. ARGV[1] .. '|' .. ARGV[2]
   redis.call('SET', KEYS[1], current, 'PX', ARGV[3])
@@ -120,7 +170,7 @@ export class RedisOwnership extends EventEmitter<OwnershipEvents> implements Med
 
   async claim(conferenceId: string): Promise<MediaOwner | undefined> {
     if (this.closed) return this.holder(conferenceId);
-    const value = (await this.redis.eval(CLAIM, 2, leaseKey(conferenceId), fenceKey(conferenceId), this.processId, this.url(), LEASE_MS)) as string;
+    const value = (await this.redis.eval(CLAIM, 3, leaseKey(conferenceId), fenceKey(conferenceId), HOSTED, this.processId, this.url(), LEASE_MS, conferenceId)) as string;
     const owner = parse(value);
     if (owner?.processId === this.processId) {
       if (!this.held.has(conferenceId)) this.logger.info({ conferenceId, fence: owner.fence }, 'this process hosts the conference media');
@@ -141,6 +191,28 @@ export class RedisOwnership extends EventEmitter<OwnershipEvents> implements Med
     const value = this.held.get(conferenceId);
     this.held.delete(conferenceId);
     if (value) await this.redis.eval(RELEASE, 1, leaseKey(conferenceId), value).catch(() => undefined);
+  }
+
+  async retire(conferenceId: string): Promise<void> {
+    await this.redis.multi().srem(HOSTED, conferenceId).del(setupKey(conferenceId)).exec();
+    await this.release(conferenceId);
+  }
+
+  async hosted(): Promise<string[]> {
+    return this.redis.smembers(HOSTED);
+  }
+
+  async saveSetup(conferenceId: string, setup: MediaSetup): Promise<void> {
+    await this.redis.set(setupKey(conferenceId), JSON.stringify(setup));
+  }
+
+  async nextBroadcast(conferenceId: string): Promise<number> {
+    return (await this.redis.incr(`plenary:media:broadcasts:${conferenceId}`)) - 1;
+  }
+
+  async setupOf(conferenceId: string): Promise<MediaSetup | undefined> {
+    const saved = await this.redis.get(setupKey(conferenceId));
+    return saved ? (JSON.parse(saved) as MediaSetup) : undefined;
   }
 
   async close(): Promise<void> {

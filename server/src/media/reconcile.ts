@@ -2,16 +2,21 @@ import type { ConferenceState } from '@plenary/shared';
 import type { ConferenceRoom, MediaPlane } from '@plenary/sfu';
 
 /**
- * Makes a room match the conference as stored: every venue's mutes (by the
- * presider, by itself) and who has the floor. Idempotent. A room the server
- * creates or rebuilds goes through this before anyone uses it; before, a room
- * first asked for by a browser's media call (after a restart, say) started with
- * the main venue on air and nobody muted, whatever the conference said.
- *
- * Venues that left or were removed need nothing here: a new room holds no
- * browser's media, and the stored events close what an existing room holds.
+ * Makes a room match the conference as stored: a removed venue's media closed,
+ * a venue nobody is connected for without its browser's media (a simulated
+ * camera stays), every venue's mutes (by the presider, by itself), and who has
+ * the floor. Idempotent: the owner runs it when it creates or rebuilds a room
+ * (before anyone uses it) and after every stored event. Before, a room first
+ * asked for by a browser's media call (after a restart, say) started with the
+ * main venue on air and nobody muted, whatever the conference said.
  */
-export async function reconcile(room: ConferenceRoom, state: ConferenceState): Promise<void> {
+export async function reconcile(room: ConferenceRoom, state: ConferenceState, readAt = Date.now()): Promise<void> {
+  for (const venueId of room.venueIds()) {
+    const venue = state.venues[venueId];
+    if (!venue) await room.closeVenue(venueId);
+    // Only what the venue set up before the state was read: a browser back since then stays.
+    else if (!venue.present) await room.venueLeft(venueId, readAt);
+  }
   for (const venue of Object.values(state.venues)) {
     await room.setMuted(venue.id, 'presider', venue.mutedByPresider);
     await room.setMuted(venue.id, 'self', venue.selfMuted);
@@ -33,7 +38,8 @@ export function roomsReconciled(media: MediaPlane, stateOf: (conferenceId: strin
     const room = await media.room(conferenceId);
     let ready = reconciled.get(room);
     if (!ready) {
-      ready = stateOf(conferenceId).then((state) => (state ? reconcile(room, state) : undefined));
+      const readAt = Date.now();
+      ready = stateOf(conferenceId).then((state) => (state ? reconcile(room, state, readAt) : undefined));
       reconciled.set(room, ready);
       ready.catch(() => reconciled.get(room) === ready && reconciled.delete(room));
     }

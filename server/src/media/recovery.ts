@@ -1,18 +1,19 @@
 import type { Logger } from 'pino';
 import { rooms } from '@plenary/shared';
 import type { MediaPlane, SimulatedVenueSpec } from '@plenary/sfu';
-import type { RoomOf } from './reconcile';
+import type { MediaHost } from './host';
 import type { ConferenceService } from '../conference/service';
 import type { PlenaryIo } from '../signaling/channel';
 
 /**
  * Rebuilds a conference's media when the program switcher's worker dies (the
- * pool has already started a replacement): a new room, the simulated venues
- * published again, the floor holder back on air, and every client told to set
- * up its media again. When a worker carrying only venues dies, just those
- * venues' clients are told (the room republished its simulated venues itself).
+ * pool has already started a replacement): the host builds a new room as on a
+ * takeover (the saved simulated venues published again, the floor holder back
+ * on air, every client told to set up its media again). When a worker carrying
+ * only venues dies, just those venues' clients are told (the room republished
+ * its simulated venues itself).
  */
-export function recoverLostRooms(media: MediaPlane, roomOf: RoomOf, conferences: ConferenceService, io: PlenaryIo, logger: Logger): void {
+export function recoverLostRooms(media: MediaPlane, host: MediaHost, conferences: ConferenceService, io: PlenaryIo, logger: Logger): void {
   // A venue worker died: only its venues set their media up again; the program and broadcast went on.
   media.on('venueslost', (conferenceId: string, venueIds: string[]) => {
     for (const venueId of venueIds) io.to(rooms.venue(conferenceId, venueId)).emit('mediaReset');
@@ -27,11 +28,8 @@ export function recoverLostRooms(media: MediaPlane, roomOf: RoomOf, conferences:
       // are spread over every worker again instead of all landing on the survivors for good.
       await media.workers.whenComplete(3000);
       // A new room, reconciled with the conference (mutes, the floor holder on air); the simulated
-      // venues publish again, and the floor holder's cuts in as soon as it does.
-      const room = await roomOf(conferenceId);
-      for (const venue of simulated) await room.addSimulatedVenue(venue.venueId, venue.name, venue.colour);
-      io.to(rooms.conference(conferenceId)).emit('mediaReset');
-      log.warn({ simulated: simulated.length, onAir: state.floor.holder }, 'conference media rebuilt after a worker died');
+      // venues publish again, the floor holder's cuts in as soon as it does, browsers are told.
+      if (await host.rebuild(conferenceId, simulated)) log.warn({ onAir: state.floor.holder }, 'conference media rebuilt after a worker died');
     };
     // A conference without media is dark: keep trying (backing off to 5 s) while the process
     // runs and the conference is live; say so loudly every tenth failure.

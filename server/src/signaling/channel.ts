@@ -28,8 +28,7 @@ import { TokenBucket } from './ratelimit';
 import { guardSessionRecovery } from './sessions';
 import type { Limit } from '../app/limits';
 import { invalid, reply } from './reply';
-import { registerMediaHandlers } from './media';
-import type { RoomOf } from '../media/reconcile';
+import { registerMediaHandlers, type MediaCalls } from './media';
 
 export type PlenaryIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type PlenarySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -39,8 +38,8 @@ export interface ChannelDeps {
   links: JoinLinks;
   /** Mints a venue's current join link (presider's "copy link"). */
   joinLink: (conferenceId: string, venueId: string) => Promise<JoinLink>;
-  /** The conference's room, reconciled with the stored state when it is made. */
-  roomOf: RoomOf;
+  /** Where venues' media calls go: this process's room or the process hosting the conference's media. */
+  media: MediaCalls;
   logger: Logger;
   /** Told the code of every refusal or failure answered (metrics). */
   onError?: (code: string) => void;
@@ -193,7 +192,7 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
     );
 
     const hasEnded = () => current?.status !== 'live';
-    registerMediaHandlers(socket, { roomOf: deps.roomOf, hasEnded, conferenceId, venueId, actor, reply: answer });
+    registerMediaHandlers(socket, { media: deps.media, hasEnded, conferenceId, venueId, actor, reply: answer });
 
     // Before any handler: an unknown message, or a known one with the wrong number of arguments, is
     // answered INVALID (when it carries an ack) and goes no further. Without an ack it is dropped.

@@ -1,31 +1,16 @@
 import type { Socket } from 'socket.io';
-import {
-  ErrorCode,
-  PlenaryError,
-  consumeSchema,
-  connectTransportSchema,
-  fail,
-  ok,
-  produceSchema,
-  transportRequestSchema,
-  consumerRequestSchema,
-  resumeConsumerSchema,
-  type Ack,
-  type Actor,
-  type ClientToServerEvents,
-  type InterServerEvents,
-  type ServerToClientEvents,
-  type SocketData,
-} from '@plenary/shared';
-import type { MediasoupTypes as types } from '@plenary/sfu';
-import type { RoomOf } from '../media/reconcile';
-import { invalid } from './reply';
+import { ErrorCode, PlenaryError, type Ack, type Actor, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents, type SocketData } from '@plenary/shared';
+import { MEDIA_CALLS, type Caller } from '../media/calls';
 
 type PlenarySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
+/** Where a socket's media calls go: the conference's room here, or the process hosting it. */
+export interface MediaCalls {
+  call(caller: Caller, call: unknown): Promise<Ack<unknown>>;
+}
+
 interface MediaHandlerDeps {
-  /** The conference's room, reconciled with the stored state when it is made. */
-  roomOf: RoomOf;
+  media: MediaCalls;
   /** Whether the conference has ended: its media must not come back to life. */
   hasEnded: () => boolean;
   conferenceId: string;
@@ -36,103 +21,25 @@ interface MediaHandlerDeps {
 }
 
 /**
- * mediasoup refuses bad parameters with a TypeError or an UnsupportedError
- * (e.g. a codec the router lacks): the client's fault, said as INVALID.
- */
-async function mediasoupCall<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof TypeError || (error instanceof Error && error.name === 'UnsupportedError')) {
-      throw new PlenaryError(ErrorCode.INVALID, `Media parameters refused: ${error.message.slice(0, 200)}`);
-    }
-    throw error;
-  }
-}
-
-/**
- * WebRTC signalling for one socket: transports, produce, consume, resume, all
- * as the socket's own venue. Operators receive the program and the main venue;
- * the presider receives every venue.
+ * WebRTC signalling for one socket (`media:<call>`): transports, produce,
+ * consume, resume, all as the socket's own venue, checked and run by the
+ * media host (calls.ts), on this process or relayed to the one hosting the
+ * conference's media.
  */
 export function registerMediaHandlers(socket: PlenarySocket, deps: MediaHandlerDeps): void {
-  const { roomOf, conferenceId, venueId, actor } = deps;
-  const room = async () => {
-    if (deps.hasEnded()) throw new PlenaryError(ErrorCode.CONFLICT, 'The conference has ended');
-    return roomOf(conferenceId);
-  };
-
-  socket.on('media:capabilities', (ack) => deps.reply(ack, async () => ok((await room()).rtpCapabilities)));
-
-  socket.on('media:createTransport', (ack) =>
-    deps.reply(ack, async () => ok(await (await room()).createWebRtcTransport(venueId))),
-  );
-
-  socket.on('media:connectTransport', (request, ack) =>
-    deps.reply(ack, async () => {
-      const parsed = connectTransportSchema.safeParse(request);
-      if (!parsed.success) return invalid(parsed.error);
-      const { transportId, dtlsParameters } = parsed.data;
-      await mediasoupCall(async () => (await room()).connectTransport(venueId, transportId, dtlsParameters as types.DtlsParameters));
-      return ok({});
-    }),
-  );
-
-  socket.on('media:produce', (request, ack) =>
-    deps.reply(ack, async () => {
-      const parsed = produceSchema.safeParse(request);
-      if (!parsed.success) return invalid(parsed.error);
-      const { transportId, kind, rtpParameters } = parsed.data;
-      const id = await mediasoupCall(async () => (await room()).produce(venueId, transportId, kind, rtpParameters as unknown as types.RtpParameters));
-      return ok({ id });
-    }),
-  );
-
-  socket.on('media:consume', (request, ack) =>
-    deps.reply(ack, async () => {
-      const parsed = consumeSchema.safeParse(request);
-      if (!parsed.success) return invalid(parsed.error);
-      const { transportId, target, rtpCapabilities } = parsed.data;
-      if ('venueId' in target && actor.role !== 'presider' && target.venueId !== 'main') {
-        return fail(new PlenaryError(ErrorCode.FORBIDDEN, 'A sub-venue receives the program and the main venue only'));
-      }
-      const consumer = await mediasoupCall(async () =>
-        (await room()).consume(venueId, transportId, target, rtpCapabilities as types.RtpCapabilities, (consumerId) => socket.emit('consumerClosed', { consumerId })),
-      );
-      return ok(consumer);
-    }),
-  );
-
-  socket.on('media:stats', (ack) =>
-    deps.reply(ack, async () => {
-      if (actor.role !== 'presider') return fail(new PlenaryError(ErrorCode.FORBIDDEN, 'Only the presider sees every venue\'s media health'));
-      return ok(await (await room()).stats());
-    }),
-  );
-
-  socket.on('media:restartIce', (request, ack) =>
-    deps.reply(ack, async () => {
-      const parsed = transportRequestSchema.safeParse(request);
-      if (!parsed.success) return invalid(parsed.error);
-      return ok({ iceParameters: await (await room()).restartIce(venueId, parsed.data.transportId) });
-    }),
-  );
-
-  socket.on('media:closeConsumer', (request, ack) =>
-    deps.reply(ack, async () => {
-      const parsed = consumerRequestSchema.safeParse(request);
-      if (!parsed.success) return invalid(parsed.error);
-      (await room()).closeConsumer(venueId, parsed.data.consumerId);
-      return ok({});
-    }),
-  );
-
-  socket.on('media:resume', (request, ack) =>
-    deps.reply(ack, async () => {
-      const parsed = resumeConsumerSchema.safeParse(request);
-      if (!parsed.success) return invalid(parsed.error);
-      await (await room()).resumeConsumer(venueId, parsed.data.consumerId, parsed.data.layer);
-      return ok({});
-    }),
-  );
+  const { conferenceId, venueId, actor } = deps;
+  if (actor.role === 'system') return;
+  const caller: Caller = { conferenceId, venueId, role: actor.role, socketId: socket.id };
+  const on = socket.on.bind(socket) as (event: string, listener: (...args: unknown[]) => void) => void;
+  for (const name of MEDIA_CALLS) {
+    // The channel's gate has checked the arity: the ack comes last, a request before it when the call takes one.
+    on(`media:${name}`, (...args: unknown[]) => {
+      const ack = args[args.length - 1];
+      const request = args.length > 1 ? args[0] : undefined;
+      deps.reply(ack, async () => {
+        if (deps.hasEnded()) throw new PlenaryError(ErrorCode.CONFLICT, 'The conference has ended');
+        return deps.media.call(caller, { name, request });
+      });
+    });
+  }
 }

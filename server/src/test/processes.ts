@@ -33,6 +33,8 @@ export class ServerProcess {
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: crash() takes the server with its workers and encoders, as losing the machine would.
+      detached: true,
     });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -48,11 +50,11 @@ export class ServerProcess {
     return new ServerProcess(child, `http://127.0.0.1:${port}`);
   }
 
-  /** Kills the process the hard way, as a crash would. */
+  /** Kills the process and everything it started (its process group) the hard way, as losing the machine would. */
   async crash(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = once(this.child, 'exit');
-    this.child.kill('SIGKILL');
+    process.kill(-(this.child.pid as number), 'SIGKILL');
     await exited;
   }
 

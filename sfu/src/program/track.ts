@@ -126,6 +126,8 @@ export class ProgramTrack {
     const source = this.sources.get(venueId);
     if (!source) return;
     if (this.onAir === venueId && !this.pending) return;
+    // Asked again while the cut to it is waiting for a keyframe (the server reconciles after every event).
+    if (this.pending?.venueId === venueId) return;
     if (this.onAir === venueId) {
       this.pending = undefined;
       return;

@@ -25,6 +25,13 @@ interface PlaneEvents {
   hlsPart: [conferenceId: string, rendition: string];
 }
 
+/**
+ * Whether this process may broadcast a conference (the server's media lease says), and if so
+ * how many broadcasts of it came before, in any process: each starts a new discontinuity
+ * sequence above the last one's. Undefined: another process broadcasts it.
+ */
+export type BroadcastNumber = (conferenceId: string) => Promise<number | undefined>;
+
 export class MediaPlane extends EventEmitter<PlaneEvents> {
   private readonly rooms = new Map<string, Promise<ConferenceRoom>>();
   private closed = false;
@@ -36,15 +43,14 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
     super();
   }
 
-  static async start(options: WorkerPoolOptions & { broadcast?: Omit<BroadcastOptions, 'logger'>; mayBroadcast?: (conferenceId: string) => Promise<boolean> }): Promise<MediaPlane> {
+  static async start(options: WorkerPoolOptions & { broadcast?: Omit<BroadcastOptions, 'logger'>; broadcastNumber?: BroadcastNumber }): Promise<MediaPlane> {
     const plane = new MediaPlane(await WorkerPool.create(options), options.logger);
     plane.broadcast = options.broadcast;
-    plane.mayBroadcast = options.mayBroadcast ?? (async () => true);
+    if (options.broadcastNumber) plane.broadcastNumber = options.broadcastNumber;
     return plane;
   }
 
-  /** Whether this process broadcasts a conference (the server's lease says; always, by default). */
-  private mayBroadcast: (conferenceId: string) => Promise<boolean> = async () => true;
+  private broadcastNumber: BroadcastNumber = async () => 0;
 
   /** When set, every conference room broadcasts its program with these settings. */
   private broadcast: Omit<BroadcastOptions, 'logger'> | undefined;
@@ -57,8 +63,9 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
       room = ConferenceRoom.create(this.workers, conferenceId, { fallbackVenueId: 'main', logger }).then(async (created) => {
         created.switcher.on('cut', (cut) => this.emit('cut', conferenceId, cut));
         created.on('venuesLost', (venueIds) => this.emit('venueslost', conferenceId, venueIds));
-        // One encoder and one recording per conference, whichever processes have its room.
-        if (await this.mayBroadcast(conferenceId).catch(() => false)) await this.broadcastFrom(created, logger);
+        // One encoder and one recording per conference: only the lease holder's room broadcasts.
+        const number = await this.broadcastNumber(conferenceId).catch(() => undefined);
+        if (number !== undefined) await this.startBroadcastOf(created, number, logger);
         return created;
       });
       this.rooms.set(conferenceId, room);
@@ -85,36 +92,19 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
   }
 
   /**
-   * Starts broadcasting a room's program (once). The venues' media matters more than the
-   * broadcast: a failing encoder is logged, not fatal. One folder per broadcast: a rebuilt room
-   * (its worker died) or a takeover records anew instead of overwriting.
+   * Starts broadcasting a room's program. The venues' media matters more than the broadcast: a
+   * failing encoder is logged, not fatal. One folder per broadcast: a rebuilt room (its worker
+   * died) or a takeover records anew instead of overwriting.
    */
-  private broadcastFrom(room: ConferenceRoom, logger: Logger): Promise<void> {
-    // Asked twice at once (a takeover while the room is made): one encoder, not two.
-    let starting = this.startingBroadcasts.get(room);
-    if (!starting) {
-      starting = this.startBroadcastOf(room, logger).finally(() => this.startingBroadcasts.delete(room));
-      this.startingBroadcasts.set(room, starting);
-    }
-    return starting;
-  }
-
-  private readonly startingBroadcasts = new WeakMap<ConferenceRoom, Promise<void>>();
-
-  private async startBroadcastOf(room: ConferenceRoom, logger: Logger): Promise<void> {
+  private async startBroadcastOf(room: ConferenceRoom, number: number, logger: Logger): Promise<void> {
     const settings = this.broadcast;
     if (!settings || room.broadcast) return;
     const { conferenceId } = room;
     const archiveDir = settings.archiveDir && join(settings.archiveDir, conferenceId, new Date().toISOString().replace(/[:.]/g, '-'));
-    const earlierBroadcasts = settings.archiveDir ? await readdir(join(settings.archiveDir, conferenceId)).then((names) => names.length, () => 0) : 0;
-    const perConference = { earlierBroadcasts, onPart: (rendition: string) => this.emit('hlsPart', conferenceId, rendition), onRestart: () => this.emit('encoderRestart', conferenceId) };
+    // The folders recorded here count too: an embedded server started again numbers above its last run.
+    const recordedHere = settings.archiveDir ? await readdir(join(settings.archiveDir, conferenceId)).then((names) => names.length, () => 0) : 0;
+    const perConference = { earlierBroadcasts: Math.max(number, recordedHere), onPart: (rendition: string) => this.emit('hlsPart', conferenceId, rendition), onRestart: () => this.emit('encoderRestart', conferenceId) };
     await room.startBroadcast({ ...settings, ...perConference, ...(archiveDir ? { archiveDir } : {}), logger: logger.child({ component: 'broadcast' }) }).catch((error: unknown) => logger.error({ err: error }, 'the broadcast did not start'));
-  }
-
-  /** Starts the broadcast of a conference whose room is here (this process took its media over). */
-  async startBroadcast(conferenceId: string): Promise<void> {
-    const room = await this.rooms.get(conferenceId)?.catch(() => undefined);
-    if (room) await this.broadcastFrom(room, this.logger.child({ conferenceId }));
   }
 
   /** The conferences with a room in this process. */

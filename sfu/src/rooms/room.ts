@@ -184,7 +184,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
       enableTcp: true,
       preferUdp: true,
       initialAvailableOutgoingBitrate: 1_000_000,
-      appData: { venueId },
+      appData: { venueId, createdAt: Date.now() },
     });
     venue.transports.set(transport.id, transport);
     transport.observer.on('close', () => venue.transports.delete(transport.id));
@@ -332,6 +332,11 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     return this.venues.get(venueId)?.simulated?.venue.pid;
   }
 
+  /** The venues with media here (a browser's, a simulated camera, or both). */
+  venueIds(): string[] {
+    return [...this.venues.keys()];
+  }
+
   /** The simulated venues publishing here. */
   simulatedVenues(): SimulatedVenueSpec[] {
     return [...this.venues.values()].flatMap((venue) => (venue.simulated ? [venue.simulated.spec] : []));
@@ -360,11 +365,16 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
    * Every connection of the venue's operator closed: the browser's transports (and so its
    * camera, microphone and consumers) go. A simulated venue stands in for a camera, not for
    * the operator, so it stays; if the browser's camera had replaced it, it publishes again.
+   * Only transports made before `since` go: the server knew the venue gone as of then, and a
+   * browser that came back meanwhile keeps what it set up since.
    */
-  async venueLeft(venueId: string): Promise<void> {
+  async venueLeft(venueId: string, since = Number.POSITIVE_INFINITY): Promise<void> {
     const venue = this.venues.get(venueId);
-    if (!venue?.simulated) return this.closeVenue(venueId);
-    for (const transport of venue.transports.values()) transport.close();
+    if (!venue) return;
+    const stale = [...venue.transports.values()].filter((transport) => ((transport.appData.createdAt as number | undefined) ?? 0) < since);
+    if (stale.length === venue.transports.size && !venue.simulated) return this.closeVenue(venueId);
+    for (const transport of stale) transport.close();
+    if (!venue.simulated || venue.transports.size > 0) return;
     if (venue.producers.has('video') && venue.producers.has('audio')) return;
     const { spec } = venue.simulated;
     await this.addSimulatedVenue(spec.venueId, spec.name, spec.colour);

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import {
+  ErrorCode,
+  PlenaryError,
+  connectTransportSchema,
+  consumeSchema,
+  consumerRequestSchema,
+  produceSchema,
+  resumeConsumerSchema,
+  transportRequestSchema,
+  venueIdSchema,
+} from '@plenary/shared';
+import type { ConferenceRoom, MediasoupTypes as types } from '@plenary/sfu';
+
+/**
+ * A venue's WebRTC signalling as one value: what the socket asked (`name`, the
+ * socket.io message without its `media:` prefix, and its request), checked
+ * with the same schemas wherever it runs. The process a venue's socket reached
+ * runs it on its own room when it hosts the conference's media, or relays it
+ * to the process that does; the owner checks a relayed call again.
+ */
+// Absent, not just undefined: a relayed call comes as JSON, which drops undefined keys.
+const none = z.undefined().optional();
+export const mediaCallSchema = z.discriminatedUnion('name', [
+  z.object({ name: z.literal('capabilities'), request: none }).strict(),
+  z.object({ name: z.literal('createTransport'), request: none }).strict(),
+  z.object({ name: z.literal('connectTransport'), request: connectTransportSchema }).strict(),
+  z.object({ name: z.literal('produce'), request: produceSchema }).strict(),
+  z.object({ name: z.literal('consume'), request: consumeSchema }).strict(),
+  z.object({ name: z.literal('stats'), request: none }).strict(),
+  z.object({ name: z.literal('restartIce'), request: transportRequestSchema }).strict(),
+  z.object({ name: z.literal('closeConsumer'), request: consumerRequestSchema }).strict(),
+  z.object({ name: z.literal('resume'), request: resumeConsumerSchema }).strict(),
+]);
+export type MediaCall = z.infer<typeof mediaCallSchema>;
+export type MediaCallName = MediaCall['name'];
+export const MEDIA_CALLS: MediaCallName[] = ['capabilities', 'createTransport', 'connectTransport', 'produce', 'consume', 'stats', 'restartIce', 'closeConsumer', 'resume'];
+
+/** Who makes a media call: a socket of a venue (its id, so that closed consumers are told to it). */
+export const callerSchema = z
+  .object({
+    conferenceId: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/),
+    venueId: venueIdSchema,
+    role: z.enum(['presider', 'operator']),
+    socketId: z.string().min(1).max(64),
+  })
+  .strict();
+export type Caller = z.infer<typeof callerSchema>;
+
+/**
+ * mediasoup refuses bad parameters with a TypeError or an UnsupportedError
+ * (e.g. a codec the router lacks): the client's fault, said as INVALID.
+ */
+async function mediasoupCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof TypeError || (error instanceof Error && error.name === 'UnsupportedError')) {
+      throw new PlenaryError(ErrorCode.INVALID, `Media parameters refused: ${error.message.slice(0, 200)}`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Runs a checked call on the room that hosts the conference, as the caller's
+ * venue: its transports only. Operators receive the program and the main
+ * venue; only the presider receives every venue and sees their health.
+ */
+export async function runMediaCall(room: ConferenceRoom, caller: Caller, call: MediaCall, consumerClosed: (consumerId: string) => void): Promise<unknown> {
+  const { venueId } = caller;
+  switch (call.name) {
+    case 'capabilities':
+      return room.rtpCapabilities;
+    case 'createTransport':
+      return room.createWebRtcTransport(venueId);
+    case 'connectTransport':
+      await mediasoupCall(() => room.connectTransport(venueId, call.request.transportId, call.request.dtlsParameters as types.DtlsParameters));
+      return {};
+    case 'produce': {
+      const { transportId, kind, rtpParameters } = call.request;
+      return { id: await mediasoupCall(() => room.produce(venueId, transportId, kind, rtpParameters as unknown as types.RtpParameters)) };
+    }
+    case 'consume': {
+      const { transportId, target, rtpCapabilities } = call.request;
+      if ('venueId' in target && caller.role !== 'presider' && target.venueId !== 'main') {
+        throw new PlenaryError(ErrorCode.FORBIDDEN, 'A sub-venue receives the program and the main venue only');
+      }
+      return mediasoupCall(() => room.consume(venueId, transportId, target, rtpCapabilities as types.RtpCapabilities, consumerClosed));
+    }
+    case 'stats':
+      if (caller.role !== 'presider') throw new PlenaryError(ErrorCode.FORBIDDEN, "Only the presider sees every venue's media health");
+      return room.stats();
+    case 'restartIce':
+      return { iceParameters: await room.restartIce(venueId, call.request.transportId) };
+    case 'closeConsumer':
+      room.closeConsumer(venueId, call.request.consumerId);
+      return {};
+    case 'resume':
+      await room.resumeConsumer(venueId, call.request.consumerId, call.request.layer);
+      return {};
+  }
+}
