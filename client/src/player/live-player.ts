@@ -20,6 +20,8 @@ export interface LivePlayer {
   goLive(): void;
   /** True while a fatal network or media error is being recovered. */
   readonly troubled: boolean;
+  /** Fatal errors so far (each recovered by the player itself): what a viewer would have had to reload for. */
+  readonly fatalErrors: number;
   destroy(): void;
 }
 
@@ -29,6 +31,9 @@ export interface HlsTuning {
   liveSyncOnStallIncrease: number;
   backBufferLength: number;
 }
+
+/** How long playback may stand still (not paused) before the player looks for the stream again. */
+const STALL_RESYNC_MS = 3000;
 
 const PLAYER_TUNING: HlsTuning = { maxLiveSyncPlaybackRate: 1.5, liveSyncOnStallIncrease: 1, backBufferLength: 30 };
 
@@ -44,15 +49,17 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
     void video.play().catch(() => undefined);
     return {
       latency: undefined, targetLatency: undefined, playingDate: undefined, speaker: undefined, levels: [], chosenLevel: -1, chooseLevel: () => undefined,
-      behindLive: false, goLive: () => undefined, troubled: false, destroy: () => video.removeAttribute('src'),
+      behindLive: false, goLive: () => undefined, troubled: false, fatalErrors: 0, destroy: () => video.removeAttribute('src'),
     };
   }
   const hls = new Hls({ lowLatencyMode: options.lowLatency ?? true, ...PLAYER_TUNING, ...options.tuning });
   let troubled = false;
+  let fatalErrors = 0;
   let retry: ReturnType<typeof setTimeout> | undefined;
   hls.on(Hls.Events.ERROR, (_event, data) => {
     if (!data.fatal) return;
     troubled = true;
+    fatalErrors++;
     if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
     else {
       clearTimeout(retry);
@@ -62,6 +69,26 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
   hls.on(Hls.Events.FRAG_BUFFERED, () => {
     troubled = false;
   });
+  // Playback standing still while it should play: the stream went on elsewhere (a new timeline after
+  // another server took the broadcast over, seconds ahead) and hls.js kept waiting for the old one.
+  // Jump to what is buffered ahead, or load again from the live edge; no error, no page reload.
+  let lastTime = -1;
+  let stillSince = Date.now();
+  const watchdog = setInterval(() => {
+    if (video.paused || video.currentTime !== lastTime || video.readyState === 0) {
+      lastTime = video.currentTime;
+      stillSince = Date.now();
+      return;
+    }
+    if (Date.now() - stillSince < STALL_RESYNC_MS) return;
+    stillSince = Date.now();
+    const ahead = [...Array(video.buffered.length).keys()].map((i) => video.buffered.start(i)).find((start) => start > video.currentTime);
+    if (ahead !== undefined) video.currentTime = ahead;
+    else {
+      hls.stopLoad();
+      hls.startLoad();
+    }
+  }, 500);
   hls.attachMedia(video);
   hls.loadSource(url);
   hls.on(Hls.Events.MANIFEST_PARSED, () => void video.play().catch(() => undefined));
@@ -113,8 +140,12 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
     get troubled() {
       return troubled;
     },
+    get fatalErrors() {
+      return fatalErrors;
+    },
     destroy: () => {
       clearTimeout(retry);
+      clearInterval(watchdog);
       hls.destroy();
     },
   };

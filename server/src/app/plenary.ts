@@ -224,7 +224,9 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       const owner = await ownership.holder(conferenceId).catch(() => undefined);
       return owner && owner.processId !== ownership.processId && owner.url ? owner.url : undefined;
     };
-    app.use('/hls', hlsRouter(media, BROADCAST_TIMING, venueNames, config.archiveDir, (wait) => metrics.holding(wait), hostElsewhere));
+    // Hosted before and live (not retired), and not here: its owner is unreachable or a standby is building it.
+    const mediaMoving = async (conferenceId: string) => !media.existingRoom(conferenceId) && (await ownership.hosted().catch((): string[] => [])).includes(conferenceId);
+    app.use('/hls', hlsRouter(media, BROADCAST_TIMING, venueNames, config.archiveDir, (wait) => metrics.holding(wait), hostElsewhere, mediaMoving));
     app.use('/hls', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'Not produced'));
     app.use(homeRouter(config));
     app.use(facesRouter());

@@ -25,13 +25,13 @@ export interface HlsTiming {
 /** Marks a request one process relayed to another, so that it is never relayed again. */
 const RELAYED = 'x-plenary-relayed';
 
-/** Answers a request with the owner's answer to it (status, body and the headers players and edges use). */
-async function relay(path: string, ifNoneMatch: string | undefined, host: string, res: Response): Promise<void> {
+/** Answers a request with the owner's answer to it (status, body and the headers players and edges use); false if the owner did not answer. */
+async function relay(path: string, ifNoneMatch: string | undefined, host: string, res: Response, timeoutMs: number): Promise<boolean> {
   try {
     const upstream = await fetch(`${host}${path}`, {
       headers: { [RELAYED]: '1', ...(ifNoneMatch ? { 'if-none-match': ifNoneMatch } : {}) },
       // A blocking reload waits up to BLOCK_LIMIT_MS there.
-      signal: AbortSignal.timeout(BLOCK_LIMIT_MS + 4000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const body = Buffer.from(await upstream.arrayBuffer());
     for (const name of ['content-type', 'cache-control', 'etag', 'retry-after']) {
@@ -39,10 +39,14 @@ async function relay(path: string, ifNoneMatch: string | undefined, host: string
       if (value) res.set(name, value);
     }
     res.status(upstream.status).send(body);
+    return true;
   } catch {
-    sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.UNAVAILABLE, 'The server hosting this broadcast did not answer; try again in a moment');
+    return false;
   }
 }
+
+/** How often a request held while the media moves looks again for the broadcast. */
+const MOVING_POLL_MS = 250;
 
 /** A whole non-negative number from a query parameter, or undefined when absent; NaN when malformed. */
 function queryNumber(value: unknown): number | undefined {
@@ -68,6 +72,8 @@ export function hlsRouter(
   holding: <T>(wait: Promise<T>) => Promise<T> = (wait) => wait,
   /** Where the conference's broadcast is, when another server process hosts its media. */
   hostElsewhere: (conferenceId: string) => Promise<string | undefined> = async () => undefined,
+  /** Whether the conference's media was hosted and is being taken over (a standby builds it). */
+  mediaMoving: (conferenceId: string) => Promise<boolean> = async () => false,
 ): Router {
   const router = Router();
   const playlists = new PlaylistCache();
@@ -79,12 +85,23 @@ export function hlsRouter(
 
   // Any process answers /hls/ with the one broadcast: when another process hosts the conference's
   // media, the request is relayed there (once: a relayed request is answered with what is here).
+  // While the media moves (its owner died and a standby builds it, here or elsewhere) a request
+  // is held, as a blocking reload is, until the broadcast answers again: players see a slow
+  // answer, not an error they would give up on after a few retries.
   router.use('/:conferenceId', async (req, res, next) => {
     const conferenceId = req.params.conferenceId as string;
-    if (req.get(RELAYED) || !CONFERENCE.test(conferenceId) || (await media.existingRoom(conferenceId))?.broadcast) return next();
-    const host = await hostElsewhere(conferenceId);
-    if (!host) return next();
-    await relay(req.originalUrl, req.get('if-none-match'), host, res);
+    if (req.get(RELAYED) || !CONFERENCE.test(conferenceId)) return next();
+    const deadline = Date.now() + BLOCK_LIMIT_MS;
+    for (;;) {
+      if ((await media.existingRoom(conferenceId)?.catch(() => undefined))?.broadcast) return next();
+      const host = await hostElsewhere(conferenceId);
+      if (host && (await relay(req.originalUrl, req.get('if-none-match'), host, res, Math.max(1000, deadline - Date.now()) + 4000))) return;
+      if (!host && !(await mediaMoving(conferenceId))) return next();
+      if (Date.now() > deadline) {
+        return sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.UNAVAILABLE, 'The broadcast is moving to another server; try again in a moment');
+      }
+      await new Promise((resolve) => setTimeout(resolve, MOVING_POLL_MS));
+    }
   });
 
   // After the broadcast: the recording on disk, as video on demand (names checked as strictly as live ones).
@@ -142,6 +159,8 @@ export function hlsRouter(
       const ready = await holding(part === undefined ? rendition.hls.waitFor(msn + 1, 0, BLOCK_LIMIT_MS) : rendition.hls.waitFor(msn, part, BLOCK_LIMIT_MS));
       if (!ready) return sendError(res, ErrorCode.UNAVAILABLE, 'The requested part did not arrive in time');
     }
+    // A broadcast just started (a takeover): its first part is a moment away; wait for it as for any other.
+    if (!lastPosition(rendition.hls)) await holding(rendition.hls.waitFor(0, 0, BLOCK_LIMIT_MS));
     const skip = req.query._HLS_skip === 'YES' || req.query._HLS_skip === 'v2';
     const built = await playlists.get(broadcast, rendition.name, skip, async () => {
       const others = broadcast.renditions.filter((r) => r !== rendition).map((r) => ({ uri: `../${r.name}/index.m3u8`, rendition: r.hls }));
