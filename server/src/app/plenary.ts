@@ -204,7 +204,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       // A burst of three seconds' worth at once, then the rate on average.
       joinLimit: limits.limit('join', config.joinRatePerAddress * 3, 3), clientAddress, recoveryMs: SESSION_RECOVERY_MS });
 
-    app.use(healthRouter(workers));
+    app.use(healthRouter(media));
     // Prometheus scrapes with the admin key as its bearer token.
     app.get('/metrics', requireAdminKey(config.adminKey), async (_req, res) => {
       res.set('Cache-Control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -1,18 +1,23 @@
 import { Router } from 'express';
-import type { WorkerPool } from '@plenary/sfu';
+import type { MediaPlane } from '@plenary/sfu';
 
-/** GET /healthz: liveness plus what a person checks first, the media workers. */
-export function healthRouter(workers: WorkerPool): Router {
+/**
+ * GET /healthz: liveness plus what a person checks first, the media workers,
+ * and how many conference programs (switcher and broadcast) each carries: the
+ * program's worker carries no venues while another worker lives.
+ */
+export function healthRouter(media: MediaPlane): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
-    const live = workers.status();
+  router.get('/healthz', async (_req, res) => {
+    const live = media.workers.status();
+    const programs = await media.programsByWorker();
     const healthy = live.length > 0;
     res
       .status(healthy ? 200 : 503)
       .set('Cache-Control', 'no-store')
       .json({
         status: healthy ? 'ok' : 'degraded',
-        mediasoup: { version: workers.version, workers: live },
+        mediasoup: { version: media.workers.version, workers: live.map((worker) => ({ ...worker, programs: programs.get(worker.index) ?? 0 })) },
       });
   });
   return router;

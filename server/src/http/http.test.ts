@@ -21,6 +21,11 @@ describe('the HTTP surface', () => {
     const pid = body.mediasoup.workers[0]?.pid as number;
     expect(pid).toBe(plenary.workers.workers[0]?.worker.pid);
     expect(() => process.kill(pid, 0)).not.toThrow();
+    // A conference's program shows on the worker that carries it.
+    expect(body.mediasoup.workers[0]).toMatchObject({ programs: 0 });
+    await plenary.media.room('health-check');
+    const after = (await (await fetch(`${plenary.url}/healthz`)).json()) as { mediasoup: { workers: { programs: number }[] } };
+    expect(after.mediasoup.workers[0]?.programs).toBe(1);
   });
 
   it('serves a page that says what Plenary is', async () => {

@@ -107,6 +107,15 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
     await room.startBroadcast({ ...settings, ...perConference, ...(archiveDir ? { archiveDir } : {}), logger: logger.child({ component: 'broadcast' }) }).catch((error: unknown) => logger.error({ err: error }, 'the broadcast did not start'));
   }
 
+  /** How many conference programs (switcher and broadcast) each worker carries, by worker index. */
+  async programsByWorker(): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    for (const room of await Promise.allSettled(this.rooms.values())) {
+      if (room.status === 'fulfilled') counts.set(room.value.worker.index, (counts.get(room.value.worker.index) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   /** The conferences with a room in this process. */
   conferenceIds(): string[] {
     return [...this.rooms.keys()];

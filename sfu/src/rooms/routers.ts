@@ -57,13 +57,18 @@ export class RouterSet extends EventEmitter<RouterSetEvents> {
   }
 
   /**
-   * The pool's next worker that is alive: a worker that just died closes our routers before the
-   * pool hears of it, and venues placed again at that moment must not land on it.
+   * The pool's next worker that is alive and, when there is another, not the program's: the
+   * program switcher and the broadcast live apart from the venues, so a venue's worker dying
+   * takes only venues, and the encoder's source is not on a worker venues can overload. A
+   * worker that just died closes our routers before the pool hears of it, and venues placed
+   * again at that moment must not land on it.
    */
   private pickLive(): MediaWorker {
+    const live = this.pool.workers.filter((worker) => !worker.worker.died);
+    const apart = live.some((worker) => worker !== this.primary.worker);
     for (let tries = 0; tries <= this.pool.workers.length; tries++) {
       const worker = this.pool.pick();
-      if (!worker.worker.died) return worker;
+      if (!worker.worker.died && (!apart || worker !== this.primary.worker)) return worker;
     }
     return this.primary.worker;
   }

@@ -25,6 +25,15 @@ describe('a venue worker that dies', () => {
     await pool.close();
   });
 
+  it('is never the program\'s: venues are placed apart from the switcher while another worker lives', async () => {
+    const apart = await ConferenceRoom.create(pool, 'apart', { fallbackVenueId: 'main', logger: testLogger });
+    try {
+      for (const venueId of ['main', 'sv-1', 'sv-2', 'sv-3']) expect((await apart.routers.edgeFor(venueId)).worker.index).not.toBe(apart.worker.index);
+    } finally {
+      await apart.close();
+    }
+  });
+
   it('takes only its venues: the program falls back, goes on on the same stream, and cuts back when they publish again', async () => {
     const other = pool.workers.find((w) => w.index !== room.worker.index);
     if (!other) throw new Error('two workers expected');
