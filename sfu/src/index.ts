@@ -1,6 +1,7 @@
 export { WorkerPool, type WorkerPoolOptions, type MediaWorker, type WorkerStatus } from './workers/pool';
 export { MediaPlane } from './rooms/plane';
-export { ConferenceRoom, type TransportInfo, type ConsumerInfo, type ConsumeTarget, type SimulatedVenueSpec } from './rooms/room';
+export { ConferenceRoom } from './rooms/room';
+export type { TransportInfo, ConsumerInfo, ConsumeTarget, SimulatedVenueSpec } from './rooms/media-types';
 export { ProgramSwitcher } from './program/switcher';
 export type { Cut } from './program/track';
 export { SimulatedVenue, type Rgb } from './simulated/venue';

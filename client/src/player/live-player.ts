@@ -22,6 +22,8 @@ export interface LivePlayer {
   readonly troubled: boolean;
   /** Fatal errors so far (each recovered by the player itself): what a viewer would have had to reload for. */
   readonly fatalErrors: number;
+  /** What the last fatal error was (hls.js's details and the URL), for diagnosis. */
+  readonly lastFatalError: string | undefined;
   destroy(): void;
 }
 
@@ -49,17 +51,19 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
     void video.play().catch(() => undefined);
     return {
       latency: undefined, targetLatency: undefined, playingDate: undefined, speaker: undefined, levels: [], chosenLevel: -1, chooseLevel: () => undefined,
-      behindLive: false, goLive: () => undefined, troubled: false, fatalErrors: 0, destroy: () => video.removeAttribute('src'),
+      behindLive: false, goLive: () => undefined, troubled: false, fatalErrors: 0, lastFatalError: undefined, destroy: () => video.removeAttribute('src'),
     };
   }
   const hls = new Hls({ lowLatencyMode: options.lowLatency ?? true, ...PLAYER_TUNING, ...options.tuning });
   let troubled = false;
   let fatalErrors = 0;
+  let lastFatalError: string | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
   hls.on(Hls.Events.ERROR, (_event, data) => {
     if (!data.fatal) return;
     troubled = true;
     fatalErrors++;
+    lastFatalError = `${data.details} ${data.response?.code ?? ''} ${data.frag?.url ?? (data as { url?: string }).url ?? ''}`.trim();
     if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
     else {
       clearTimeout(retry);
@@ -142,6 +146,9 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
     },
     get fatalErrors() {
       return fatalErrors;
+    },
+    get lastFatalError() {
+      return lastFatalError;
     },
     destroy: () => {
       clearTimeout(retry);

@@ -82,6 +82,7 @@ export function broadcastState(): {
   colour: [number, number, number];
   /** hls.js fatal errors so far (the player recovered each by itself). */
   fatalErrors: number;
+  lastFatalError: string | undefined;
 } {
   const video = document.getElementById('broadcast') as HTMLVideoElement | null;
   const frames = video?.getVideoPlaybackQuality().totalVideoFrames ?? 0;
@@ -99,5 +100,5 @@ export function broadcastState(): {
     colour = [Math.round((sum[0] as number) / n), Math.round((sum[1] as number) / n), Math.round((sum[2] as number) / n)];
   }
   const shown = player?.playingDate;
-  return { frames, currentTime: video?.currentTime ?? 0, latency: player?.latency, targetLatency: player?.targetLatency, behindMs: shown === undefined ? undefined : Date.now() - shown, speaker: player?.speaker?.name, colour, fatalErrors: player?.fatalErrors ?? 0 };
+  return { frames, currentTime: video?.currentTime ?? 0, latency: player?.latency, targetLatency: player?.targetLatency, behindMs: shown === undefined ? undefined : Date.now() - shown, speaker: player?.speaker?.name, colour, fatalErrors: player?.fatalErrors ?? 0, lastFatalError: player?.lastFatalError };
 }

@@ -1,40 +1,14 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { TestRedis } from '../test/redis-server';
-import { ServerProcess, freePort } from '../test/processes';
+import { ServerProcess, broadcastEncoders, freePort } from '../test/processes';
 import { eventually } from '../test/harness';
 import { startEdge } from '../test/edge';
 
-/** The command names of a process's descendants (from /proc): who runs an encoder. */
-function descendants(pid: number): string[] {
-  const children = new Map<number, number[]>();
-  const names = new Map<number, string>();
-  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      names.set(Number(entry), name);
-      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  const found: string[] = [];
-  const walk = (p: number) => {
-    for (const child of children.get(p) ?? []) {
-      found.push(names.get(child) ?? '');
-      walk(child);
-    }
-  };
-  walk(pid);
-  return found;
-}
-
-const encoders = (server: ServerProcess) => descendants(server.child.pid as number).filter((name) => name === 'ffmpeg').length;
+const encoders = (server: ServerProcess) => broadcastEncoders(server.child.pid as number);
 const recordings = (dir: string) => (existsSync(join(dir, 'demo')) ? readdirSync(join(dir, 'demo')).length : 0);
 const playlist = async (server: ServerProcess) => {
   const res = await fetch(`${server.url}/hls/demo/360p/index.m3u8`);

@@ -24,9 +24,8 @@ export function recoverLostRooms(media: MediaPlane, host: MediaHost, conferences
     const rebuild = async () => {
       const state = await conferences.get(conferenceId);
       if (!state || state.status === 'ended') return;
-      // The dead worker is replaced within about a second: wait for it (a little), so the venues
-      // are spread over every worker again instead of all landing on the survivors for good.
-      await media.workers.whenComplete(3000);
+      // Built at once on the workers that live (the dead one is replaced about a second later, and
+      // venues that come back after that are placed on it): the broadcast matters more than the layout.
       // A new room, reconciled with the conference (mutes, the floor holder on air); the simulated
       // venues publish again, the floor holder's cuts in as soon as it does, browsers are told.
       if (await host.rebuild(conferenceId, simulated)) log.warn({ onAir: state.floor.holder }, 'conference media rebuilt after a worker died');

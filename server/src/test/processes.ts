@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { TEST_ADMIN_KEY } from './harness';
@@ -67,4 +68,36 @@ export class ServerProcess {
     const [code] = await exited;
     return code;
   }
+}
+
+/** The command lines of a process's descendants, read from /proc (who runs what under a server). */
+export function descendantCommands(pid: number): string[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const found: string[] = [];
+  const walk = (p: number) => {
+    for (const child of children.get(p) ?? []) {
+      try {
+        found.push(readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').join(' '));
+      } catch {
+        // ended meanwhile
+      }
+      walk(child);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+/** How many broadcast encoders (the ladder's ffmpeg, reading the program's SDP) run under a process. */
+export function broadcastEncoders(pid: number): number {
+  return descendantCommands(pid).filter((command) => command.startsWith('ffmpeg') && command.includes('program.sdp')).length;
 }

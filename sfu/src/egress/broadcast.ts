@@ -119,14 +119,19 @@ export class Broadcast {
   }
 
   /** Stops the encoder and the inputs; pending blocking requests are answered. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Stops the encoder and finishes the recording. `abrupt`: the program's worker died, so
+   * nothing more arrives to flush; the encoder is killed at once, so that the broadcast built
+   * in its place never runs beside it.
+   */
+  async close(options: { abrupt?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.restartTimer);
     const ffmpeg = this.ffmpeg;
     if (ffmpeg && ffmpeg.exitCode === null && ffmpeg.signalCode === null) {
       const exited = new Promise((resolve) => ffmpeg.once('exit', resolve));
-      ffmpeg.kill('SIGINT');
+      ffmpeg.kill(options.abrupt ? 'SIGKILL' : 'SIGINT');
       const kill = setTimeout(() => ffmpeg.kill('SIGKILL'), 3000);
       await exited;
       clearTimeout(kill);

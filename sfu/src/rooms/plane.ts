@@ -3,7 +3,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { WorkerPool, type WorkerPoolOptions } from '../workers/pool';
-import { ConferenceRoom, type SimulatedVenueSpec } from './room';
+import { ConferenceRoom } from './room';
+import type { SimulatedVenueSpec } from './media-types';
 import type { BroadcastOptions } from '../egress/broadcast';
 import type { Cut } from '../program/track';
 

@@ -7,25 +7,10 @@ import { SimulatedVenue, type Rgb } from '../simulated/venue';
 import type { MediaWorker, WorkerPool } from '../workers/pool';
 import { RouterSet, type Edge } from './routers';
 import { Broadcast, type BroadcastOptions } from '../egress/broadcast';
+import { RestartSchedule } from './restarts';
+import type { ConsumeTarget, ConsumerInfo, SimulatedVenueSpec, TransportInfo } from './media-types';
 
-/** What a browser needs to set up its side of a WebRTC transport. */
-export interface TransportInfo {
-  id: string;
-  iceParameters: types.IceParameters;
-  iceCandidates: types.IceCandidate[];
-  dtlsParameters: types.DtlsParameters;
-}
-
-/** What a browser needs to receive a consumer (created paused; resume when ready). */
-export interface ConsumerInfo {
-  id: string;
-  producerId: string;
-  kind: types.MediaKind;
-  rtpParameters: types.RtpParameters;
-}
-
-/** What a venue may receive: the program, or one venue's camera or microphone. */
-export type ConsumeTarget = { program: types.MediaKind } | { venueId: string; kind: types.MediaKind };
+export type { ConsumeTarget, ConsumerInfo, SimulatedVenueSpec, TransportInfo } from './media-types';
 
 interface VenueMedia {
   /** The router (and worker) this venue's transports live on. */
@@ -35,13 +20,6 @@ interface VenueMedia {
   producers: Map<types.MediaKind, types.Producer>;
   consumers: Map<string, types.Consumer>;
   simulated: { venue: SimulatedVenue; spec: SimulatedVenueSpec } | undefined;
-}
-
-/** What it takes to publish a simulated venue again (after its worker died). */
-export interface SimulatedVenueSpec {
-  venueId: string;
-  name: string;
-  colour: Rgb;
 }
 
 interface RoomEvents {
@@ -64,8 +42,8 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   private readonly pending = new Map<string, Promise<VenueMedia>>();
   /** Who muted each venue (its microphone is paused while anyone did); kept while a venue is away. */
   private readonly muted = new Map<string, Set<'presider' | 'self'>>();
-  /** A simulated venue that stopped by itself is started again; these timers are the pending restarts. */
-  private readonly simulatedRestarts = new Map<string, NodeJS.Timeout>();
+  /** A simulated venue that stopped by itself is started again: the pending restarts. */
+  private readonly simulatedRestarts = new RestartSchedule();
   private closed = false;
   /** The live broadcast of the program, once started. */
   broadcast: Broadcast | undefined;
@@ -81,14 +59,17 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
       if (this.closed) return;
       // Not closed by us: a worker died. Stop what this room owns outside mediasoup.
       this.closed = true;
-      this.cancelSimulatedRestarts();
+      this.simulatedRestarts.cancelAll();
       const simulated = this.simulatedVenues();
-      void this.broadcast?.close();
+      const encoderGone = this.broadcast?.close({ abrupt: true });
       this.switcher.close();
       for (const venue of this.venues.values()) void venue.simulated?.venue.close();
       this.venues.clear();
       this.logger.error({ conferenceId }, 'the conference lost a router with its worker');
-      this.emit('lost', simulated);
+      // Told once the old encoder is gone: the rebuilt room's never runs beside it.
+      void Promise.resolve(encoderGone)
+        .catch(() => undefined)
+        .then(() => this.emit('lost', simulated));
     });
     routers.on('edgeLost', (venueIds) => void this.venuesLost(venueIds));
   }
@@ -281,8 +262,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   /** A simulated venue (coloured picture, name, clock, tone) publishing into this room. */
   async addSimulatedVenue(venueId: string, name: string, colour: Rgb, restarts = 0): Promise<void> {
     this.assertOpen();
-    clearTimeout(this.simulatedRestarts.get(venueId));
-    this.simulatedRestarts.delete(venueId);
+    this.simulatedRestarts.cancel(venueId);
     const venue = await this.venue(venueId);
     await venue.simulated?.venue.close();
     const startedAt = Date.now();
@@ -305,26 +285,17 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   }
 
   private restartSimulatedLater(spec: SimulatedVenueSpec, restarts: number): void {
-    const delay = Math.min(10_000, 500 * 2 ** restarts);
-    const timer = setTimeout(() => {
-      if (this.simulatedRestarts.get(spec.venueId) !== timer) return;
-      this.simulatedRestarts.delete(spec.venueId);
+    this.simulatedRestarts.schedule(spec.venueId, restarts, async () => {
       if (this.closed || !this.venues.has(spec.venueId)) return; // the venue left meanwhile
-      this.addSimulatedVenue(spec.venueId, spec.name, spec.colour, restarts).then(
-        () => this.logger.warn({ venueId: spec.venueId, restarts }, 'simulated venue started again'),
-        (error: unknown) => {
-          if (this.closed) return;
-          this.logger.error({ err: error, venueId: spec.venueId }, 'could not start the simulated venue again');
-          this.restartSimulatedLater(spec, restarts + 1);
-        },
-      );
-    }, delay);
-    this.simulatedRestarts.set(spec.venueId, timer);
-  }
-
-  private cancelSimulatedRestarts(): void {
-    for (const timer of this.simulatedRestarts.values()) clearTimeout(timer);
-    this.simulatedRestarts.clear();
+      try {
+        await this.addSimulatedVenue(spec.venueId, spec.name, spec.colour, restarts);
+        this.logger.warn({ venueId: spec.venueId, restarts }, 'simulated venue started again');
+      } catch (error) {
+        if (this.closed) return;
+        this.logger.error({ err: error, venueId: spec.venueId }, 'could not start the simulated venue again');
+        this.restartSimulatedLater(spec, restarts + 1);
+      }
+    });
   }
 
   /** The process id of a simulated venue's sender (tests kill it to see it started again). */
@@ -383,8 +354,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   /** The venue is gone (removed, or left without a stand-in): transports, producers, consumers close; a simulated venue stops. */
   async closeVenue(venueId: string): Promise<void> {
     const venue = this.venues.get(venueId);
-    clearTimeout(this.simulatedRestarts.get(venueId));
-    this.simulatedRestarts.delete(venueId);
+    this.simulatedRestarts.cancel(venueId);
     if (!venue) return;
     this.venues.delete(venueId);
     for (const transport of venue.transports.values()) transport.close();
@@ -410,7 +380,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.cancelSimulatedRestarts();
+    this.simulatedRestarts.cancelAll();
     await Promise.all([...this.venues.keys()].map((venueId) => this.closeVenue(venueId)));
     await this.broadcast?.close();
     this.broadcast = undefined;

@@ -82,18 +82,6 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     return this.slots.filter((slot): slot is MediaWorker => slot !== undefined);
   }
 
-  /**
-   * Resolves once every slot has a live worker again (a dead one was replaced), or after
-   * timeoutMs: a conference rebuilt after a death is then spread over all workers again
-   * rather than crowded onto the survivors.
-   */
-  async whenComplete(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed && this.workers.length < this.slots.length && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
   /** Round-robin choice of a live worker for a new router. */
   pick(): MediaWorker {
     const live = this.workers;
