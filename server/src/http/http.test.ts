@@ -22,10 +22,10 @@ describe('the HTTP surface', () => {
     expect(pid).toBe(plenary.workers.workers[0]?.worker.pid);
     expect(() => process.kill(pid, 0)).not.toThrow();
     // A conference's program shows on the worker that carries it.
-    expect(body.mediasoup.workers[0]).toMatchObject({ programs: 0 });
-    await plenary.media.room('health-check');
-    const after = (await (await fetch(`${plenary.url}/healthz`)).json()) as { mediasoup: { workers: { programs: number }[] } };
-    expect(after.mediasoup.workers[0]?.programs).toBe(1);
+    expect(body.mediasoup.workers[0]).toMatchObject({ programs: 0, venues: 0 });
+    await (await plenary.media.room('health-check')).createWebRtcTransport('sv-1');
+    const after = (await (await fetch(`${plenary.url}/healthz`)).json()) as { mediasoup: { workers: { programs: number; venues: number }[] } };
+    expect(after.mediasoup.workers[0]).toMatchObject({ programs: 1, venues: 1 });
   });
 
   it('serves a page that says what Plenary is', async () => {

@@ -21,7 +21,8 @@ describe('two server processes with the same configuration on one Redis', () => 
   const servers: ServerProcess[] = [];
   const archives: string[] = [];
 
-  const env = (i: number) => ({ REDIS_URL: redis.url, BROADCAST_LADDER: '360p', DEMO_SIMULATED_VENUES: '1', ARCHIVE_DIR: archives[i] as string });
+  // Three workers: the program's and two for venues, as docs/capacity.md advises.
+  const env = (i: number) => ({ REDIS_URL: redis.url, BROADCAST_LADDER: '360p', DEMO_SIMULATED_VENUES: '1', ARCHIVE_DIR: archives[i] as string, MEDIASOUP_WORKERS: '3' });
 
   /** A viewer polling the playlist through an edge: the longest it went without a new part. */
   const watchThrough = (edgeUrl: string) => {
@@ -66,6 +67,33 @@ describe('two server processes with the same configuration on one Redis', () => 
     expect(fromA?.length).toBeGreaterThan(0);
     expect(fromA?.equals(fromB as Buffer)).toBe(true);
   }, 120_000);
+
+  it('keep viewers behind the edge playing when the program\'s worker dies (rebuilt at once, one encoder)', async () => {
+    const owner = servers.find((server) => encoders(server) === 1) as ServerProcess;
+    const health = (await (await fetch(`${owner.url}/healthz`)).json()) as { mediasoup: { workers: { pid: number; programs: number; venues: number }[] } };
+    const program = health.mediasoup.workers.find((worker) => worker.programs === 1);
+    // Apart from the venues, while other workers live.
+    expect(program?.venues).toBe(0);
+    const edge = await startEdge(servers.map((server) => server.url));
+    const viewer = watchThrough(edge.url);
+    try {
+      await eventually(() => viewer.seen.newest !== undefined, 20_000);
+      process.kill(program?.pid as number, 'SIGKILL');
+      const killedAt = Date.now();
+      // Never two encoders, not even while the old one goes: counted at every look meanwhile.
+      let most = 0;
+      await eventually(() => {
+        most = Math.max(most, encoders(owner));
+        return viewer.seen.newestAt > killedAt + 1000;
+      }, 30_000);
+      expect(most).toBe(1);
+    } finally {
+      await viewer.stop();
+      await edge.stop();
+    }
+    // Measured 1.5-2.0 s with the default ladder (npm run bench:ownership); the goal is 3 s, bound with a slow machine's margin.
+    expect(viewer.seen.longestGapMs).toBeLessThan(8000);
+  }, 90_000);
 
   it('stop broadcasting from a process whose lease went to another, and one process takes it up again once it is free', async () => {
     const [a, b] = servers as [ServerProcess, ServerProcess];

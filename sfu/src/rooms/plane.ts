@@ -108,13 +108,16 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
     await room.startBroadcast({ ...settings, ...perConference, ...(archiveDir ? { archiveDir } : {}), logger: logger.child({ component: 'broadcast' }) }).catch((error: unknown) => logger.error({ err: error }, 'the broadcast did not start'));
   }
 
-  /** How many conference programs (switcher and broadcast) each worker carries, by worker index. */
-  async programsByWorker(): Promise<Map<number, number>> {
-    const counts = new Map<number, number>();
+  /** What each worker carries, by worker index: conference programs (switcher and broadcast) and venues. */
+  async workload(): Promise<Map<number, { programs: number; venues: number }>> {
+    const load = new Map<number, { programs: number; venues: number }>();
+    const of = (index: number) => load.get(index) ?? load.set(index, { programs: 0, venues: 0 }).get(index)!;
     for (const room of await Promise.allSettled(this.rooms.values())) {
-      if (room.status === 'fulfilled') counts.set(room.value.worker.index, (counts.get(room.value.worker.index) ?? 0) + 1);
+      if (room.status !== 'fulfilled') continue;
+      of(room.value.worker.index).programs++;
+      for (const [index, venues] of room.value.routers.venuesByWorker()) of(index).venues += venues;
     }
-    return counts;
+    return load;
   }
 
   /** The conferences with a room in this process. */

@@ -73,6 +73,13 @@ export class RouterSet extends EventEmitter<RouterSetEvents> {
     return this.primary.worker;
   }
 
+  /** How many venues are placed on each worker, by worker index. */
+  venuesByWorker(): Map<number, number> {
+    const counts = new Map<number, number>();
+    for (const index of this.placements.values()) counts.set(index, (counts.get(index) ?? 0) + 1);
+    return counts;
+  }
+
   /** Places a venue on a given worker (tests and operators who want to pin venues). */
   place(venueId: string, workerIndex: number): void {
     this.placements.set(venueId, workerIndex);
