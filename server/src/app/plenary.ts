@@ -226,7 +226,8 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     };
     // Hosted before and live (not retired), and not here: its owner is unreachable or a standby is building it.
     const mediaMoving = async (conferenceId: string) => !media.existingRoom(conferenceId) && (await ownership.hosted().catch((): string[] => [])).includes(conferenceId);
-    app.use('/hls', hlsRouter(media, BROADCAST_TIMING, venueNames, config.archiveDir, (wait) => metrics.holding(wait), hostElsewhere, mediaMoving));
+    const whereabouts = { elsewhere: hostElsewhere, moving: mediaMoving, confirmedHere: (conferenceId: string) => ownership.confirmed(conferenceId) };
+    app.use('/hls', hlsRouter(media, BROADCAST_TIMING, venueNames, config.archiveDir, (wait) => metrics.holding(wait), whereabouts));
     app.use('/hls', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'Not produced'));
     app.use(homeRouter(config));
     app.use(facesRouter());

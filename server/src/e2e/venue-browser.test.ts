@@ -99,6 +99,29 @@ describe('a sub-venue in a real browser', () => {
     await thumbnail.presiderTab.close();
   });
 
+  it('survives browsers that go away in the middle of setting up their media (DTLS handshakes cut short)', async () => {
+    const workersBefore = plenary.workers.status().map((w) => w.pid);
+    // Eight tabs join at once as Siping and Yanji (four each: a link's limit) and are closed 0.15 s
+    // apart: some before their transports
+    // exist, some during ICE or the DTLS handshake, some once sending. The worker crash this
+    // guards against was a NULL write in libssl during DTLS (see build-worker.sh).
+    const tabs = await Promise.all(Array.from({ length: 8 }, () => browser.newTab()));
+    await Promise.all(
+      tabs.map(async (tab, i) => {
+        void tab
+          .evaluate(({ url, token }) => (globalThis as unknown as { plenary: Probe }).plenary.joinAsVenue(url, token), { url: plenary.url, token: tokenOf(created.joinLinks[1 + (i % 2)]!.url) })
+          .catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 150 * i));
+        await tab.close();
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(plenary.workers.status().map((w) => w.pid)).toEqual(workersBefore);
+    // And the media plane still serves: the venue on air keeps its camera in the program.
+    const room = await plenary.media.room('browser');
+    expect(room.producerOf('sv-1', 'video')).toBeDefined();
+  });
+
   it('gets the program back by itself, with its camera on air again, after the media worker dies', async () => {
     const tab = venueTab;
     const room = await plenary.media.room('browser');

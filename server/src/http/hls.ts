@@ -45,6 +45,16 @@ async function relay(path: string, ifNoneMatch: string | undefined, host: string
   }
 }
 
+/** Where a conference's broadcast is when several server processes share it (see MediaHost). */
+export interface BroadcastWhereabouts {
+  /** The address of the process hosting the conference's media, when it is another one. */
+  elsewhere(conferenceId: string): Promise<string | undefined>;
+  /** Whether the conference's media was hosted and is being taken over (a standby builds it). */
+  moving(conferenceId: string): Promise<boolean>;
+  /** Whether this process's lease on the media was confirmed lately (false after a long pause: fencing). */
+  confirmedHere(conferenceId: string): boolean;
+}
+
 /** How often a request held while the media moves looks again for the broadcast. */
 const MOVING_POLL_MS = 250;
 
@@ -70,10 +80,8 @@ export function hlsRouter(
   archiveDir?: string,
   /** Counts the requests held waiting (metrics); by default they are just awaited. */
   holding: <T>(wait: Promise<T>) => Promise<T> = (wait) => wait,
-  /** Where the conference's broadcast is, when another server process hosts its media. */
-  hostElsewhere: (conferenceId: string) => Promise<string | undefined> = async () => undefined,
-  /** Whether the conference's media was hosted and is being taken over (a standby builds it). */
-  mediaMoving: (conferenceId: string) => Promise<boolean> = async () => false,
+  /** Where each conference's broadcast is, in a deployment of several processes (by default: here). */
+  whereabouts: BroadcastWhereabouts = { elsewhere: async () => undefined, moving: async () => false, confirmedHere: () => true },
 ): Router {
   const router = Router();
   const playlists = new PlaylistCache();
@@ -93,10 +101,13 @@ export function hlsRouter(
     if (req.get(RELAYED) || !CONFERENCE.test(conferenceId)) return next();
     const deadline = Date.now() + BLOCK_LIMIT_MS;
     for (;;) {
-      if ((await media.existingRoom(conferenceId)?.catch(() => undefined))?.broadcast) return next();
-      const host = await hostElsewhere(conferenceId);
+      // A broadcast here is served here, unless this process was paused past its lease: then
+      // whoever holds the lease now (if Redis says another does) has the one to serve.
+      const here = (await media.existingRoom(conferenceId)?.catch(() => undefined))?.broadcast !== undefined;
+      if (here && whereabouts.confirmedHere(conferenceId)) return next();
+      const host = await whereabouts.elsewhere(conferenceId);
       if (host && (await relay(req.originalUrl, req.get('if-none-match'), host, res, Math.max(1000, deadline - Date.now()) + 4000))) return;
-      if (!host && !(await mediaMoving(conferenceId))) return next();
+      if (!host && (here || !(await whereabouts.moving(conferenceId)))) return next();
       if (Date.now() > deadline) {
         return sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.UNAVAILABLE, 'The broadcast is moving to another server; try again in a moment');
       }

@@ -14,6 +14,7 @@ const playlist = async (server: ServerProcess) => {
   const res = await fetch(`${server.url}/hls/demo/360p/index.m3u8`);
   return res.status === 200 ? res.text() : undefined;
 };
+const mediaSequence = (text: string | undefined) => Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text ?? '')?.[1] ?? Number.NaN);
 const lastPart = (text: string | undefined) => text && [...text.matchAll(/URI="(part-\d+-\d+\.m4s)"/g)].at(-2)?.[1];
 
 describe('two server processes with the same configuration on one Redis', () => {
@@ -133,6 +134,27 @@ describe('two server processes with the same configuration on one Redis', () => 
     // Measured 1.9 s on a quiet machine: the host hands its lease over before it closes the rest.
     expect(viewer.seen.longestGapMs).toBeLessThan(8000);
   }, 180_000);
+
+  it('fence off an owner paused past its lease: back, it serves the new owner\'s broadcast and lets its own go', async () => {
+    const [a, b] = servers as [ServerProcess, ServerProcess];
+    const [owner, standby] = encoders(a) === 1 ? [a, b] : [b, a];
+    const group = -(owner.child.pid as number);
+    process.kill(group, 'SIGSTOP'); // as a stalled machine: the server, its workers and its encoder
+    try {
+      await eventually(() => encoders(standby) === 1, 30_000);
+      await eventually(async () => (await playlist(standby)) !== undefined, 20_000);
+    } finally {
+      process.kill(group, 'SIGCONT');
+    }
+    const taken = mediaSequence(await playlist(standby));
+    // The first answer after it wakes is already the new owner's timeline, not its own stale one
+    // (its overdue renewal usually runs first; a request answered before Redis replies to it finds
+    // the lease unconfirmed for longer than its length and relays too).
+    expect(mediaSequence(await playlist(owner))).toBeGreaterThanOrEqual(taken);
+    // Its renewal finds the lease taken: its encoder stops, and one encoder is left.
+    await eventually(() => encoders(owner) === 0, 10_000);
+    expect(encoders(standby)).toBe(1);
+  }, 90_000);
 
   it('go on broadcasting from the other process when the one hosting it is killed, through an edge with both as origins', async () => {
     const [a, b] = servers as [ServerProcess, ServerProcess];

@@ -40,6 +40,12 @@ export interface MediaOwnership extends EventEmitter<OwnershipEvents> {
   claim(conferenceId: string): Promise<MediaOwner | undefined>;
   /** Whether this process holds the lease (as of its last claim or renewal). */
   owns(conferenceId: string): boolean;
+  /**
+   * Whether this process holds the lease and Redis said so within the lease's length. False
+   * for a process that was paused longer than that (a stalled VM, SIGSTOP): until its next
+   * renewal it cannot know whether another process took the media over meanwhile.
+   */
+  confirmed(conferenceId: string): boolean;
   /** The current holder, if any. */
   holder(conferenceId: string): Promise<MediaOwner | undefined>;
   /** Gives the lease up for another process to take at once (this one is shutting down). */
@@ -73,6 +79,10 @@ export class SoleOwnership extends EventEmitter<OwnershipEvents> implements Medi
   }
 
   owns(): boolean {
+    return true;
+  }
+
+  confirmed(): boolean {
     return true;
   }
 
@@ -148,6 +158,8 @@ export class RedisOwnership extends EventEmitter<OwnershipEvents> implements Med
   readonly processId = randomUUID();
   /** The leases this process holds, by conference, with the exact value stored. */
   private readonly held = new Map<string, string>();
+  /** When Redis last confirmed each lease held (claimed or renewed), by conference. */
+  private readonly confirmedAt = new Map<string, number>();
   private readonly renewal: NodeJS.Timeout;
   private closed = false;
 
@@ -175,12 +187,17 @@ export class RedisOwnership extends EventEmitter<OwnershipEvents> implements Med
     if (owner?.processId === this.processId) {
       if (!this.held.has(conferenceId)) this.logger.info({ conferenceId, fence: owner.fence }, 'this process hosts the conference media');
       this.held.set(conferenceId, value);
+      this.confirmedAt.set(conferenceId, Date.now());
     }
     return owner;
   }
 
   owns(conferenceId: string): boolean {
     return this.held.has(conferenceId);
+  }
+
+  confirmed(conferenceId: string): boolean {
+    return this.held.has(conferenceId) && Date.now() - (this.confirmedAt.get(conferenceId) ?? 0) < LEASE_MS;
   }
 
   async holder(conferenceId: string): Promise<MediaOwner | undefined> {
@@ -226,8 +243,12 @@ export class RedisOwnership extends EventEmitter<OwnershipEvents> implements Med
   private async renew(): Promise<void> {
     for (const [conferenceId, value] of this.held) {
       const renewed = await this.redis.eval(RENEW, 1, leaseKey(conferenceId), value, LEASE_MS).catch(() => undefined);
-      // Redis away: keep the media (nobody else can take the lease meanwhile); try again next time.
-      if (renewed === undefined || renewed === 1) continue;
+      if (renewed === 1) {
+        this.confirmedAt.set(conferenceId, Date.now());
+        continue;
+      }
+      // Redis away: keep the media (the broadcast must not go dark for a Redis restart); try again next time.
+      if (renewed === undefined) continue;
       if (this.held.get(conferenceId) !== value) continue; // released meanwhile
       this.held.delete(conferenceId);
       // The lease lapsed (this process was paused, or Redis lost it): if nobody took it, take it again
