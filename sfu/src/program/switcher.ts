@@ -12,9 +12,14 @@ const AUDIO_FRAME_TICKS = 960; // 20 ms at 48 kHz
 
 type TrackName = 'video' | 'audio' | 'mainAudio';
 
+/** The source the program shows when no venue's picture is there to show (see ConferenceRoom's slate). */
+export const SLATE = 'slate';
+
 interface SwitcherEvents {
   /** A floor change reached the program (per kind). */
   cut: [Cut];
+  /** The picture on air went and the main venue has none either: without a slate, the encoder would starve. */
+  starved: [];
 }
 
 /**
@@ -126,6 +131,8 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     if (producer.kind === 'video') {
       await consume('video');
       if (this.onAirVenue === venueId) await this.tracks.video.switchTo(venueId);
+      // Showing the slate and the main venue's picture is back while the floor holder's is not: show it.
+      else if (venueId === this.fallbackVenueId && this.tracks.video.target === SLATE) await this.tracks.video.switchTo(venueId);
     } else if (venueId === this.fallbackVenueId) {
       await consume('mainAudio');
       await this.tracks.mainAudio.switchTo(venueId);
@@ -163,13 +170,33 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     if (!track.has(venueId)) return;
     const wasTarget = track.target === venueId;
     track.removeSource(venueId);
-    if (!wasTarget || venueId === this.fallbackVenueId || this.closed) return;
+    if (!wasTarget || this.closed || venueId === SLATE) return;
+    // No picture to fall back to (the main venue has none, or it was the main venue's that went):
+    // the program shows a slate until one is back, so the encoder is never starved.
+    if (name === 'video' && (venueId === this.fallbackVenueId || !track.has(this.fallbackVenueId))) {
+      this.logger.warn({ venueId }, 'the picture on air went and the main venue has none; showing the slate');
+      this.emit('starved');
+      return;
+    }
+    if (venueId === this.fallbackVenueId) return;
     // The venue keeps the floor (onAirVenue stays): the program shows the main venue only until
     // the venue publishes again (its sender restarted, its browser republished), then cuts back.
     this.logger.warn({ venueId, track: name, fallback: this.fallbackVenueId }, 'the venue on air lost its media; showing the main venue until it is back');
     (name === 'video' ? track.switchTo(this.fallbackVenueId) : track.silence()).catch((error: unknown) => {
       if (!this.closed) this.logger.error({ err: error, track: name }, 'falling back to the main venue failed');
     });
+  }
+
+  /** Shows a slate's picture (its producer is a source now) until a venue's picture is back. */
+  async showSlate(producer: types.Producer): Promise<void> {
+    await this.addSource(SLATE, producer);
+    // A venue's picture may have come back while the slate started.
+    if (!this.tracks.video.target || !this.tracks.video.has(this.tracks.video.target)) await this.tracks.video.switchTo(SLATE);
+  }
+
+  /** Stops offering the slate (its sender is going). */
+  dropSlate(): void {
+    this.onSourceGone(SLATE, 'video');
   }
 }
 

@@ -3,6 +3,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { ErrorCode, PlenaryError, type VenueMediaStats } from '@plenary/shared';
 import { ProgramSwitcher } from '../program/switcher';
+import { ProgramSlate } from '../program/slate';
 import { SimulatedVenue, type Rgb } from '../simulated/venue';
 import type { MediaWorker, WorkerPool } from '../workers/pool';
 import { RouterSet, type Edge } from './routers';
@@ -47,6 +48,8 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   private closed = false;
   /** The live broadcast of the program, once started. */
   broadcast: Broadcast | undefined;
+  /** What the program shows while no venue's picture is there (the encoder must never starve). */
+  readonly slate: ProgramSlate;
 
   private constructor(
     readonly conferenceId: string,
@@ -55,6 +58,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     private readonly logger: Logger,
   ) {
     super();
+    this.slate = new ProgramSlate(routers.primary.router, switcher, logger);
     routers.once('lost', () => {
       if (this.closed) return;
       // Not closed by us: a worker died. Stop what this room owns outside mediasoup.
@@ -62,6 +66,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
       this.simulatedRestarts.cancelAll();
       const simulated = this.simulatedVenues();
       const encoderGone = this.broadcast?.close({ abrupt: true });
+      void this.slate.close();
       this.switcher.close();
       for (const venue of this.venues.values()) void venue.simulated?.venue.close();
       this.venues.clear();
@@ -384,6 +389,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     await Promise.all([...this.venues.keys()].map((venueId) => this.closeVenue(venueId)));
     await this.broadcast?.close();
     this.broadcast = undefined;
+    await this.slate.close();
     this.switcher.close();
     await this.routers.close();
   }

@@ -34,6 +34,26 @@ describe('a venue worker that dies', () => {
     }
   });
 
+  it('shows a slate when the picture on air goes and the main venue has none, and cuts back when a picture is there', async () => {
+    const starved = await ConferenceRoom.create(pool, 'slate', { fallbackVenueId: 'main', logger: testLogger });
+    const programBytes = async () => (await starved.switcher.videoProducer.getStats()).reduce((sum, s) => sum + s.byteCount, 0);
+    try {
+      await starved.addSimulatedVenue('sv-1', 'Jilin City', { r: 210, g: 40, b: 40 });
+      await starved.setOnAir('sv-1');
+      await until(() => starved.switcher.videoOnAir === 'sv-1', 'sv-1 on air');
+      // Its picture goes, and there is no main venue's to fall back to: the slate, and the program goes on.
+      await starved.closeVenue('sv-1');
+      await until(() => starved.switcher.videoOnAir === 'slate', 'the slate on air');
+      const flowing = await programBytes();
+      await until(async () => (await programBytes()) > flowing + 20_000, 'the program flowing from the slate');
+      // A picture is back: it is cut in, and the slate stops.
+      await starved.addSimulatedVenue('sv-1', 'Jilin City', { r: 210, g: 40, b: 40 });
+      await until(() => starved.switcher.videoOnAir === 'sv-1' && !starved.slate.showing, 'sv-1 back, the slate gone');
+    } finally {
+      await starved.close();
+    }
+  });
+
   it('takes only its venues: the program falls back, goes on on the same stream, and cuts back when they publish again', async () => {
     const other = pool.workers.find((w) => w.index !== room.worker.index);
     if (!other) throw new Error('two workers expected');
