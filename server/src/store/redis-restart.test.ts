@@ -21,9 +21,11 @@ describe('Redis killed and restarted under a live conference', () => {
     const presider = await ControlClient.connect(plenary.url, { conferenceId: 'durable', hostSecret: created.hostSecret });
     const jilin = await ControlClient.connect(plenary.url, { token: tokenOf(created.joinLinks[0]!.url) });
     try {
-      // 40 commands, each acknowledged: the last version acknowledged is what must survive.
+      // 16 commands, each acknowledged: the last version acknowledged is what must survive. Eight per
+      // socket, and the one sent while Redis is down, stay within a socket's burst of 20 commands
+      // however fast this machine sends them (more was RATE_LIMITED on a fast one).
       let acked = 0;
-      for (let i = 0; i < 20; i++) {
+      for (let i = 0; i < 8; i++) {
         const muted = await presider.command({ type: 'setMuted', venueId: 'sv-2', muted: i % 2 === 0 });
         const request = await jilin.command(i % 2 === 0 ? { type: 'requestFloor', venueId: 'sv-1' } : { type: 'withdrawRequest', venueId: 'sv-1' });
         for (const answer of [muted, request]) {
@@ -44,11 +46,14 @@ describe('Redis killed and restarted under a live conference', () => {
       const after = await eventually(() => plenary.conferences.get('durable').catch(() => undefined), 20_000);
       expect(after.version).toBe(acked);
       expect(after).toEqual(before);
-      // And the conference goes on.
-      expect(await eventually(async () => {
-        const answer = await presider.command({ type: 'giveFloor', venueId: 'sv-1' });
-        return answer.ok ? answer : undefined;
-      }, 20_000)).toMatchObject({ ok: true });
+      // And the conference goes on: tried every quarter second (under the command rate of 10/s).
+      let answer = await presider.command({ type: 'giveFloor', venueId: 'sv-1' });
+      for (let tries = 0; !answer.ok && tries < 80; tries++) {
+        expect(answer).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        answer = await presider.command({ type: 'giveFloor', venueId: 'sv-1' });
+      }
+      expect(answer).toMatchObject({ ok: true });
     } finally {
       presider.close();
       jilin.close();
