@@ -4,3 +4,4 @@ export * from './protocol/commands';
 export * from './conference/index';
 export * from './protocol/socket';
 export * from './protocol/media';
+export * from './protocol/messages';

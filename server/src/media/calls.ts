@@ -1,40 +1,27 @@
 import { z } from 'zod';
-import {
-  ErrorCode,
-  PlenaryError,
-  connectTransportSchema,
-  consumeSchema,
-  consumerRequestSchema,
-  produceSchema,
-  resumeConsumerSchema,
-  transportRequestSchema,
-  venueIdSchema,
-} from '@plenary/shared';
+import { ErrorCode, MEDIA_CALLS, MESSAGES, PlenaryError, venueIdSchema, type MediaCallName, type RequestOf } from '@plenary/shared';
 import type { ConferenceRoom, MediasoupTypes as types } from '@plenary/sfu';
 
 /**
  * A venue's WebRTC signalling as one value: what the socket asked (`name`, the
  * socket.io message without its `media:` prefix, and its request), checked
- * with the same schemas wherever it runs. The process a venue's socket reached
- * runs it on its own room when it hosts the conference's media, or relays it
- * to the process that does; the owner checks a relayed call again.
+ * with the message table's schemas (shared/src/protocol/messages.ts) wherever
+ * it runs. The process a venue's socket reached runs it on its own room when it
+ * hosts the conference's media, or relays it to the process that does; the
+ * owner checks a relayed call again.
  */
-// Absent, not just undefined: a relayed call comes as JSON, which drops undefined keys.
-const none = z.undefined().optional();
-export const mediaCallSchema = z.discriminatedUnion('name', [
-  z.object({ name: z.literal('capabilities'), request: none }).strict(),
-  z.object({ name: z.literal('createTransport'), request: none }).strict(),
-  z.object({ name: z.literal('connectTransport'), request: connectTransportSchema }).strict(),
-  z.object({ name: z.literal('produce'), request: produceSchema }).strict(),
-  z.object({ name: z.literal('consume'), request: consumeSchema }).strict(),
-  z.object({ name: z.literal('stats'), request: none }).strict(),
-  z.object({ name: z.literal('restartIce'), request: transportRequestSchema }).strict(),
-  z.object({ name: z.literal('closeConsumer'), request: consumerRequestSchema }).strict(),
-  z.object({ name: z.literal('resume'), request: resumeConsumerSchema }).strict(),
-]);
-export type MediaCall = z.infer<typeof mediaCallSchema>;
-export type MediaCallName = MediaCall['name'];
-export const MEDIA_CALLS: MediaCallName[] = ['capabilities', 'createTransport', 'connectTransport', 'produce', 'consume', 'stats', 'restartIce', 'closeConsumer', 'resume'];
+export type MediaCall = { [N in MediaCallName]: { name: N; request: RequestOf<`media:${N}`> } }[MediaCallName];
+
+/** Checks a call as it came (from a socket, or relayed as JSON): a known media call and its request's schema. */
+export function parseMediaCall(call: unknown): { success: true; data: MediaCall } | { success: false; error: z.ZodError } {
+  const shape = z.object({ name: z.enum(MEDIA_CALLS as [MediaCallName, ...MediaCallName[]]), request: z.unknown().optional() }).strict().safeParse(call);
+  if (!shape.success) return shape;
+  const schema = MESSAGES[`media:${shape.data.name}`].request;
+  // Absent, not just undefined, for a call without a request: JSON drops undefined keys.
+  const request = (schema ?? z.undefined()).safeParse(shape.data.request);
+  if (!request.success) return request;
+  return { success: true, data: { name: shape.data.name, request: request.data } as MediaCall };
+}
 
 /** Who makes a media call: a socket of a venue (its id, so that closed consumers are told to it). */
 export const callerSchema = z

@@ -3,7 +3,7 @@ import express, { Router } from 'express';
 import type { Logger } from 'pino';
 import { ErrorCode, PlenaryError, fail, ok, type Ack, type ConferenceState } from '@plenary/shared';
 import type { ConferenceRoom, MediaPlane, SimulatedVenueSpec } from '@plenary/sfu';
-import { callerSchema, mediaCallSchema, runMediaCall, type Caller } from './calls';
+import { callerSchema, parseMediaCall, runMediaCall, type Caller } from './calls';
 import { reconcile, type RoomOf } from './reconcile';
 import type { MediaOwner, MediaOwnership } from './ownership';
 import { invalid } from '../signaling/reply';
@@ -68,7 +68,7 @@ export class MediaHost {
 
   /** A venue's media call, run here or at the owner; the answer as the socket gets it. */
   async call(caller: Caller, call: unknown, relayed = false): Promise<Ack<unknown>> {
-    const parsed = mediaCallSchema.safeParse(call);
+    const parsed = parseMediaCall(call);
     if (!parsed.success) return invalid(parsed.error);
     const found = await this.where(caller.conferenceId);
     if ('room' in found) {

@@ -6,14 +6,17 @@ import {
   MAIN_VENUE,
   PlenaryError,
   SYSTEM,
-  commandEnvelopeSchema,
   fail,
-  joinLinkRequestSchema,
+  messageSpec,
   ok,
   rooms,
   type Ack,
   type Actor,
+  type Budget,
   type ClientToServerEvents,
+  type MessageAnswers,
+  type MessageName,
+  type RequestOf,
   type ConferenceState,
   type InterServerEvents,
   type JoinLink,
@@ -57,20 +60,6 @@ export interface ChannelDeps {
   presence?: { connected(conferenceId: string, venueId: string): void; disconnected(conferenceId: string, venueId: string): void };
 }
 
-/** The budgets a socket's messages draw on: floor control, and WebRTC signalling. */
-type Budget = 'commands' | 'media';
-
-/**
- * Every message the channel understands: how many arguments it takes (the ack
- * included) and which budget it draws on. Anything else is refused before a handler runs.
- */
-const MESSAGES = new Map<string, { arity: number; budget: Budget }>([
-  ['command', { arity: 2, budget: 'commands' }], ['sync', { arity: 1, budget: 'commands' }], ['joinLink', { arity: 2, budget: 'commands' }],
-  ['media:capabilities', { arity: 1, budget: 'media' }], ['media:createTransport', { arity: 1, budget: 'media' }],
-  ['media:connectTransport', { arity: 2, budget: 'media' }], ['media:produce', { arity: 2, budget: 'media' }],
-  ['media:consume', { arity: 2, budget: 'media' }], ['media:resume', { arity: 2, budget: 'media' }], ['media:stats', { arity: 1, budget: 'media' }],
-  ['media:restartIce', { arity: 2, budget: 'media' }], ['media:closeConsumer', { arity: 2, budget: 'media' }],
-]);
 /** Commands per second per socket, and the burst allowed. */
 const COMMAND_RATE = { perSecond: 10, burst: 20 };
 /**
@@ -172,24 +161,26 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
     void conferences.execute(conferenceId, SYSTEM, { type: 'join', venueId });
     log.info('connected');
 
-    socket.on('command', (envelope, ack) =>
-      answer(ack, async () => {
-        const parsed = commandEnvelopeSchema.safeParse(envelope);
-        if (!parsed.success) return invalid(parsed.error);
-        return conferences.execute(conferenceId, actor, parsed.data.command, parsed.data.id);
-      }),
-    );
+    // One way to answer a message: its request checked against the message table's schema
+    // (INVALID naming the first problem), then the work, answered with a stable code.
+    const handle = <N extends MessageName>(name: N, work: (request: RequestOf<N>) => Promise<Ack<MessageAnswers[N]>>) => {
+      const schema = messageSpec(name)?.request;
+      (socket.on as (event: string, listener: (...args: unknown[]) => void) => void)(name, (...args: unknown[]) => {
+        const ack = args[args.length - 1];
+        answer(ack, async () => {
+          if (!schema) return work(undefined as RequestOf<N>);
+          const parsed = schema.safeParse(args[0]);
+          return parsed.success ? work(parsed.data as RequestOf<N>) : invalid(parsed.error);
+        });
+      });
+    };
 
-    socket.on('sync', (ack) => answer(ack, async () => ok(await snapshot())));
-
-    socket.on('joinLink', (request, ack) =>
-      answer(ack, async () => {
-        if (actor.role !== 'presider') return fail(new PlenaryError(ErrorCode.FORBIDDEN, 'Only the presider can hand out join links'));
-        const parsed = joinLinkRequestSchema.safeParse(request);
-        if (!parsed.success) return invalid(parsed.error);
-        return ok(await deps.joinLink(conferenceId, parsed.data.venueId));
-      }),
-    );
+    handle('command', (envelope) => conferences.execute(conferenceId, actor, envelope.command, envelope.id));
+    handle('sync', async () => ok(await snapshot()));
+    handle('joinLink', async ({ venueId }) => {
+      if (actor.role !== 'presider') return fail(new PlenaryError(ErrorCode.FORBIDDEN, 'Only the presider can hand out join links'));
+      return ok(await deps.joinLink(conferenceId, venueId));
+    });
 
     const hasEnded = () => current?.status !== 'live';
     registerMediaHandlers(socket, { media: deps.media, hasEnded, conferenceId, venueId, actor, reply: answer });
@@ -200,10 +191,11 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
     // a replaced link is refused and cut off, whichever process removed it and however fast its
     // sockets are disconnected.
     socket.use(([event, ...args], next) => {
-      const message = MESSAGES.get(String(event));
+      const message = messageSpec(String(event));
+      const arity = message?.request ? 2 : 1;
       const ack = args[args.length - 1];
-      if (message?.arity !== args.length || typeof ack !== 'function') {
-        const problem = message === undefined ? `Unknown message "${String(event).slice(0, 40)}"` : `"${String(event)}" takes ${message.arity - 1} argument(s) and an acknowledgement`;
+      if (!message || arity !== args.length || typeof ack !== 'function') {
+        const problem = message === undefined ? `Unknown message "${String(event).slice(0, 40)}"` : `"${String(event)}" takes ${arity - 1} argument(s) and an acknowledgement`;
         return answer(ack, async () => fail(new PlenaryError(ErrorCode.INVALID, problem)));
       }
       if (!budgets[message.budget].take()) {

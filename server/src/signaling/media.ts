@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io';
-import { ErrorCode, PlenaryError, type Ack, type Actor, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents, type SocketData } from '@plenary/shared';
-import { MEDIA_CALLS, type Caller } from '../media/calls';
+import { ErrorCode, MEDIA_CALLS, PlenaryError, type Ack, type Actor, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents, type SocketData } from '@plenary/shared';
+import type { Caller } from '../media/calls';
 
 type PlenarySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 

@@ -2,9 +2,7 @@ import { z } from 'zod';
 import type { ConferenceState } from '../conference/state';
 import type { VersionedEvent } from '../conference/events';
 import type { Actor } from '../conference/actors';
-import { venueIdSchema, type CommandEnvelope } from './commands';
-import type { Ack } from './ack';
-import type { ConnectTransportRequest, ConsumeRequest, ProduceRequest, ResumeConsumerRequest } from './media';
+import { venueIdSchema } from './commands';
 
 /**
  * How a socket proves who it is, in the Socket.io handshake `auth`: the
@@ -74,26 +72,6 @@ export interface VenueMediaStats {
   /** mediasoup's 0-10 quality score of the incoming stream. */
   score: number;
   roundTripTime: number | undefined;
-}
-
-type Answer<T> = (answer: Ack<T>) => void;
-
-/** What the client sends. Every handler answers through the ack callback. */
-export interface ClientToServerEvents {
-  command: (envelope: CommandEnvelope, ack: Answer<{ version: number }>) => void;
-  sync: (ack: Answer<Snapshot>) => void;
-  joinLink: (request: { venueId: string }, ack: Answer<JoinLink>) => void;
-  'media:capabilities': (ack: Answer<unknown>) => void;
-  'media:createTransport': (ack: Answer<MediaTransportInfo>) => void;
-  'media:connectTransport': (request: ConnectTransportRequest, ack: Answer<Record<string, never>>) => void;
-  'media:produce': (request: ProduceRequest, ack: Answer<{ id: string }>) => void;
-  'media:consume': (request: ConsumeRequest, ack: Answer<MediaConsumerInfo>) => void;
-  'media:resume': (request: ResumeConsumerRequest, ack: Answer<Record<string, never>>) => void;
-  'media:stats': (ack: Answer<VenueMediaStats[]>) => void;
-  /** New ICE credentials for a transport whose network path broke (the browser then restarts ICE). */
-  'media:restartIce': (request: { transportId: string }, ack: Answer<{ iceParameters: unknown }>) => void;
-  /** Stop receiving one stream. */
-  'media:closeConsumer': (request: { consumerId: string }, ack: Answer<Record<string, never>>) => void;
 }
 
 /** What the server sends. */

@@ -1,0 +1,69 @@
+import type { z } from 'zod';
+import type { Ack } from './ack';
+import { commandEnvelopeSchema } from './commands';
+import { connectTransportSchema, consumeSchema, consumerRequestSchema, produceSchema, resumeConsumerSchema, transportRequestSchema } from './media';
+import { joinLinkRequestSchema, type JoinLink, type MediaConsumerInfo, type MediaTransportInfo, type Snapshot, type VenueMediaStats } from './socket';
+
+/** Which per-socket budget a message draws on: floor control, or WebRTC signalling. */
+export type Budget = 'commands' | 'media';
+
+/**
+ * Every message a client may send on the control channel, in one table: its
+ * request's schema (none: the message is only an acknowledgement callback) and
+ * the budget it draws on. The socket.io event map is derived from it as types
+ * (ClientToServerEvents), and the server's arity check and validation at run
+ * time; what each answers is in MessageAnswers.
+ */
+export const MESSAGES = {
+  command: { request: commandEnvelopeSchema, budget: 'commands' },
+  sync: { request: undefined, budget: 'commands' },
+  joinLink: { request: joinLinkRequestSchema, budget: 'commands' },
+  'media:capabilities': { request: undefined, budget: 'media' },
+  'media:createTransport': { request: undefined, budget: 'media' },
+  'media:connectTransport': { request: connectTransportSchema, budget: 'media' },
+  'media:produce': { request: produceSchema, budget: 'media' },
+  'media:consume': { request: consumeSchema, budget: 'media' },
+  'media:resume': { request: resumeConsumerSchema, budget: 'media' },
+  'media:stats': { request: undefined, budget: 'media' },
+  /** New ICE credentials for a transport whose network path broke (the browser then restarts ICE). */
+  'media:restartIce': { request: transportRequestSchema, budget: 'media' },
+  /** Stop receiving one stream. */
+  'media:closeConsumer': { request: consumerRequestSchema, budget: 'media' },
+} as const satisfies Record<string, { request: z.ZodType | undefined; budget: Budget }>;
+
+export type MessageName = keyof typeof MESSAGES;
+
+/** What each message answers on success (mediasoup's own shapes stay opaque here). */
+export interface MessageAnswers {
+  command: { version: number };
+  sync: Snapshot;
+  joinLink: JoinLink;
+  'media:capabilities': unknown;
+  'media:createTransport': MediaTransportInfo;
+  'media:connectTransport': Record<string, never>;
+  'media:produce': { id: string };
+  'media:consume': MediaConsumerInfo;
+  'media:resume': Record<string, never>;
+  'media:stats': VenueMediaStats[];
+  'media:restartIce': { iceParameters: unknown };
+  'media:closeConsumer': Record<string, never>;
+}
+
+/** A message's request, as its schema parses it (never: the message takes none). */
+export type RequestOf<N extends MessageName> = (typeof MESSAGES)[N]['request'] extends z.ZodType ? z.infer<(typeof MESSAGES)[N]['request']> : never;
+
+type Answer<T> = (answer: Ack<T>) => void;
+
+/** What the client sends: every message answers through its ack callback. */
+export type ClientToServerEvents = {
+  [N in MessageName]: (typeof MESSAGES)[N]['request'] extends z.ZodType ? (request: RequestOf<N>, ack: Answer<MessageAnswers[N]>) => void : (ack: Answer<MessageAnswers[N]>) => void;
+};
+
+/** A known message's table entry, or undefined for any other name (an unknown message). */
+export function messageSpec(name: string): { request: z.ZodType | undefined; budget: Budget } | undefined {
+  return Object.prototype.hasOwnProperty.call(MESSAGES, name) ? MESSAGES[name as MessageName] : undefined;
+}
+
+/** The media calls: the `media:` messages without their prefix. */
+export type MediaCallName = MessageName extends infer N ? (N extends `media:${infer Call}` ? Call : never) : never;
+export const MEDIA_CALLS = (Object.keys(MESSAGES) as MessageName[]).flatMap((name) => (name.startsWith('media:') ? [name.slice('media:'.length) as MediaCallName] : []));
