@@ -5,3 +5,4 @@ export * from './conference/index';
 export * from './protocol/socket';
 export * from './protocol/media';
 export * from './protocol/messages';
+export * from './protocol/public';

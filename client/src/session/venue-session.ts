@@ -5,6 +5,7 @@ import {
   ConferenceMirror,
   type Ack,
   type ClientToServerEvents,
+  type ConsumeTarget,
   type Command,
   type HandshakeAuth,
   type JoinLink,
@@ -29,7 +30,7 @@ export class SessionError extends Error {
 }
 
 /** What a venue may receive: the program or one venue's camera or microphone. */
-export type ReceiveTarget = { program: 'audio' | 'video' } | { venueId: string; kind: 'audio' | 'video' };
+export type ReceiveTarget = ConsumeTarget;
 
 /** Where the session stands, for the page to show. */
 export type SessionStatus = 'connecting' | 'connected' | 'reconnecting' | 'refused';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { ErrorCode, PlenaryError, createConferenceSchema, ok, type ConferenceState } from '@plenary/shared';
+import { ErrorCode, PlenaryError, createConferenceSchema, ok, type ConferenceState, type PublicConference } from '@plenary/shared';
 import { requireAdminKey } from '../auth/admin';
 import type { MintJoinLink } from '../conference/joinlinks';
 import type { ConferenceService } from '../conference/service';
@@ -22,14 +22,13 @@ const idParam = z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/);
 const beaconSchema = z.object({ viewer: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/) }).strict();
 
 /** What anyone may know about a conference: cacheable, no socket needed. */
-export function publicView(state: ConferenceState, viewers: { count: number; sample: number }) {
+export function publicView(state: ConferenceState, viewers: { count: number; sample: number }): PublicConference {
   const holder = state.venues[state.floor.holder];
   const item = state.agenda[state.currentItem];
   return {
     id: state.id,
     title: state.title,
     status: state.status,
-    /** Names for the captions and the sub-venue page (never who holds which link). */
     venues: state.venueOrder.flatMap((venueId) => {
       const venue = state.venues[venueId];
       return venue ? [{ id: venue.id, name: venue.name, kind: venue.kind }] : [];
@@ -38,9 +37,7 @@ export function publicView(state: ConferenceState, viewers: { count: number; sam
     agendaItem: item
       ? { index: state.currentItem, title: item.title, startedAt: state.itemStartedAt ? new Date(state.itemStartedAt).toISOString() : null }
       : null,
-    /** People watching the broadcast, counted from the watch pages' announcements. */
     viewers: viewers.count,
-    /** How a watch page announces itself: the share of pages that do, and how often. */
     viewerBeacon: { sample: viewers.sample, everySeconds: BEACON_SECONDS },
     version: state.version,
   };

@@ -1,3 +1,4 @@
+import { publicConferenceSchema } from '@plenary/shared';
 import type { Plenary } from '../app/plenary';
 import { ControlClient, type Refusal } from '../test/control-client';
 import { createTestConference, startTestPlenary, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
@@ -102,6 +103,8 @@ describe('a scripted session on the control channel', () => {
     expect(body.data.title).toBe('Provincial Conference');
     expect(body.data.onAir.name).toBe('Jilin City');
     expect(JSON.stringify(body)).not.toContain('hostSecret');
+    // Exactly the shape the watch and join pages read it through (extra keys would be a leak in waiting).
+    expect(publicConferenceSchema.strict().parse(body.data)).toEqual(body.data);
   });
 
   it('counts the watch pages that announce themselves, each once, and refuses malformed announcements', async () => {

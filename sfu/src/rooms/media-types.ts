@@ -20,8 +20,8 @@ export interface ConsumerInfo {
   rtpParameters: types.RtpParameters;
 }
 
-/** What a venue may receive: the program, or one venue's camera or microphone. */
-export type ConsumeTarget = { program: types.MediaKind } | { venueId: string; kind: types.MediaKind };
+/** What a venue may receive: the program, or one venue's camera or microphone (the protocol's own type). */
+export type { ConsumeTarget } from '@plenary/shared';
 
 /** What it takes to publish a simulated venue again (after its worker died). */
 export interface SimulatedVenueSpec {

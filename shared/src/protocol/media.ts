@@ -39,13 +39,14 @@ export const produceSchema = z
   })
   .strict();
 
+/** What a venue may receive: the program, or one venue's camera or microphone. */
+export const consumeTargetSchema = z.union([z.object({ program: kind }).strict(), z.object({ venueId: venueIdSchema, kind }).strict()]);
+export type ConsumeTarget = z.infer<typeof consumeTargetSchema>;
+
 export const consumeSchema = z
   .object({
     transportId: id,
-    target: z.union([
-      z.object({ program: kind }).strict(),
-      z.object({ venueId: venueIdSchema, kind }).strict(),
-    ]),
+    target: consumeTargetSchema,
     rtpCapabilities: z
       .object({ codecs: z.array(object).max(64).optional(), headerExtensions: z.array(object).max(64).optional() })
       .strict(),

@@ -1,17 +1,7 @@
 import { useEffect, useState } from 'react';
+import { publicConferenceSchema, type PublicConference } from '@plenary/shared';
 
-/** The conference as anyone may see it: GET /api/conferences/:id/public (cacheable for a second). */
-export interface PublicConference {
-  id: string;
-  title: string;
-  status: 'live' | 'ended';
-  venues: { id: string; name: string; kind: 'main' | 'sub' }[];
-  onAir: { venueId: string; name: string; since: string } | null;
-  agendaItem: { index: number; title: string; startedAt: string | null } | null;
-  viewers: number;
-  viewerBeacon: { sample: number; everySeconds: number };
-  version: number;
-}
+export type { PublicConference };
 
 /** The public view, or 'missing' when there is no such conference; undefined while the network fails. */
 export async function fetchPublic(conferenceId: string): Promise<PublicConference | 'missing' | undefined> {
@@ -19,7 +9,9 @@ export async function fetchPublic(conferenceId: string): Promise<PublicConferenc
     const response = await fetch(`/api/conferences/${encodeURIComponent(conferenceId)}/public`);
     if (response.status === 404) return 'missing';
     if (!response.ok) return undefined;
-    return ((await response.json()) as { data: PublicConference }).data;
+    // Read through the shared schema: an answer of another shape is a failure to read, not a crash later.
+    const parsed = publicConferenceSchema.safeParse(((await response.json()) as { data?: unknown }).data);
+    return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }
