@@ -1,15 +1,13 @@
-import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { HlsRendition } from '../hls/rendition';
 import type { ProgramSwitcher } from '../program/switcher';
 import { multivariantPlaylist, type DateRange } from '../hls/playlist';
 import { RenditionArchive } from '../archive/recorder';
-import { spawnTied } from '../net/child';
+import { TiedProcess } from '../net/tied-process';
 import { findFreeUdpPortPair, waitUntilUdpBound } from '../net/ports';
 import { plainRtpCapabilities } from '../selftest/loopback';
 import { AUDIO_BITRATE, AUDIO_CODECS, ladderArgs, videoCodecs, type Rung } from './ladder';
@@ -58,7 +56,7 @@ const RESTART_DELAY_MS = 500;
  */
 export class Broadcast {
   readonly renditions: BroadcastRendition[];
-  private ffmpeg: ChildProcess | undefined;
+  private ffmpeg: TiedProcess | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** How many times the encoder was restarted after dying. */
@@ -128,14 +126,7 @@ export class Broadcast {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.restartTimer);
-    const ffmpeg = this.ffmpeg;
-    if (ffmpeg && ffmpeg.exitCode === null && ffmpeg.signalCode === null) {
-      const exited = new Promise((resolve) => ffmpeg.once('exit', resolve));
-      ffmpeg.kill(options.abrupt ? 'SIGKILL' : 'SIGINT');
-      const kill = setTimeout(() => ffmpeg.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(kill);
-    }
+    await this.ffmpeg?.stop(options.abrupt ? 0 : 3000);
     for (const input of this.inputs) input.transport.close();
     for (const rendition of this.renditions) rendition.hls.close();
     // The recording is finished: its playlists end, and it plays as video on demand.
@@ -181,19 +172,16 @@ export class Broadcast {
   }
 
   private async startEncoder(): Promise<void> {
-    const pipes = this.renditions.map(() => 'pipe' as const);
-    const ffmpeg = spawnTied('ffmpeg', ladderArgs(this.sdpPath, this.options.rungs, this.options.partSeconds), {
-      stdio: ['ignore', 'ignore', 'pipe', ...pipes],
+    const ffmpeg = new TiedProcess('ffmpeg', ladderArgs(this.sdpPath, this.options.rungs, this.options.partSeconds), {
+      logger: this.options.logger,
+      stopSignal: 'SIGINT',
+      extraPipes: this.renditions.length,
     });
     this.ffmpeg = ffmpeg;
-    let stderr = '';
-    ffmpeg.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-    this.renditions.forEach((rendition, i) => {
-      (ffmpeg.stdio[3 + i] as Readable).on('data', (chunk: Buffer) => rendition.hls.write(chunk));
-    });
-    ffmpeg.once('exit', (code, signal) => {
+    this.renditions.forEach((rendition, i) => ffmpeg.pipe(i).on('data', (chunk: Buffer) => rendition.hls.write(chunk)));
+    void ffmpeg.ended.then(({ code, signal }) => {
       if (this.closed) return;
-      this.options.logger.error({ code, signal, stderr }, 'the broadcast encoder stopped; restarting');
+      this.options.logger.error({ code, signal, stderr: ffmpeg.log.slice(-2000) }, 'the broadcast encoder stopped; restarting');
       for (const rendition of this.renditions) rendition.hls.discontinuity();
       this.restartTimer = setTimeout(() => {
         this.restarts++;

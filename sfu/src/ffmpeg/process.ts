@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
-import { spawnTied } from '../net/child';
+import { TiedProcess } from '../net/tied-process';
 
 /** The output of an ffmpeg or ffprobe run that went to completion. */
 export interface FinishedRun {
@@ -29,37 +29,10 @@ export function runToCompletion(command: 'ffmpeg' | 'ffprobe', args: string[], t
   });
 }
 
-/**
- * A long-running ffmpeg owned by whoever started it: stop() asks it to finish
- * (SIGINT lets muxers write their trailer) and kills it if it does not.
- */
-export class FfmpegProcess {
-  private readonly child: ChildProcess;
-  private readonly exited: Promise<number | null>;
-  private stderrTail = '';
-
+/** A long-running ffmpeg: a tied process whose stop() sends SIGINT first (muxers write their trailer). */
+export class FfmpegProcess extends TiedProcess {
   constructor(args: string[], logger: Logger) {
-    this.child = spawnTied('ffmpeg', ['-hide_banner', '-nostdin', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child.stderr?.on('data', (chunk: Buffer) => {
-      // Keep only the end: it holds the reason when ffmpeg fails.
-      this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000);
-    });
-    this.exited = new Promise((resolve) => {
-      this.child.once('error', (error) => {
-        logger.error({ err: error }, 'ffmpeg failed to start');
-        resolve(null);
-      });
-      this.child.once('exit', (code) => resolve(code));
-    });
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  /** The last few KiB ffmpeg wrote to stderr. */
-  get log(): string {
-    return this.stderrTail;
+    super('ffmpeg', ['-hide_banner', '-nostdin', ...args], { logger, stopSignal: 'SIGINT' });
   }
 
   /**
@@ -67,22 +40,14 @@ export class FfmpegProcess {
    * with undefined if timeoutMs passes first (ffmpeg keeps running).
    */
   async waitForExit(timeoutMs?: number): Promise<number | null | undefined> {
-    if (timeoutMs === undefined) return this.exited;
+    const code = this.ended.then((ended) => ended.code);
+    if (timeoutMs === undefined) return code;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
     try {
-      return await Promise.race([this.exited, timeout]);
+      return await Promise.race([code, timeout]);
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** Asks ffmpeg to finish, then kills it after graceMs. Idempotent. */
-  async stop(graceMs = 3000): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGINT');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await this.exited;
-    clearTimeout(timer);
   }
 }

@@ -1,10 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { randomInt } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { findFreeUdpPortPair } from '../net/ports';
-import { spawnTied } from '../net/child';
+import { TiedProcess } from '../net/tied-process';
 
 /** An RGB colour, 0-255 per channel. */
 export interface Rgb {
@@ -54,11 +52,10 @@ export class SimulatedVenue {
     readonly videoProducer: types.Producer,
     readonly audioProducer: types.Producer,
     private readonly transports: types.PlainTransport[],
-    private readonly gst: ChildProcess,
-    private readonly exited: Promise<unknown>,
+    private readonly gst: TiedProcess,
     onStopped: (() => void) | undefined,
   ) {
-    void exited.then(() => {
+    void gst.ended.then(() => {
       if (!this.closed) onStopped?.();
     });
   }
@@ -119,16 +116,14 @@ export class SimulatedVenue {
         'rtp.send_rtcp_src_1', '!', 'udpsink', `host=${LOOPBACK}`, `port=${audio.rtcpTo}`, 'sync=false', 'async=false',
         'udpsrc', `port=${audio.rtcpIn}`, `address=${LOOPBACK}`, '!', 'rtp.recv_rtcp_sink_1',
       ];
-      const gst = spawnTied('gst-launch-1.0', ['-q', ...pipeline], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const gst = new TiedProcess('gst-launch-1.0', ['-q', ...pipeline], { logger, stopSignal: 'SIGTERM' });
       const log = logger.child({ simulatedVenue: name, pid: gst.pid });
-      let stderr = '';
-      gst.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-      const exited = once(gst, 'exit').then(([code, signal]) => {
+      void gst.ended.then(({ code, signal }) => {
         // SIGTERM is ours (close); anything else is a venue that stopped by itself.
-        if (code !== 0 && signal !== 'SIGTERM') log.warn({ code, signal, stderr }, 'simulated venue stopped');
+        if (code !== 0 && signal !== 'SIGTERM') log.warn({ code, signal, stderr: gst.log.slice(-2000) }, 'simulated venue stopped');
       });
       log.info('simulated venue publishing');
-      return new SimulatedVenue(name, videoProducer, audioProducer, transports, gst, exited, onStopped);
+      return new SimulatedVenue(name, videoProducer, audioProducer, transports, gst, onStopped);
     } catch (error) {
       for (const transport of transports) transport.close();
       throw error;
@@ -144,8 +139,7 @@ export class SimulatedVenue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.gst.exitCode === null && this.gst.signalCode === null) this.gst.kill('SIGTERM');
-    await this.exited;
+    await this.gst.stop();
     for (const transport of this.transports) transport.close();
   }
 }
