@@ -33,7 +33,7 @@ describe('a room the server makes matches the stored conference from the start',
     clients.push(back);
     expect(await rawEmit(back, 'media:capabilities')).toMatchObject({ ok: true });
     const room = await after.media.existingRoom(id);
-    expect(room?.switcher.onAir).toBe('sv-1');
+    expect(room?.switcher.floorHolder).toBe('sv-1');
     expect(room?.isMuted('sv-2')).toBe(true);
     expect(room?.isMuted('sv-1')).toBe(true);
     expect(room?.isMuted('sv-3')).toBe(false);

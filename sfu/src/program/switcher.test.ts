@@ -113,7 +113,7 @@ describe('the program switcher', () => {
       await venues.get('sv-2')?.close(); // its transports close, and so its producers
       await sleep(1500);
       expect(switcher.videoOnAir).toBe('main');
-      expect(switcher.onAir).toBe('sv-2'); // the floor is still Yanji's
+      expect(switcher.floorHolder).toBe('sv-2'); // the floor is still Yanji's
       // Yanji's camera is back (a restarted sender, a republishing browser): the program cuts back.
       await addVenue('sv-2');
       await sleep(1500);

@@ -37,7 +37,7 @@ interface SwitcherEvents {
  */
 export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
   private readonly tracks: Record<TrackName, ProgramTrack>;
-  private onAirVenue: string | undefined;
+  private floorVenue: string | undefined;
   private closed = false;
 
   private constructor(
@@ -102,9 +102,9 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     }
   }
 
-  /** The venue that has the floor: the program shows it, or the main venue while its media is missing. */
-  get onAir(): string | undefined {
-    return this.onAirVenue;
+  /** The venue that has the floor: the program shows it, or the main venue (or the slate) while its media is missing. */
+  get floorHolder(): string | undefined {
+    return this.floorVenue;
   }
 
   /** The venue whose video is actually in the program now. */
@@ -130,7 +130,7 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     };
     if (producer.kind === 'video') {
       await consume('video');
-      if (this.onAirVenue === venueId) await this.tracks.video.switchTo(venueId);
+      if (this.floorVenue === venueId) await this.tracks.video.switchTo(venueId);
       // Showing the slate and the main venue's picture is back while the floor holder's is not: show it.
       else if (venueId === this.fallbackVenueId && this.tracks.video.target === SLATE) await this.tracks.video.switchTo(venueId);
     } else if (venueId === this.fallbackVenueId) {
@@ -138,7 +138,7 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
       await this.tracks.mainAudio.switchTo(venueId);
     } else {
       await consume('audio');
-      if (this.onAirVenue === venueId) await this.tracks.audio.switchTo(venueId);
+      if (this.floorVenue === venueId) await this.tracks.audio.switchTo(venueId);
     }
   }
 
@@ -150,7 +150,7 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
   /** Puts a venue on air; the video cut happens on its next keyframe. */
   async setOnAir(venueId: string): Promise<void> {
     if (this.closed) return;
-    this.onAirVenue = venueId;
+    this.floorVenue = venueId;
     const requestedAt = Date.now();
     // The main venue is always heard on its own track; the floor track falls silent for it.
     const audio = venueId === this.fallbackVenueId ? this.tracks.audio.silence() : this.tracks.audio.switchTo(venueId, requestedAt);
@@ -179,7 +179,7 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
       return;
     }
     if (venueId === this.fallbackVenueId) return;
-    // The venue keeps the floor (onAirVenue stays): the program shows the main venue only until
+    // The venue keeps the floor (floorVenue stays): the program shows the main venue only until
     // the venue publishes again (its sender restarted, its browser republished), then cuts back.
     this.logger.warn({ venueId, track: name, fallback: this.fallbackVenueId }, 'the venue on air lost its media; showing the main venue until it is back');
     (name === 'video' ? track.switchTo(this.fallbackVenueId) : track.silence()).catch((error: unknown) => {

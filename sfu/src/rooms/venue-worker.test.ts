@@ -81,7 +81,7 @@ describe('a venue worker that dies', () => {
     // next keyframe, goes straight on with it), then cuts to the venue publishing again on a live
     // worker, all on the same program stream; the floor stays where it was.
     await until(() => videoCuts.at(-1) === 'sv-1' && room.producerOf('sv-1', 'video')?.id !== cameraBefore, () => `a cut to the main venue and back to sv-1 (cuts ${videoCuts.join(',')}, on air ${room.switcher.videoOnAir}, sv-1 producer ${room.producerOf('sv-1', 'video')?.id})`);
-    expect(room.switcher.onAir).toBe('sv-1');
+    expect(room.switcher.floorHolder).toBe('sv-1');
     expect(told).toEqual([['sv-2']]);
     expect(room.producerOf('sv-1', 'video')?.id).not.toBe(cameraBefore);
     expect(roomLost).toBe(false);
