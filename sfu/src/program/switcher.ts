@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { ProgramTrack, type Cut } from './track';
+import { OpusNumbering, Vp8Numbering } from './codecs';
 
 /** The program's codecs: what every venue publishes (VP8, Opus) and the broadcast encoder takes. */
 const PROGRAM_VIDEO_PT = 101;
@@ -56,9 +57,9 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     };
     const ssrcOf = (producer: types.Producer) => producer.rtpParameters.encodings?.[0]?.ssrc ?? 0;
     const audioTrack = (producer: types.Producer) =>
-      new ProgramTrack({ kind: 'audio', producer, ssrc: ssrcOf(producer), payloadType: PROGRAM_AUDIO_PT, clockRate: 48000, frameTicks: AUDIO_FRAME_TICKS, onCut, silenceFill: true, logger });
+      new ProgramTrack({ codec: new OpusNumbering(), producer, ssrc: ssrcOf(producer), payloadType: PROGRAM_AUDIO_PT, clockRate: 48000, frameTicks: AUDIO_FRAME_TICKS, onCut, silenceFill: true, logger });
     this.tracks = {
-      video: new ProgramTrack({ kind: 'video', producer: videoProducer, ssrc: ssrcOf(videoProducer), payloadType: PROGRAM_VIDEO_PT, clockRate: 90000, frameTicks: VIDEO_FRAME_TICKS, onCut, logger }),
+      video: new ProgramTrack({ codec: new Vp8Numbering(), producer: videoProducer, ssrc: ssrcOf(videoProducer), payloadType: PROGRAM_VIDEO_PT, clockRate: 90000, frameTicks: VIDEO_FRAME_TICKS, onCut, logger }),
       audio: audioTrack(audioProducer),
       mainAudio: audioTrack(mainAudioProducer),
     };

@@ -3,6 +3,7 @@ import type { types } from 'mediasoup';
 import { marker, parseVp8, readPictureId, sequenceNumber, ssrc, timestamp } from '../rtp/packet';
 import { testLogger } from '../test/logger';
 import { ProgramTrack, type Cut } from './track';
+import { OpusNumbering, Vp8Numbering } from './codecs';
 
 /** A VP8 RTP packet with a 15-bit picture ID and TL0PICIDX, as browsers and GStreamer send. */
 function vp8Packet(o: { seq: number; ts: number; ssrc: number; pictureId: number; tl0: number; start: boolean; key: boolean; marker: boolean }): Buffer {
@@ -57,7 +58,7 @@ describe('a program track (video)', () => {
     sent.length = 0;
     cuts.length = 0;
     const producer = { send: (packet: Buffer) => sent.push(Buffer.from(packet)) } as unknown as types.Producer;
-    track = new ProgramTrack({ kind: 'video', producer, ssrc: 0xabcdef, payloadType: 101, clockRate: 90000, frameTicks: 3000, onCut: (cut) => cuts.push(cut), logger: testLogger });
+    track = new ProgramTrack({ codec: new Vp8Numbering(), producer, ssrc: 0xabcdef, payloadType: 101, clockRate: 90000, frameTicks: 3000, onCut: (cut) => cuts.push(cut), logger: testLogger });
     a = new FakeSource(new FakeConsumer(), 1111, 500_000, 100);
     b = new FakeSource(new FakeConsumer(), 2222, 9_000_000, 30_000);
     track.addSource('a', a.consumer as unknown as types.Consumer);
@@ -139,7 +140,7 @@ describe('a program track (audio, with silence fill)', () => {
     jest.useFakeTimers();
     sent.length = 0;
     const producer = { send: (packet: Buffer) => sent.push(Buffer.from(packet)) } as unknown as types.Producer;
-    track = new ProgramTrack({ kind: 'audio', producer, ssrc: 0x1234, payloadType: 100, clockRate: 48000, frameTicks: 960, onCut: () => undefined, silenceFill: true, logger: testLogger });
+    track = new ProgramTrack({ codec: new OpusNumbering(), producer, ssrc: 0x1234, payloadType: 100, clockRate: 48000, frameTicks: 960, onCut: () => undefined, silenceFill: true, logger: testLogger });
     mic = new FakeConsumer();
     track.addSource('sv-1', mic as unknown as types.Consumer);
   });

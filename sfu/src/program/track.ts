@@ -1,16 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
-import {
-  isRtp,
-  marker,
-  parseVp8,
-  readPictureId,
-  rewriteHeader,
-  sequenceNumber,
-  timestamp,
-  writePictureId,
-} from '../rtp/packet';
+import { isRtp, rewriteHeader, sequenceNumber, timestamp } from '../rtp/packet';
+import type { TrackCodec } from './codecs';
 
 /** A floor change that reached the program: when it was asked for and when it was cut. */
 export interface Cut {
@@ -30,20 +22,17 @@ interface Output {
   timestamp: number;
   /** Wall time (ms) of the last packet sent. */
   sentAt: number;
-  pictureId: number;
-  tl0PicIdx: number;
 }
 
 /** How a source's numbers map onto the output since the last cut. */
 interface Mapping {
   sequenceOffset: number;
   timestampOffset: number;
-  pictureIdOffset: number;
-  tl0Offset: number;
 }
 
 export interface TrackOptions {
-  kind: types.MediaKind;
+  /** The codec's part (VP8 numbering, Opus silence), chosen once. */
+  codec: TrackCodec;
   /** The program producer sends what this track outputs. */
   producer: types.Producer;
   ssrc: number;
@@ -53,16 +42,14 @@ export interface TrackOptions {
   frameTicks: number;
   onCut: (cut: Cut) => void;
   /**
-   * Audio only: keep the stream continuous with Opus silence whenever no source
-   * is on air or the source goes quiet, so a mixer downstream (the broadcast
-   * encoder) always has input.
+   * Keep the stream continuous with the codec's silence whenever no source is on
+   * air or the source goes quiet, so a mixer downstream (the broadcast encoder)
+   * always has input (a codec without silence, video, cannot).
    */
   silenceFill?: boolean;
   logger: Logger;
 }
 
-/** An Opus packet that decodes to 20 ms of silence (CELT, fullband, 20 ms). */
-const OPUS_SILENCE = Buffer.from([0xf8, 0xff, 0xfe]);
 /** How long a source may be quiet before silence fills in. */
 const SILENCE_AFTER_MS = 60;
 const AUDIO_FRAME_MS = 20;
@@ -70,9 +57,9 @@ const AUDIO_FRAME_MS = 20;
 /**
  * One kind (video or audio) of the program: forwards the packets of the source
  * on air, rewritten onto one continuous stream (SSRC, payload type, sequence
- * numbers, timestamps, and for VP8 picture ID and TL0PICIDX). A video cut waits
- * for the new source's keyframe and for the end of the old source's frame, so
- * downstream decoders never see a broken frame or a reset.
+ * numbers, timestamps here; the codec's own numbering by its TrackCodec). A
+ * video cut waits for the new source's keyframe and for the end of the old
+ * source's frame, so downstream decoders never see a broken frame or a reset.
  */
 export class ProgramTrack {
   private readonly sources = new Map<string, Source>();
@@ -88,7 +75,7 @@ export class ProgramTrack {
   private readonly silenceTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: TrackOptions) {
-    if (options.silenceFill && options.kind === 'audio') {
+    if (options.silenceFill && options.codec.silence) {
       this.silenceTimer = setInterval(() => this.fillSilence(), AUDIO_FRAME_MS);
     }
   }
@@ -134,7 +121,7 @@ export class ProgramTrack {
     }
     this.pending = { venueId, requestedAt, buffer: [] };
     await source.consumer.resume();
-    if (this.options.kind === 'video') await source.consumer.requestKeyFrame();
+    if (this.options.codec.needsKeyframe) await source.consumer.requestKeyFrame();
   }
 
   /** Takes every source off air; with silence fill the output continues as silence. */
@@ -149,7 +136,7 @@ export class ProgramTrack {
   async requestKeyFrame(): Promise<void> {
     const venueId = this.target;
     const source = venueId ? this.sources.get(venueId) : undefined;
-    if (source && this.options.kind === 'video') await source.consumer.requestKeyFrame();
+    if (source && this.options.codec.needsKeyframe) await source.consumer.requestKeyFrame();
   }
 
   close(): void {
@@ -171,7 +158,7 @@ export class ProgramTrack {
     if (!pending) return;
     if (pending.buffer.length === 0) {
       // Video may start only on a keyframe; audio frames stand alone.
-      if (this.options.kind === 'video' && !parseVp8(packet)?.keyframeStart) return;
+      if (!this.options.codec.startsCut(packet)) return;
     }
     pending.buffer.push(Buffer.from(packet));
     const oldSourceLive = this.onAir !== undefined && this.sources.has(this.onAir);
@@ -188,48 +175,40 @@ export class ProgramTrack {
     this.onAir = pending.venueId;
     this.pending = undefined;
     for (const packet of pending.buffer) this.forward(packet);
-    if (previous && previous !== this.onAir && this.options.kind === 'video') {
+    if (previous && previous !== this.onAir && this.options.codec.needsKeyframe) {
       // Sources off air cost nothing: their consumers wait paused.
       // Never unhandled: the worker may be dying under us (its rebuild takes over).
       pauseOffAir(this.sources.get(previous)?.consumer).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not pause the source going off air'));
     }
-    this.options.onCut({ kind: this.options.kind, venueId: pending.venueId, requestedAt: pending.requestedAt, cutAt: now });
+    this.options.onCut({ kind: this.options.codec.kind, venueId: pending.venueId, requestedAt: pending.requestedAt, cutAt: now });
   }
 
   /** Offsets that make the new source's first packet follow the last output packet. */
   private mappingFor(first: Buffer, now: number): Mapping {
     const out = this.output;
-    const vp8 = this.options.kind === 'video' ? parseVp8(first) : undefined;
-    const srcPictureId = vp8?.pictureId ? readPictureId(first, vp8.pictureId) : 0;
-    const srcTl0 = vp8?.tl0PicIdxOffset !== undefined ? (first[vp8.tl0PicIdxOffset] ?? 0) : 0;
-    if (!out) {
-      return { sequenceOffset: 0, timestampOffset: 0, pictureIdOffset: 0, tl0Offset: 0 };
-    }
+    this.options.codec.continueWith(first);
+    if (!out) return { sequenceOffset: 0, timestampOffset: 0 };
     // The gap in the output equals the wall time since the last packet, in whole frames (at least one).
     const { clockRate, frameTicks } = this.options;
     const frames = Math.max(1, Math.round(((now - out.sentAt) * clockRate) / 1000 / frameTicks));
     const nextTimestamp = out.timestamp + frames * frameTicks;
-    return {
-      sequenceOffset: out.sequenceNumber + 1 - sequenceNumber(first),
-      timestampOffset: nextTimestamp - timestamp(first),
-      pictureIdOffset: out.pictureId + 1 - srcPictureId,
-      tl0Offset: out.tl0PicIdx + 1 - srcTl0,
-    };
+    return { sequenceOffset: out.sequenceNumber + 1 - sequenceNumber(first), timestampOffset: nextTimestamp - timestamp(first) };
   }
 
-  /** Sends 20 ms of Opus silence if nothing was sent for a while, continuing the output's numbers. */
+  /** Sends a frame of the codec's silence if nothing was sent for a while, continuing the output's numbers. */
   private fillSilence(): void {
     const now = Date.now();
-    if (now - this.lastSourcePacketAt < SILENCE_AFTER_MS) return;
-    const out = this.output ?? { sequenceNumber: randomInt(0, 0x8000), timestamp: randomInt(0, 2 ** 31), sentAt: now - AUDIO_FRAME_MS, pictureId: 0, tl0PicIdx: 0 };
+    const silence = this.options.codec.silence;
+    if (!silence || now - this.lastSourcePacketAt < SILENCE_AFTER_MS) return;
+    const out = this.output ?? { sequenceNumber: randomInt(0, 0x8000), timestamp: randomInt(0, 2 ** 31), sentAt: now - AUDIO_FRAME_MS };
     const frames = Math.max(1, Math.round((now - out.sentAt) / AUDIO_FRAME_MS));
-    const packet = Buffer.alloc(12 + OPUS_SILENCE.length);
+    const packet = Buffer.alloc(12 + silence.length);
     packet[0] = 0x80;
-    OPUS_SILENCE.copy(packet, 12);
+    silence.copy(packet, 12);
     const sequence = (out.sequenceNumber + 1) & 0xffff;
     const ts = (out.timestamp + frames * this.options.frameTicks) >>> 0;
     rewriteHeader(packet, { ssrc: this.options.ssrc, payloadType: this.options.payloadType, sequenceNumber: sequence, timestamp: ts });
-    this.output = { ...out, sequenceNumber: sequence, timestamp: ts, sentAt: now };
+    this.output = { sequenceNumber: sequence, timestamp: ts, sentAt: now };
     this.remapNext = true;
     this.options.producer.send(packet);
   }
@@ -239,28 +218,15 @@ export class ProgramTrack {
       this.mapping = this.mappingFor(packet, Date.now());
       this.remapNext = false;
     }
-    const mapping = this.mapping ?? { sequenceOffset: 0, timestampOffset: 0, pictureIdOffset: 0, tl0Offset: 0 };
+    const mapping = this.mapping ?? { sequenceOffset: 0, timestampOffset: 0 };
     this.mapping = mapping;
     this.lastSourcePacketAt = Date.now();
     const outSequence = (sequenceNumber(packet) + mapping.sequenceOffset) & 0xffff;
     const outTimestamp = (timestamp(packet) + mapping.timestampOffset) >>> 0;
-    let pictureId = this.output?.pictureId ?? 0;
-    let tl0 = this.output?.tl0PicIdx ?? 0;
-    if (this.options.kind === 'video') {
-      const vp8 = parseVp8(packet);
-      if (vp8?.pictureId) {
-        const modulus = vp8.pictureId.long ? 0x8000 : 0x80;
-        pictureId = (((readPictureId(packet, vp8.pictureId) + mapping.pictureIdOffset) % modulus) + modulus) % modulus;
-        writePictureId(packet, vp8.pictureId, pictureId);
-      }
-      if (vp8?.tl0PicIdxOffset !== undefined) {
-        tl0 = ((((packet[vp8.tl0PicIdxOffset] ?? 0) + mapping.tl0Offset) % 256) + 256) % 256;
-        packet[vp8.tl0PicIdxOffset] = tl0;
-      }
-    }
+    this.options.codec.rewrite(packet);
     rewriteHeader(packet, { ssrc: this.options.ssrc, payloadType: this.options.payloadType, sequenceNumber: outSequence, timestamp: outTimestamp });
-    this.output = { sequenceNumber: outSequence, timestamp: outTimestamp, sentAt: Date.now(), pictureId, tl0PicIdx: tl0 };
-    this.lastForwardedEndedFrame = this.options.kind === 'audio' || marker(packet);
+    this.output = { sequenceNumber: outSequence, timestamp: outTimestamp, sentAt: Date.now() };
+    this.lastForwardedEndedFrame = this.options.codec.endsFrame(packet);
     this.options.producer.send(packet);
   }
 }
