@@ -2,8 +2,6 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Server } from 'socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ErrorCode, rooms } from '@plenary/shared';
 import { MediaPlane, parseLadder, type WorkerPool } from '@plenary/sfu';
@@ -21,9 +19,9 @@ import { DEMO_CONFERENCE_ID, demoLinks, ensureDemoConference, simulateVenues, ty
 import { MemoryStore } from '../store/memory';
 import { BEACON_SECONDS, MemoryViewerCounter, RedisViewerCounter, type ViewerCounter } from '../audience/viewers';
 import { RedisStore } from '../store/redis';
-import { reportRedisTrouble } from '../store/redis-trouble';
 import type { ConferenceStore } from '../store/types';
 import { attachControlChannel, venueOf, type PlenaryIo } from '../signaling/channel';
+import { attachRedisAdapter, eventFanOut } from '../signaling/fanout';
 import { PresenceReaper } from '../signaling/presence-reaper';
 import { healthRouter } from '../http/health';
 import { selfTestRouter } from '../http/selftest';
@@ -129,25 +127,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       // A recovered session is an optimisation, never a way around the handshake: see guardSessionRecovery.
       connectionStateRecovery: { maxDisconnectionDuration: SESSION_RECOVERY_MS, skipMiddlewares: false },
     });
-    if (config.redisUrl) {
-      const pub = new Redis(config.redisUrl);
-      const sub = pub.duplicate();
-      const adapterLog = logger.child({ component: 'socket.io-adapter' });
-      reportRedisTrouble(pub, 'adapter publish', adapterLog);
-      reportRedisTrouble(sub, 'adapter subscribe', adapterLog);
-      // The adapter fires its publishes without waiting for them; while Redis is away they fail,
-      // and that must be a logged warning, not an unhandled rejection that ends the process.
-      const publish = pub.publish.bind(pub);
-      pub.publish = ((channel: string, message: string | Buffer) =>
-        publish(channel, message).catch((error: unknown) => {
-          adapterLog.warn({ err: error }, 'an event could not reach the other server processes');
-          return 0;
-        })) as typeof pub.publish;
-      io.adapter(createAdapter(pub, sub));
-      owned.push(async () => {
-        await Promise.all([pub.quit().catch(() => pub.disconnect()), sub.quit().catch(() => sub.disconnect())]);
-      });
-    }
+    if (config.redisUrl) owned.push(attachRedisAdapter(io, config.redisUrl, logger.child({ component: 'socket.io-adapter' })));
     // Closed before the adapter: clients are told the server is going (they reconnect, to this
     // process once restarted or to another one), then connections close and the HTTP server stops.
     let shuttingDown = false;
@@ -182,17 +162,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     io.on('conferenceEvents', (events) => followMedia(events));
     const conferences = new ConferenceService(
       store,
-      (events) => {
-        metrics.stored(events);
-        followMedia(events);
-        // Other server processes' media planes follow too (only the Redis adapter reaches them).
-        if (config.redisUrl) io.serverSideEmit('conferenceEvents', events);
-        for (const event of events) {
-          io.to(rooms.conference(event.conferenceId)).emit('event', event);
-          // A rotated link or a removed venue stops working at once: whoever holds it is cut off.
-          if (event.event.type === 'linkRotated' || event.event.type === 'venueRemoved') io.in(rooms.venue(event.conferenceId, event.event.venueId)).disconnectSockets(true);
-        }
-      },
+      eventFanOut(io, { local: [(events) => metrics.stored(events), followMedia], toOtherProcesses: config.redisUrl !== undefined }),
       logger.child({ component: 'conferences' }),
     );
     recoverLostRooms(media, host, conferences, io, logger.child({ component: 'media-recovery' }));
