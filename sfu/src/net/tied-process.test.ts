@@ -13,7 +13,7 @@ describe('a tied media helper process', () => {
     const polite = new TiedProcess('sleep', ['30'], { logger: testLogger, stopSignal: 'SIGTERM' });
     await polite.stop();
     expect(await polite.ended).toEqual({ code: null, signal: 'SIGTERM' });
-    const stubborn = new TiedProcess('sh', ['-c', 'trap "" TERM; echo ready >&2; sleep 30 & wait'], { logger: testLogger, stopSignal: 'SIGTERM' });
+    const stubborn = new TiedProcess('sh', ['-c', 'trap "" TERM; echo ready >&2; exec sleep 30'], { logger: testLogger, stopSignal: 'SIGTERM' });
     while (!stubborn.log.includes('ready')) await new Promise((resolve) => setTimeout(resolve, 20)); // its trap is set
     await stubborn.stop(300);
     expect((await stubborn.ended).signal).toBe('SIGKILL');
