@@ -6,22 +6,13 @@ import { ProgramSwitcher } from '../program/switcher';
 import { ProgramSlate } from '../program/slate';
 import { SimulatedVenue, type Rgb } from '../simulated/venue';
 import type { MediaWorker, WorkerPool } from '../workers/pool';
-import { RouterSet, type Edge } from './routers';
+import { RouterSet } from './routers';
 import { Broadcast, type BroadcastOptions } from '../egress/broadcast';
 import { RestartSchedule } from './restarts';
 import type { ConsumeTarget, ConsumerInfo, SimulatedVenueSpec, TransportInfo } from './media-types';
+import { healthOf, type VenueMedia } from './venue-media';
 
 export type { ConsumeTarget, ConsumerInfo, SimulatedVenueSpec, TransportInfo } from './media-types';
-
-interface VenueMedia {
-  /** The router (and worker) this venue's transports live on. */
-  edge: Edge;
-  transports: Map<string, types.WebRtcTransport>;
-  /** Producers by kind: one camera and one microphone per venue. */
-  producers: Map<types.MediaKind, types.Producer>;
-  consumers: Map<string, types.Consumer>;
-  simulated: { venue: SimulatedVenue; spec: SimulatedVenueSpec } | undefined;
-}
 
 interface RoomEvents {
   /** The router died with its worker: every transport is gone; the room must be built again. */
@@ -369,16 +360,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
 
   /** Media health of every venue's producers. */
   async stats(): Promise<VenueMediaStats[]> {
-    const result: VenueMediaStats[] = [];
-    for (const [venueId, venue] of this.venues) {
-      for (const producer of venue.producers.values()) {
-        const streams = await producer.getStats();
-        for (const s of streams) {
-          result.push({ venueId, kind: producer.kind, bitrate: s.bitrate, packetsLost: s.packetsLost, fractionLost: s.fractionLost, score: s.score, roundTripTime: s.roundTripTime });
-        }
-      }
-    }
-    return result;
+    return healthOf(this.venues);
   }
 
   /** Closes every venue, the switcher and the router. Idempotent. */
