@@ -141,6 +141,8 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
 
     // Every room the server makes matches the stored conference from the start (conferences is set just below).
     const stateOf = (conferenceId: string) => conferences.get(conferenceId);
+    // Signs join links, and (derived) the relay of media calls between processes.
+    const linkSecret = await store.linkSecret();
     const roomOf = roomsReconciled(media, stateOf);
     // The one way to a conference's media: here when this process holds its lease, relayed otherwise.
     const host = new MediaHost({
@@ -148,7 +150,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       ownership,
       roomOf,
       stateOf,
-      secret: await store.linkSecret(),
+      secret: linkSecret,
       consumerClosed: (socketId, consumerId) => io.to(socketId).emit('consumerClosed', { consumerId }),
       mediaReset: (conferenceId) => io.to(rooms.conference(conferenceId)).emit('mediaReset'),
       logger: logger.child({ component: 'media-host' }),
@@ -166,7 +168,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       logger.child({ component: 'conferences' }),
     );
     recoverLostRooms(media, host, conferences, io, logger.child({ component: 'media-recovery' }));
-    const links = new JoinLinks(await store.linkSecret());
+    const links = new JoinLinks(linkSecret);
     const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
     const presence = config.redisUrl ? await PresenceReaper.start(config.redisUrl, io, conferences, logger.child({ component: 'presence' })) : undefined;
     if (presence) owned.push(() => presence.close());

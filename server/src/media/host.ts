@@ -54,10 +54,18 @@ export class MediaHost {
    * lease first if nobody holds it; otherwise the process that does.
    */
   async where(conferenceId: string): Promise<{ room: ConferenceRoom } | { owner: MediaOwner | undefined }> {
+    // The common case, every media call of every venue: the room is here and the lease was
+    // confirmed within its length (renewed every second), so no round trip to Redis.
+    if (this.hosts(conferenceId) && this.deps.ownership.confirmed(conferenceId)) return { room: await this.deps.roomOf(conferenceId) };
     const owner = await this.deps.ownership.claim(conferenceId);
     if (owner?.processId !== this.deps.ownership.processId) return { owner };
     if (this.deps.media.existingRoom(conferenceId)) return { room: await this.deps.roomOf(conferenceId) };
     return { room: await this.build(conferenceId) };
+  }
+
+  /** Whether this process hosts the conference's media now: its lease, and its room here. */
+  hosts(conferenceId: string): boolean {
+    return this.deps.ownership.owns(conferenceId) && this.deps.media.existingRoom(conferenceId) !== undefined;
   }
 
   /** The room when this process hosts the conference's media (claiming it if free); undefined when another does. */
@@ -126,7 +134,7 @@ export class MediaHost {
   }
 
   private async followOnce(conferenceId: string, needsMedia: boolean): Promise<void> {
-    const hostsIt = this.deps.media.existingRoom(conferenceId) !== undefined && this.deps.ownership.owns(conferenceId);
+    const hostsIt = this.hosts(conferenceId);
     if (!hostsIt && !needsMedia) return; // the owner follows it
     const readAt = Date.now();
     const state = await this.deps.stateOf(conferenceId);

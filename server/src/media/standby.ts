@@ -46,11 +46,13 @@ export class MediaStandby {
   }
 
   private async checkOne(conferenceId: string): Promise<void> {
+    // Hosted here: the lease's renewal looks after it.
+    if (this.host.hosts(conferenceId)) return;
     const owned = this.ownership.owns(conferenceId);
     if (!owned && (await this.ownership.holder(conferenceId))) return;
     const state = await this.stateOf(conferenceId);
     if (!state || state.status === 'ended') return this.ownership.retire(conferenceId);
-    // Free: take it. Ours: make sure its media exists here (a build that failed is tried again).
+    // Free: take it. Ours without a room (a build that failed): build it again.
     if ((await this.host.roomHere(conferenceId)) && !owned) this.logger.warn({ conferenceId }, 'the conference media lease was free: this process hosts the media now');
   }
 }

@@ -238,7 +238,8 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
 
   private async applyMute(venueId: string): Promise<void> {
     const microphone = this.venues.get(venueId)?.producers.get('audio');
-    if (!microphone || microphone.closed) return;
+    // Already so: nothing to ask the worker (the server reconciles after every event).
+    if (!microphone || microphone.closed || microphone.paused === this.isMuted(venueId)) return;
     if (this.isMuted(venueId)) await microphone.pause();
     else await microphone.resume();
   }
