@@ -34,8 +34,8 @@ export interface HlsTuning {
   backBufferLength: number;
 }
 
-/** How long playback may stand still (not paused) before the player looks for the stream again. */
-const STALL_RESYNC_MS = 3000;
+/** How long playback may stand still (not paused) before the player looks for the stream again (a rebuilt broadcast: parts are back within about 2 s). */
+const STALL_RESYNC_MS = 2000;
 
 const PLAYER_TUNING: HlsTuning = { maxLiveSyncPlaybackRate: 1.5, liveSyncOnStallIncrease: 1, backBufferLength: 30 };
 
