@@ -6,10 +6,11 @@ beforeAll(async () => {
   const url = process.env.PLENARY_TEST_REDIS_URL;
   if (!url) return;
   const redis = new Redis(url, { lazyConnect: true });
+  await redis.connect();
   try {
-    await redis.connect();
     await redis.flushall();
   } finally {
-    redis.disconnect();
+    // quit(), not disconnect(): it leaves no timer behind (see TestRedis.start).
+    await redis.quit().catch(() => redis.disconnect());
   }
 });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,14 +35,19 @@ export class TestRedis {
     const persistence = this.durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
     this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', ...persistence], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
-    for (;;) {
-      const client = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null });
-      client.on('error', () => undefined); // not up yet: the next probe will tell
-      const up = await client.connect().then(() => client.ping(), () => undefined);
-      client.disconnect();
-      if (up === 'PONG') return;
+    // Waits for the port with plain sockets: an ioredis client that failed to connect leaves a
+    // 2 s timer behind after disconnect() (it waits for a 'close' that already happened), which
+    // jest reported as a handle left open after the run.
+    while (!(await accepts(this.port))) {
       if (Date.now() > deadline) throw new Error('redis-server did not start; is the redis-server package installed?');
       await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const client = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null });
+    try {
+      await client.connect();
+      await client.ping();
+    } finally {
+      await client.quit().catch(() => client.disconnect());
     }
   }
 
@@ -60,4 +66,16 @@ export class TestRedis {
     await this.kill();
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Whether something accepts TCP connections on a loopback port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
