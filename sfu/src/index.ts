@@ -13,5 +13,7 @@ export { Broadcast, type BroadcastOptions, type BroadcastRendition } from './egr
 export { parseLadder, DEFAULT_LADDER, AUDIO_BITRATE, AUDIO_CODECS, videoCodecs, type Rung } from './egress/ladder';
 export { HlsRendition, type Segment, type Part } from './hls/rendition';
 export { mediaPlaylist, lastPosition } from './hls/playlist';
+export { BroadcastOrigin, type Lookup, type MediaFile, type BuiltPlaylist, type PlaylistRequest, type Hold } from './hls/origin';
+export { RecordingShelf, Recording, type RecordedFile } from './archive/shelf';
 export { runToCompletion, FfmpegProcess } from './ffmpeg/process';
 export { spawnTied } from './net/child';

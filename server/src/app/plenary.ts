@@ -187,10 +187,6 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const beaconsPerAddress = Math.max(1, Math.ceil(config.viewersPerAddress * config.viewerSample));
     app.use('/api', conferencesRouter({ conferences, mintJoinLink, viewers, adminKey: config.adminKey, publicUrl: config.publicUrl, beaconLimit: limits.limit('beacon', beaconsPerAddress, BEACON_SECONDS), clientAddress }));
     app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
-    const venueNames = async (conferenceId: string) => {
-      const state = await conferences.get(conferenceId);
-      return Object.fromEntries(Object.values(state?.venues ?? {}).map((venue) => [venue.id, venue.name]));
-    };
     // The conference's media is hosted by another process: its broadcast is there.
     const hostElsewhere = async (conferenceId: string) => {
       const owner = await ownership.holder(conferenceId).catch(() => undefined);
@@ -199,7 +195,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     // Hosted before and live (not retired), and not here: its owner is unreachable or a standby is building it.
     const mediaMoving = async (conferenceId: string) => !media.existingRoom(conferenceId) && (await ownership.hosted().catch((): string[] => [])).includes(conferenceId);
     const whereabouts = { elsewhere: hostElsewhere, moving: mediaMoving, confirmedHere: (conferenceId: string) => ownership.confirmed(conferenceId) };
-    app.use('/hls', hlsRouter(media, BROADCAST_TIMING, venueNames, config.archiveDir, (wait) => metrics.holding(wait), whereabouts));
+    app.use('/hls', hlsRouter(media, config.archiveDir, (wait) => metrics.holding(wait), whereabouts));
     app.use('/hls', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'Not produced'));
     app.use(homeRouter(config));
     app.use(facesRouter());

@@ -1,10 +1,7 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Router, type Response } from 'express';
 import { ErrorCode } from '@plenary/shared';
-import { lastPosition, mediaPlaylist, type Broadcast, type MediaPlane } from '@plenary/sfu';
+import { RecordingShelf, type Hold, type Lookup, type MediaPlane, type RecordedFile } from '@plenary/sfu';
 import { sendError } from './errors';
-import { PlaylistCache } from './playlists';
 
 /** How long a blocking playlist or hinted part request may wait: about 3 target durations. */
 const BLOCK_LIMIT_MS = 6000;
@@ -13,14 +10,6 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 const PLAYLIST_CACHE = 'public, max-age=1';
 
 const CONFERENCE = /^[a-z0-9][a-z0-9-]{1,39}$/;
-const RENDITION = /^(1080p|720p|480p|360p|240p|audio)$/;
-// Media sequence numbers start from the clock (seconds since 1970, ten digits today): see Broadcast.
-const FILE = /^(?:init-(\d{1,6})\.mp4|part-(\d{1,12})-(\d{1,3})\.m4s|segment-(\d{1,12})\.m4s)$/;
-
-export interface HlsTiming {
-  partSeconds: number;
-  segmentSeconds: number;
-}
 
 /** Marks a request one process relayed to another, so that it is never relayed again. */
 const RELAYED = 'x-plenary-relayed';
@@ -68,15 +57,14 @@ function queryNumber(value: unknown): number | undefined {
  * The HLS origin (`/hls/:conferenceId/...`), built for an edge tier and a CDN:
  * media objects are immutable and cached for a year, playlists for a second;
  * blocking playlist reloads (`_HLS_msn`, `_HLS_part`) and hinted part requests
- * are held until the part exists (503 after about 3 target durations); every
- * name is checked against a strict pattern, so nothing else is reachable. Floor
- * changes appear as EXT-X-DATERANGE (class com.plenary.speaker) with the
- * venue's id and name, starting at the new speaker's first frame.
+ * are held until the part exists (503 after about 3 target durations). What
+ * exists is the broadcast's to say (its BroadcastOrigin: found, not yet, not
+ * found) or the recording's (RecordingShelf); this file is only HTTP: where
+ * the broadcast is, headers, codes. Names are parsed in one place
+ * (sfu/src/hls/names.ts), so nothing else is reachable.
  */
 export function hlsRouter(
   media: MediaPlane,
-  timing: HlsTiming,
-  venueNames: (conferenceId: string) => Promise<Record<string, string>>,
   archiveDir?: string,
   /** Counts the requests held waiting (metrics); by default they are just awaited. */
   holding: <T>(wait: Promise<T>) => Promise<T> = (wait) => wait,
@@ -84,7 +72,6 @@ export function hlsRouter(
   whereabouts: BroadcastWhereabouts = { elsewhere: async () => undefined, moving: async () => false, confirmedHere: () => true },
 ): Router {
   const router = Router();
-  const playlists = new PlaylistCache();
 
   router.use((_req, res, next) => {
     res.set('Access-Control-Allow-Origin', '*');
@@ -115,107 +102,51 @@ export function hlsRouter(
     }
   });
 
-  // After the broadcast: the recording on disk, as video on demand (names checked as strictly as live ones).
-  // The newest recording of a conference: recordings are folders named by their start time.
-  const latestRecording = (conferenceId: string): string | undefined => {
-    if (archiveDir === undefined || !CONFERENCE.test(conferenceId)) return undefined;
-    const folder = join(archiveDir, conferenceId);
-    const names = existsSync(folder) ? readdirSync(folder).filter((name) => existsSync(join(folder, name, 'master.m3u8'))).sort() : [];
-    return names.length > 0 ? join(folder, names[names.length - 1] as string) : undefined;
-  };
-  const archived = async (conferenceId: string) => !(await media.existingRoom(conferenceId))?.broadcast && latestRecording(conferenceId) !== undefined;
+  const shelf = archiveDir === undefined ? undefined : new RecordingShelf(archiveDir);
+  const hold: Hold = { limitMs: BLOCK_LIMIT_MS, holding };
+  const notProduced = (res: Response, reason = 'Not produced') => sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.NOT_FOUND, reason);
 
-  const sendArchived = (res: Response, conferenceId: string, rendition: string | undefined, file: string) => {
-    const valid = CONFERENCE.test(conferenceId) && (rendition === undefined ? file === 'master.m3u8' : RENDITION.test(rendition) && (file === 'index.m3u8' || FILE.test(file)));
-    const recording = valid ? latestRecording(conferenceId) : undefined;
-    if (!recording) return sendError(res, ErrorCode.NOT_FOUND, 'Not produced');
-    const path = join(recording, ...(rendition ? [rendition] : []), file);
-    const playlist = file.endsWith('.m3u8');
-    res.set('Cache-Control', playlist ? 'public, max-age=10' : IMMUTABLE);
-    res.type(playlist ? 'application/vnd.apple.mpegurl' : rendition === 'audio' ? 'audio/mp4' : 'video/mp4');
-    res.sendFile(path, (error) => {
-      if (error && !res.headersSent) sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.NOT_FOUND, 'Not produced');
-    });
+  /** Answers with what the origin found; every other outcome has its stable code. */
+  const answer = <T>(res: Response, lookup: Lookup<T>, send: (value: T) => void) => {
+    if (lookup.status === 'found') return send(lookup.value);
+    if (lookup.status === 'not-found') return notProduced(res, lookup.reason);
+    return sendError(res, lookup.status === 'invalid' ? ErrorCode.INVALID : ErrorCode.UNAVAILABLE, lookup.reason);
   };
 
-  const broadcastOf = async (conferenceId: string, res: Response): Promise<Broadcast | undefined> => {
-    const broadcast = CONFERENCE.test(conferenceId) ? (await media.existingRoom(conferenceId))?.broadcast : undefined;
-    if (!broadcast) sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.NOT_FOUND, 'This conference is not broadcasting');
-    return broadcast;
-  };
-
-  router.get('/:conferenceId/master.m3u8', async (req, res, next) => {
-    if (await archived(req.params.conferenceId)) return next();
-    const broadcast = await broadcastOf(req.params.conferenceId, res);
-    if (!broadcast) return;
-    res.set('Cache-Control', 'public, max-age=60').type('application/vnd.apple.mpegurl').send(broadcast.multivariant());
-  });
-
-  router.get('/:conferenceId/:rendition/index.m3u8', async (req, res, next) => {
-    if (await archived(req.params.conferenceId)) return next();
-    const broadcast = await broadcastOf(req.params.conferenceId, res);
-    if (!broadcast) return;
-    const rendition = RENDITION.test(req.params.rendition) ? broadcast.renditions.find((r) => r.name === req.params.rendition) : undefined;
-    if (!rendition) return sendError(res, ErrorCode.NOT_FOUND, 'No such rendition');
+  // A live broadcast is served from memory; once it ended, the newest recording is served from disk.
+  router.get(['/:conferenceId/master.m3u8', '/:conferenceId/:rendition/:file'], async (req, res) => {
+    const { conferenceId, rendition, file = 'master.m3u8' } = req.params as { conferenceId: string; rendition?: string; file?: string };
+    const origin = CONFERENCE.test(conferenceId) ? (await media.existingRoom(conferenceId))?.broadcast?.origin : undefined;
+    if (!origin) {
+      const recording = shelf?.latest(conferenceId);
+      if (recording) return sendRecorded(res, recording.file(rendition, file));
+      return notProduced(res, 'This conference is not broadcasting');
+    }
+    if (rendition === undefined) {
+      return res.set('Cache-Control', 'public, max-age=60').type('application/vnd.apple.mpegurl').send(origin.multivariant());
+    }
+    if (file !== 'index.m3u8') {
+      return answer(res, await origin.object(rendition, file, hold), ({ bytes, contentType }) => res.set('Cache-Control', IMMUTABLE).type(contentType).send(bytes));
+    }
     const msn = queryNumber(req.query._HLS_msn);
     const part = queryNumber(req.query._HLS_part);
     if (Number.isNaN(msn) || Number.isNaN(part) || (part !== undefined && msn === undefined)) {
       return sendError(res, ErrorCode.INVALID, '_HLS_msn and _HLS_part must be whole numbers, and _HLS_part needs _HLS_msn');
     }
-    if (msn !== undefined) {
-      const live = lastPosition(rendition.hls);
-      // A request too far ahead of the live edge is a client error, not something to wait for.
-      if (live && msn > live.msn + 2) return sendError(res, ErrorCode.INVALID, '_HLS_msn is too far ahead of the live edge');
-      // Without _HLS_part the whole segment must be complete: the next one has started.
-      const ready = await holding(part === undefined ? rendition.hls.waitFor(msn + 1, 0, BLOCK_LIMIT_MS) : rendition.hls.waitFor(msn, part, BLOCK_LIMIT_MS));
-      if (!ready) return sendError(res, ErrorCode.UNAVAILABLE, 'The requested part did not arrive in time');
-    }
-    // A broadcast just started (a takeover): its first part is a moment away; wait for it as for any other.
-    if (!lastPosition(rendition.hls)) await holding(rendition.hls.waitFor(0, 0, BLOCK_LIMIT_MS));
     const skip = req.query._HLS_skip === 'YES' || req.query._HLS_skip === 'v2';
-    const built = await playlists.get(broadcast, rendition.name, skip, async () => {
-      const others = broadcast.renditions.filter((r) => r !== rendition).map((r) => ({ uri: `../${r.name}/index.m3u8`, rendition: r.hls }));
-      const names = await venueNames(req.params.conferenceId);
-      return mediaPlaylist(rendition.hls, {
-        partTarget: timing.partSeconds,
-        segmentTarget: timing.segmentSeconds,
-        others,
-        skip,
-        dateRanges: broadcast.speakerRanges((venueId) => names[venueId]),
-      });
+    const request = { skip, ...(msn !== undefined ? { msn } : {}), ...(part !== undefined ? { part } : {}) };
+    answer(res, await origin.playlist(rendition, request, hold), ({ text, etag }) =>
+      res.set({ 'Cache-Control': PLAYLIST_CACHE, ETag: etag }).type('application/vnd.apple.mpegurl').send(text),
+    );
+  });
+
+  const sendRecorded = (res: Response, file: RecordedFile | undefined) => {
+    if (!file) return notProduced(res);
+    res.set('Cache-Control', file.playlist ? 'public, max-age=10' : IMMUTABLE).type(file.contentType);
+    res.sendFile(file.path, (error) => {
+      if (error && !res.headersSent) notProduced(res);
     });
-    if (!built) return sendError(res, ErrorCode.UNAVAILABLE, 'The broadcast has not produced anything yet');
-    res.set({ 'Cache-Control': PLAYLIST_CACHE, ETag: built.etag }).type('application/vnd.apple.mpegurl').send(built.text);
-  });
-
-  router.get('/:conferenceId/:rendition/:file', async (req, res, next) => {
-    if (await archived(req.params.conferenceId)) return next();
-    const broadcast = await broadcastOf(req.params.conferenceId, res);
-    if (!broadcast) return;
-    const rendition = RENDITION.test(req.params.rendition) ? broadcast.renditions.find((r) => r.name === req.params.rendition) : undefined;
-    const match = FILE.exec(req.params.file);
-    if (!rendition || !match) return sendError(res, ErrorCode.NOT_FOUND, 'Not produced');
-    const [, initVersion, partMsn, partIndex, segmentMsn] = match;
-    const type = rendition.rung ? 'video/mp4' : 'audio/mp4';
-    let bytes: Buffer | undefined;
-    if (initVersion !== undefined) bytes = rendition.hls.initFor(Number(initVersion));
-    else if (segmentMsn !== undefined) {
-      const segment = rendition.hls.segmentAt(Number(segmentMsn));
-      bytes = segment?.complete ? Buffer.concat(segment.parts.map((p) => p.bytes)) : undefined;
-    } else {
-      const [msn, index] = [Number(partMsn), Number(partIndex)];
-      // The preload hint names the next part before it exists: hold that request until it does.
-      const next = rendition.hls.nextPart();
-      if (!rendition.hls.part(msn, index) && next?.msn === msn && next.part === index) await holding(rendition.hls.waitFor(msn, index, BLOCK_LIMIT_MS));
-      bytes = rendition.hls.part(msn, index)?.bytes;
-    }
-    if (!bytes) return sendError(res.set('Cache-Control', 'public, max-age=1'), ErrorCode.NOT_FOUND, 'Not produced');
-    res.set('Cache-Control', IMMUTABLE).type(type).send(bytes);
-  });
-
-  // Reached only when the live handlers passed on: the conference has a recording and no live broadcast.
-  router.get('/:conferenceId/master.m3u8', (req, res) => sendArchived(res, req.params.conferenceId, undefined, 'master.m3u8'));
-  router.get('/:conferenceId/:rendition/:file', (req, res) => sendArchived(res, req.params.conferenceId, req.params.rendition, req.params.file));
+  };
 
   return router;
 }

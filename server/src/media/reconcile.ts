@@ -4,8 +4,8 @@ import type { ConferenceRoom, MediaPlane } from '@plenary/sfu';
 /**
  * Makes a room match the conference as stored: a removed venue's media closed,
  * a venue nobody is connected for without its browser's media (a simulated
- * camera stays), every venue's mutes (by the presider, by itself), and who has
- * the floor. Idempotent: the owner runs it when it creates or rebuilds a room
+ * camera stays), every venue's mutes (by the presider, by itself), who has
+ * the floor, and the venues' names for the broadcast's speaker metadata. Idempotent: the owner runs it when it creates or rebuilds a room
  * (before anyone uses it) and after every stored event. Before, a room first
  * asked for by a browser's media call (after a restart, say) started with the
  * main venue on air and nobody muted, whatever the conference said.
@@ -22,6 +22,8 @@ export async function reconcile(room: ConferenceRoom, state: ConferenceState, re
     await room.setMuted(venue.id, 'self', venue.selfMuted);
   }
   await room.setOnAir(state.floor.holder);
+  // The speaker metadata names venues as the conference does: the names come with the events.
+  room.broadcast?.nameVenues(Object.fromEntries(Object.values(state.venues).map((venue) => [venue.id, venue.name])));
 }
 
 /** Gets a conference's room, reconciled with the stored state: the one way the server reaches a room. */

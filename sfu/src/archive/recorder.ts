@@ -2,8 +2,7 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Segment } from '../hls/rendition';
-
-const seconds = (s: number) => s.toFixed(5).replace(/0+$/, '').replace(/\.$/, '.0');
+import { initName, MEDIA_PLAYLIST, seconds, segmentName } from '../hls/names';
 
 /**
  * The full recording of one rendition on disk, as an HLS event playlist that
@@ -23,7 +22,7 @@ export class RenditionArchive {
     private readonly logger: Logger,
   ) {
     const header = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${targetDuration}`, '#EXT-X-PLAYLIST-TYPE:EVENT', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-INDEPENDENT-SEGMENTS', ''].join('\n');
-    this.queue = mkdir(dir, { recursive: true }).then(() => writeFile(join(dir, 'index.m3u8'), header));
+    this.queue = mkdir(dir, { recursive: true }).then(() => writeFile(join(dir, MEDIA_PLAYLIST), header));
   }
 
   /** Adds a complete segment (and its init, the first time it is needed). */
@@ -32,17 +31,17 @@ export class RenditionArchive {
     this.enqueue(async () => {
       const lines: string[] = [];
       if (init && !this.writtenInits.has(segment.initVersion)) {
-        await writeFile(join(this.dir, `init-${segment.initVersion}.mp4`), init);
+        await writeFile(join(this.dir, initName(segment.initVersion)), init);
         this.writtenInits.add(segment.initVersion);
       }
       if (segment.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
       if (segment.initVersion !== this.lastInit) {
-        lines.push(`#EXT-X-MAP:URI="init-${segment.initVersion}.mp4"`);
+        lines.push(`#EXT-X-MAP:URI="${initName(segment.initVersion)}"`);
         this.lastInit = segment.initVersion;
       }
-      await writeFile(join(this.dir, `segment-${segment.msn}.m4s`), Buffer.concat(segment.parts.map((p) => p.bytes)));
-      lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.programDateTime).toISOString()}`, `#EXTINF:${seconds(segment.duration)},`, `segment-${segment.msn}.m4s`, '');
-      await appendFile(join(this.dir, 'index.m3u8'), lines.join('\n'));
+      await writeFile(join(this.dir, segmentName(segment.msn)), segment.bytes ?? Buffer.concat(segment.parts.map((p) => p.bytes)));
+      lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.programDateTime).toISOString()}`, `#EXTINF:${seconds(segment.duration)},`, segmentName(segment.msn), '');
+      await appendFile(join(this.dir, MEDIA_PLAYLIST), lines.join('\n'));
     });
   }
 
@@ -50,7 +49,7 @@ export class RenditionArchive {
   end(): Promise<void> {
     if (!this.ended) {
       this.ended = true;
-      this.enqueue(() => appendFile(join(this.dir, 'index.m3u8'), '#EXT-X-ENDLIST\n'));
+      this.enqueue(() => appendFile(join(this.dir, MEDIA_PLAYLIST), '#EXT-X-ENDLIST\n'));
     }
     return this.queue;
   }

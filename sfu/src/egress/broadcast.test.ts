@@ -122,7 +122,11 @@ describe('the broadcast: the program as an LL-HLS ladder', () => {
     // Aligned within a few frames: the caption changes with the picture, not before or after.
     expect(Math.abs((firstRed as number) - change.at)).toBeLessThan(250);
 
-    const text = mediaPlaylist(video, { partTarget: 0.5, segmentTarget: 2, dateRanges: broadcast.speakerRanges((id) => (id === 'sv-1' ? 'Jilin City' : undefined)) });
+    // The names come from the conference (the server's reconcile tells them), as the origin serves them.
+    broadcast.nameVenues({ 'sv-1': 'Jilin City' });
+    const answer = await broadcast.origin.playlist(video.name, { skip: false }, { limitMs: 1000 });
+    if (answer.status !== 'found') throw new Error(`no playlist: ${answer.status}`);
+    const text = answer.value.text;
     expect(text).toContain(`#EXT-X-DATERANGE:ID="speaker-${change.at}",CLASS="com.plenary.speaker",START-DATE="${new Date(change.at).toISOString()}",X-VENUE-ID="sv-1",X-VENUE-NAME="Jilin City"`);
     const parsed = HLS.parse(text) as HLS.types.MediaPlaylist;
     expect(parsed.segments.some((s) => s.dateRange?.attributes?.['X-VENUE-ID'] === 'sv-1') || text.includes('X-VENUE-ID="sv-1"')).toBe(true);

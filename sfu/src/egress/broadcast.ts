@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { HlsRendition } from '../hls/rendition';
 import type { ProgramSwitcher } from '../program/switcher';
 import { multivariantPlaylist, type DateRange } from '../hls/playlist';
+import { BroadcastOrigin } from '../hls/origin';
+import { MULTIVARIANT_PLAYLIST } from '../hls/names';
 import { RenditionArchive } from '../archive/recorder';
 import { TiedProcess } from '../net/tied-process';
 import { findFreeUdpPortPair, waitUntilUdpBound } from '../net/ports';
@@ -64,6 +66,10 @@ export class Broadcast {
   private readonly archives: RenditionArchive[] = [];
   /** Floor changes as they reached the program (wall time of the new speaker's first frame), newest last. */
   readonly speakers: { venueId: string; at: number }[] = [];
+  /** The venues' names for the timed metadata, as the conference has them (see nameVenues). */
+  private venueNames: Readonly<Record<string, string>> = {};
+  /** What the HTTP origin serves of this broadcast: playlists and media objects. */
+  readonly origin: BroadcastOrigin;
 
   private constructor(
     private readonly inputs: Input[],
@@ -84,6 +90,12 @@ export class Broadcast {
       return new HlsRendition(name, { firstMsn: sequenceStart, firstDiscontinuitySequence: (options.earlierBroadcasts ?? 0) * 1000, segmentTarget: options.segmentSeconds, windowSegments: options.windowSegments, onSegment: (segment, init) => archive?.add(segment, init), onPart: () => options.onPart?.(name) });
     };
     this.renditions = [...options.rungs.map((rung) => ({ name: rung.name, rung, hls: hls(rung.name) })), { name: 'audio', rung: undefined, hls: hls('audio') }];
+    this.origin = new BroadcastOrigin(this.renditions.map((r) => r.hls), {
+      partTarget: options.partSeconds,
+      segmentTarget: options.segmentSeconds,
+      multivariant: () => this.multivariant(),
+      dateRanges: () => this.speakerRanges(),
+    });
   }
 
   /** Starts broadcasting a switcher's program; its cuts become timed metadata. */
@@ -116,7 +128,6 @@ export class Broadcast {
     }
   }
 
-  /** Stops the encoder and the inputs; pending blocking requests are answered. Idempotent. */
   /**
    * Stops the encoder and finishes the recording. `abrupt`: the program's worker died, so
    * nothing more arrives to flush; the encoder is killed at once, so that the broadcast built
@@ -142,7 +153,7 @@ export class Broadcast {
 
   private async writeArchiveMaster(archiveDir: string): Promise<void> {
     await mkdir(archiveDir, { recursive: true });
-    await writeFile(join(archiveDir, 'master.m3u8'), this.multivariant());
+    await writeFile(join(archiveDir, MULTIVARIANT_PLAYLIST), this.multivariant());
   }
 
   /** Records that a venue's first frame entered the program at `at`; playlists announce it as timed metadata. */
@@ -153,10 +164,15 @@ export class Broadcast {
     while (this.speakers.length > 1 && (this.speakers[1]?.at ?? 0) < horizon) this.speakers.shift();
   }
 
+  /** The venues' names as the conference has them now (the owner's reconcile tells every change). */
+  nameVenues(names: Readonly<Record<string, string>>): void {
+    this.venueNames = names;
+  }
+
   /** The floor changes as EXT-X-DATERANGE entries (class com.plenary.speaker, X-VENUE-ID, X-VENUE-NAME). */
-  speakerRanges(nameOf: (venueId: string) => string | undefined = () => undefined): DateRange[] {
+  speakerRanges(): DateRange[] {
     return this.speakers.map((speaker) => {
-      const name = nameOf(speaker.venueId);
+      const name = this.venueNames[speaker.venueId];
       return {
         id: `speaker-${speaker.at}`,
         className: 'com.plenary.speaker',

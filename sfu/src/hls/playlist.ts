@@ -1,4 +1,5 @@
 import type { HlsRendition, Segment } from './rendition';
+import { initName, MEDIA_PLAYLIST, partName, seconds, segmentName } from './names';
 
 export interface PlaylistOptions {
   /** Seconds; parts are at most about this long. */
@@ -23,10 +24,6 @@ export interface DateRange {
 
 const quoted = (value: string) => `"${value.replace(/["\r\n]/g, ' ')}"`;
 
-const seconds = (s: number) => s.toFixed(5).replace(/0+$/, '').replace(/\.$/, '.0');
-const partUri = (msn: number, index: number) => `part-${msn}-${index}.m4s`;
-const segmentUri = (msn: number) => `segment-${msn}.m4s`;
-const initUri = (version: number) => `init-${version}.mp4`;
 
 /** Where a rendition stands: its last segment and the parts it has so far. */
 export function lastPosition(rendition: HlsRendition): { msn: number; part: number } | undefined {
@@ -81,7 +78,9 @@ export function mediaPlaylist(rendition: HlsRendition, options: PlaylistOptions)
     lines.push(`#EXT-X-DATERANGE:ID=${quoted(range.id)},CLASS=${quoted(range.className)},START-DATE=${quoted(new Date(range.startDate).toISOString())}${attributes}`);
   }
 
-  // Parts are listed for segments within the last three target durations, as the spec asks.
+  // Parts are listed only for segments that start within the last three target durations: the
+  // spec asks for parts older than that to be removed (a segment straddling the line had parts
+  // further back, and independent parsers refused the playlist).
   const partsFrom = total - 3 * targetDuration;
   let elapsed = 0;
   let mappedVersion = -1;
@@ -94,20 +93,20 @@ export function mediaPlaylist(rendition: HlsRendition, options: PlaylistOptions)
     }
     if (segment.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
     if (segment.initVersion !== mappedVersion) {
-      lines.push(`#EXT-X-MAP:URI="${initUri(segment.initVersion)}"`);
+      lines.push(`#EXT-X-MAP:URI="${initName(segment.initVersion)}"`);
       mappedVersion = segment.initVersion;
     }
     lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.programDateTime).toISOString()}`);
-    if (start + segment.duration > partsFrom || !segment.complete) {
+    if (start >= partsFrom - 0.001 || !segment.complete) {
       segment.parts.forEach((part, index) => {
-        lines.push(`#EXT-X-PART:DURATION=${seconds(part.duration)},URI="${partUri(segment.msn, index)}"${part.independent ? ',INDEPENDENT=YES' : ''}`);
+        lines.push(`#EXT-X-PART:DURATION=${seconds(part.duration)},URI="${partName(segment.msn, index)}"${part.independent ? ',INDEPENDENT=YES' : ''}`);
       });
     }
-    if (segment.complete) lines.push(`#EXTINF:${seconds(segment.duration)},`, segmentUri(segment.msn));
+    if (segment.complete) lines.push(`#EXTINF:${seconds(segment.duration)},`, segmentName(segment.msn));
   });
 
   const next = rendition.nextPart();
-  if (next) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partUri(next.msn, next.part)}"`);
+  if (next) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partName(next.msn, next.part)}"`);
   for (const other of options.others ?? []) {
     const position = lastPosition(other.rendition);
     if (position) lines.push(`#EXT-X-RENDITION-REPORT:URI="${other.uri}",LAST-MSN=${position.msn},LAST-PART=${position.part}`);
@@ -131,12 +130,12 @@ export interface VariantInfo {
  */
 export function multivariantPlaylist(variants: VariantInfo[], audioBitrate: number, audioCodecs: string): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:9', '#EXT-X-INDEPENDENT-SEGMENTS',
-    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Program",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"'];
+    `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Program",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/${MEDIA_PLAYLIST}"`];
   for (const variant of variants) {
     const average = variant.bitrate + audioBitrate;
     lines.push(
       `#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(average * 1.2)},AVERAGE-BANDWIDTH=${average},CODECS="${variant.codecs},${audioCodecs}",RESOLUTION=${variant.width}x${variant.height},FRAME-RATE=30.000,AUDIO="audio"`,
-      `${variant.name}/index.m3u8`,
+      `${variant.name}/${MEDIA_PLAYLIST}`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -21,6 +21,8 @@ export interface Segment {
   programDateTime: number;
   /** True once the next segment has started: no more parts will be added. */
   complete: boolean;
+  /** The whole segment's bytes, built once when it completes (its parts are then views into them). */
+  bytes: Buffer | undefined;
   /** The encoder restarted before this segment (EXT-X-DISCONTINUITY). */
   discontinuity: boolean;
   /** Which init segment this segment needs (changes at discontinuities). */
@@ -217,7 +219,7 @@ export class HlsRendition {
     const cut = !current || this.forceCut || (part.independent && current.duration >= this.options.segmentTarget - 0.01);
     if (cut) {
       if (current) {
-        current.complete = true;
+        complete(current);
         this.options.onSegment?.(current, this.initFor(current.initVersion));
       }
       this.segments.push({
@@ -226,6 +228,7 @@ export class HlsRendition {
         duration: part.duration,
         programDateTime: this.timelineOrigin !== undefined ? this.timelineOrigin + part.startTime * 1000 : this.clock() - part.duration * 1000,
         complete: false,
+        bytes: undefined,
         discontinuity: this.forceCut && current !== undefined,
         initVersion: this.initVersion,
       });
@@ -268,5 +271,21 @@ export class HlsRendition {
         this.release();
       });
     }
+  }
+}
+
+/**
+ * Marks a segment complete and builds its bytes once, for every request of it
+ * and for the recording; its parts become views into them, so the window holds
+ * each byte once (a segment was concatenated again on every request before).
+ */
+function complete(segment: Segment): void {
+  segment.complete = true;
+  segment.bytes = Buffer.concat(segment.parts.map((part) => part.bytes));
+  let offset = 0;
+  for (const part of segment.parts) {
+    const length = part.bytes.length;
+    part.bytes = segment.bytes.subarray(offset, offset + length);
+    offset += length;
   }
 }

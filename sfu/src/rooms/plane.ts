@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { WorkerPool, type WorkerPoolOptions } from '../workers/pool';
 import { ConferenceRoom } from './room';
 import type { SimulatedVenueSpec } from './media-types';
 import type { BroadcastOptions } from '../egress/broadcast';
+import { RecordingShelf } from '../archive/shelf';
 import type { Cut } from '../program/track';
 
 /**
@@ -101,9 +100,10 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
     const settings = this.broadcast;
     if (!settings || room.broadcast) return;
     const { conferenceId } = room;
-    const archiveDir = settings.archiveDir && join(settings.archiveDir, conferenceId, new Date().toISOString().replace(/[:.]/g, '-'));
+    const shelf = settings.archiveDir === undefined ? undefined : new RecordingShelf(settings.archiveDir);
     // The folders recorded here count too: an embedded server started again numbers above its last run.
-    const recordedHere = settings.archiveDir ? await readdir(join(settings.archiveDir, conferenceId)).then((names) => names.length, () => 0) : 0;
+    const recordedHere = (await shelf?.countOf(conferenceId)) ?? 0;
+    const archiveDir = shelf?.folderFor(conferenceId);
     const perConference = { earlierBroadcasts: Math.max(number, recordedHere), onPart: (rendition: string) => this.emit('hlsPart', conferenceId, rendition), onRestart: () => this.emit('encoderRestart', conferenceId) };
     await room.startBroadcast({ ...settings, ...perConference, ...(archiveDir ? { archiveDir } : {}), logger: logger.child({ component: 'broadcast' }) }).catch((error: unknown) => logger.error({ err: error }, 'the broadcast did not start'));
   }
