@@ -51,6 +51,16 @@ export class TestRedis {
     }
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and nothing is answered, as on a hung host. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused server go on (SIGCONT): everything sent meanwhile is answered. */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** The hardest stop: no shutdown save, no goodbye to clients. */
   async kill(): Promise<void> {
     const child = this.child;

@@ -9,27 +9,30 @@ export type Budget = 'commands' | 'media';
 
 /**
  * Every message a client may send on the control channel, in one table: its
- * request's schema (none: the message is only an acknowledgement callback) and
- * the budget it draws on. The socket.io event map is derived from it as types
+ * request's schema (none: the message is only an acknowledgement callback),
+ * the budget it draws on, and whether a client may send it again, unchanged,
+ * when its answer was lost: a command carries its id (the server answers a
+ * repeat with the first answer), reads change nothing; creating a transport,
+ * producer or consumer twice would make two. The socket.io event map is derived from it as types
  * (ClientToServerEvents), and the server's arity check and validation at run
  * time; what each answers is in MessageAnswers.
  */
 export const MESSAGES = {
-  command: { request: commandEnvelopeSchema, budget: 'commands' },
-  sync: { request: undefined, budget: 'commands' },
-  joinLink: { request: joinLinkRequestSchema, budget: 'commands' },
-  'media:capabilities': { request: undefined, budget: 'media' },
-  'media:createTransport': { request: undefined, budget: 'media' },
-  'media:connectTransport': { request: connectTransportSchema, budget: 'media' },
-  'media:produce': { request: produceSchema, budget: 'media' },
-  'media:consume': { request: consumeSchema, budget: 'media' },
-  'media:resume': { request: resumeConsumerSchema, budget: 'media' },
-  'media:stats': { request: undefined, budget: 'media' },
+  command: { request: commandEnvelopeSchema, budget: 'commands', resend: true },
+  sync: { request: undefined, budget: 'commands', resend: true },
+  joinLink: { request: joinLinkRequestSchema, budget: 'commands', resend: true },
+  'media:capabilities': { request: undefined, budget: 'media', resend: true },
+  'media:createTransport': { request: undefined, budget: 'media', resend: false },
+  'media:connectTransport': { request: connectTransportSchema, budget: 'media', resend: false },
+  'media:produce': { request: produceSchema, budget: 'media', resend: false },
+  'media:consume': { request: consumeSchema, budget: 'media', resend: false },
+  'media:resume': { request: resumeConsumerSchema, budget: 'media', resend: true },
+  'media:stats': { request: undefined, budget: 'media', resend: true },
   /** New ICE credentials for a transport whose network path broke (the browser then restarts ICE). */
-  'media:restartIce': { request: transportRequestSchema, budget: 'media' },
+  'media:restartIce': { request: transportRequestSchema, budget: 'media', resend: false },
   /** Stop receiving one stream. */
-  'media:closeConsumer': { request: consumerRequestSchema, budget: 'media' },
-} as const satisfies Record<string, { request: z.ZodType | undefined; budget: Budget }>;
+  'media:closeConsumer': { request: consumerRequestSchema, budget: 'media', resend: true },
+} as const satisfies Record<string, { request: z.ZodType | undefined; budget: Budget; resend: boolean }>;
 
 export type MessageName = keyof typeof MESSAGES;
 
@@ -60,7 +63,7 @@ export type ClientToServerEvents = {
 };
 
 /** A known message's table entry, or undefined for any other name (an unknown message). */
-export function messageSpec(name: string): { request: z.ZodType | undefined; budget: Budget } | undefined {
+export function messageSpec(name: string): { request: z.ZodType | undefined; budget: Budget; resend: boolean } | undefined {
   return Object.prototype.hasOwnProperty.call(MESSAGES, name) ? MESSAGES[name as MessageName] : undefined;
 }
 

@@ -10,9 +10,10 @@ export function useSessionRevision(session: VenueSession | undefined): number {
 }
 
 /**
- * A track the session receives for as long as the component wants it. A venue
- * that has not published yet is asked for again every 2 s; a new `epoch` (e.g.
- * the venue came back) asks again at once.
+ * A track the session receives for as long as the component wants it. The
+ * session receives it again by itself (a venue that has not published yet, a
+ * source that restarted, media rebuilt); a new `epoch` (e.g. the venue came
+ * back) asks again at once.
  */
 export function useReceivedTrack(
   session: VenueSession | undefined,
@@ -25,20 +26,12 @@ export function useReceivedTrack(
   useEffect(() => {
     if (!session || !target) return;
     let stopped = false;
-    let retry: ReturnType<typeof setTimeout> | undefined;
-    const attempt = () => {
-      session.receive(target, layer).then(
-        (received) => !stopped && setTrack(received.track),
-        () => {
-          if (!stopped) retry = setTimeout(attempt, 2000);
-        },
-      );
-    };
-    attempt();
+    // Every track, the first and each one after a fault, comes through here.
     const unsubscribe = session.onTrackFor(target, (next) => !stopped && setTrack(next));
+    // Refused for good (not this role's to see) or stopped: the tile stays empty.
+    session.receive(target, layer).catch(() => undefined);
     return () => {
       stopped = true;
-      clearTimeout(retry);
       unsubscribe();
       session.stopReceiving(target);
       setTrack(undefined);
