@@ -1,5 +1,5 @@
 export { WorkerPool, type WorkerPoolOptions, type MediaWorker, type WorkerStatus } from './workers/pool';
-export { MediaPlane } from './rooms/plane';
+export { MediaPlane, type BroadcastNumber } from './rooms/plane';
 export { ConferenceRoom } from './rooms/room';
 export type { TransportInfo, ConsumerInfo, ConsumeTarget, SimulatedVenueSpec } from './rooms/media-types';
 export { ProgramSwitcher } from './program/switcher';

@@ -11,6 +11,7 @@ import { roomsReconciled } from '../media/reconcile';
 import { RedisOwnership, SoleOwnership, type MediaOwnership } from '../media/ownership';
 import { MediaStandby } from '../media/standby';
 import { MediaHost } from '../media/host';
+import { broadcastNumberOf, broadcastWhereabouts } from '../media/whereabouts';
 import type { Config } from './config';
 import { JoinLinks } from '../auth/links';
 import { ConferenceService } from '../conference/service';
@@ -85,17 +86,8 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       ? await RedisOwnership.connect(config.redisUrl, () => selfUrl, logger.child({ component: 'media-ownership' }))
       : new SoleOwnership(() => selfUrl);
     owned.push(() => ownership.close());
-    const broadcastNumber = async (conferenceId: string) => {
-      try {
-        if ((await ownership.claim(conferenceId))?.processId !== ownership.processId) return undefined;
-        return await ownership.nextBroadcast(conferenceId);
-      } catch (error) {
-        logger.warn({ err: error, conferenceId }, 'could not claim the conference media; not broadcasting it from here');
-        return undefined;
-      }
-    };
     const media = await MediaPlane.start({
-      broadcastNumber,
+      broadcastNumber: broadcastNumberOf(ownership, logger),
       numWorkers: config.mediasoupWorkers,
       listenIp: config.host === '0.0.0.0' || config.host === '::' ? '0.0.0.0' : config.host,
       announcedAddress: config.announcedIp,
@@ -187,15 +179,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const beaconsPerAddress = Math.max(1, Math.ceil(config.viewersPerAddress * config.viewerSample));
     app.use('/api', conferencesRouter({ conferences, mintJoinLink, viewers, adminKey: config.adminKey, publicUrl: config.publicUrl, beaconLimit: limits.limit('beacon', beaconsPerAddress, BEACON_SECONDS), clientAddress }));
     app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
-    // The conference's media is hosted by another process: its broadcast is there.
-    const hostElsewhere = async (conferenceId: string) => {
-      const owner = await ownership.holder(conferenceId).catch(() => undefined);
-      return owner && owner.processId !== ownership.processId && owner.url ? owner.url : undefined;
-    };
-    // Hosted before and live (not retired), and not here: its owner is unreachable or a standby is building it.
-    const mediaMoving = async (conferenceId: string) => !media.existingRoom(conferenceId) && (await ownership.hosted().catch((): string[] => [])).includes(conferenceId);
-    const whereabouts = { elsewhere: hostElsewhere, moving: mediaMoving, confirmedHere: (conferenceId: string) => ownership.confirmed(conferenceId) };
-    app.use('/hls', hlsRouter(media, config.archiveDir, (wait) => metrics.holding(wait), whereabouts));
+    app.use('/hls', hlsRouter(media, config.archiveDir, (wait) => metrics.holding(wait), broadcastWhereabouts(ownership, media)));
     app.use('/hls', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'Not produced'));
     app.use(homeRouter(config));
     app.use(facesRouter());

@@ -2,6 +2,7 @@ import { Router, type Response } from 'express';
 import { ErrorCode } from '@plenary/shared';
 import { RecordingShelf, type Hold, type Lookup, type MediaPlane, type RecordedFile } from '@plenary/sfu';
 import { sendError } from './errors';
+import type { BroadcastWhereabouts } from '../media/whereabouts';
 
 /** How long a blocking playlist or hinted part request may wait: about 3 target durations. */
 const BLOCK_LIMIT_MS = 6000;
@@ -32,16 +33,6 @@ async function relay(path: string, ifNoneMatch: string | undefined, host: string
   } catch {
     return false;
   }
-}
-
-/** Where a conference's broadcast is when several server processes share it (see MediaHost). */
-export interface BroadcastWhereabouts {
-  /** The address of the process hosting the conference's media, when it is another one. */
-  elsewhere(conferenceId: string): Promise<string | undefined>;
-  /** Whether the conference's media was hosted and is being taken over (a standby builds it). */
-  moving(conferenceId: string): Promise<boolean>;
-  /** Whether this process's lease on the media was confirmed lately (false after a long pause: fencing). */
-  confirmedHere(conferenceId: string): boolean;
 }
 
 /** How often a request held while the media moves looks again for the broadcast. */

@@ -33,17 +33,25 @@ export function attachRedisAdapter(io: PlenaryIo, redisUrl: string, logger: Logg
   const sub = pub.duplicate();
   reportRedisTrouble(pub, 'adapter publish', logger);
   reportRedisTrouble(sub, 'adapter subscribe', logger);
-  // The adapter fires its publishes without waiting for them; while Redis is away they fail, and
-  // that must be a logged warning, not an unhandled rejection that ends the process. The adapter
-  // takes a client, not a publish function, so the client it gets answers a failed publish with 0.
-  const publish = pub.publish.bind(pub);
-  pub.publish = ((channel: string, message: string | Buffer) =>
-    publish(channel, message).catch((error: unknown) => {
-      logger.warn({ err: error }, 'an event could not reach the other server processes');
-      return 0;
-    })) as typeof pub.publish;
-  io.adapter(createAdapter(pub, sub));
+  io.adapter(createAdapter(forgivingPublisher(pub, (error) => logger.warn({ err: error }, 'an event could not reach the other server processes')), sub));
   return async () => {
     await Promise.all([pub.quit().catch(() => pub.disconnect()), sub.quit().catch(() => sub.disconnect())]);
   };
+}
+
+/**
+ * The adapter's view of its publishing client: the same client, except that a
+ * failed publish is answered 0 after `onFailure`. The adapter fires its
+ * publishes without waiting for them; while Redis is away they fail, and that
+ * must be a logged warning, not an unhandled rejection that ends the process.
+ * The adapter takes a client, not a publish function, hence the proxy (the
+ * client itself stays as ioredis made it).
+ */
+function forgivingPublisher(pub: Redis, onFailure: (error: unknown) => void): Redis {
+  const publish = (channel: string, message: string | Buffer) =>
+    pub.publish(channel, message).catch((error: unknown) => {
+      onFailure(error);
+      return 0;
+    });
+  return new Proxy(pub, { get: (target, key) => (key === 'publish' ? publish : Reflect.get(target, key, target)) });
 }
