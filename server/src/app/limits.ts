@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import proxyaddr from 'proxy-addr';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { reportRedisTrouble } from '../store/redis-trouble';
+import { reportRedisTrouble, closeRedis } from '../store/redis-trouble';
 
 /** What a limit says about one more action: allowed, or how long until the next one is. */
 export type LimitAnswer = { allowed: true } | { allowed: false; retryAfterMs: number };
@@ -55,7 +55,7 @@ export class RateLimits {
   }
 
   async close(): Promise<void> {
-    await this.redis?.quit().catch(() => this.redis?.disconnect());
+    if (this.redis) await closeRedis(this.redis);
   }
 }
 

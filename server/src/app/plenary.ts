@@ -22,7 +22,7 @@ import { BEACON_SECONDS, MemoryViewerCounter, RedisViewerCounter, type ViewerCou
 import { RedisStore } from '../store/redis';
 import type { ConferenceStore } from '../store/types';
 import { attachControlChannel, venueOf, type PlenaryIo } from '../signaling/channel';
-import { attachRedisAdapter, eventFanOut } from '../signaling/fanout';
+import { eventFanOut, redisAdapter } from '../signaling/fanout';
 import { PresenceReaper } from '../signaling/presence-reaper';
 import { healthRouter } from '../http/health';
 import { selfTestRouter } from '../http/selftest';
@@ -109,7 +109,10 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     app.use(metrics.httpErrors());
     app.use(securityHeaders({ https: config.publicUrl.startsWith('https://') }));
     const server = createServer(app);
+    const adapter = config.redisUrl ? redisAdapter(config.redisUrl, logger.child({ component: 'socket.io-adapter' })) : undefined;
+    if (adapter) owned.push(adapter.close);
     const io: PlenaryIo = new Server(server, {
+      ...(adapter ? { adapter: adapter.adapter } : {}),
       serveClient: false,
       maxHttpBufferSize: 64 * 1024,
       // A venue whose network drops (no TCP close) is noticed within 5 s, not socket.io's default 45 s;
@@ -119,7 +122,6 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       // A recovered session is an optimisation, never a way around the handshake: see guardSessionRecovery.
       connectionStateRecovery: { maxDisconnectionDuration: SESSION_RECOVERY_MS, skipMiddlewares: false },
     });
-    if (config.redisUrl) owned.push(attachRedisAdapter(io, config.redisUrl, logger.child({ component: 'socket.io-adapter' })));
     // Closed before the adapter: clients are told the server is going (they reconnect, to this
     // process once restarted or to another one), then connections close and the HTTP server stops.
     let shuttingDown = false;

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { reportRedisTrouble } from '../store/redis-trouble';
+import { reportRedisTrouble, closeRedis } from '../store/redis-trouble';
 
 /**
  * How many people watch a conference's broadcast. Watch pages announce
@@ -85,6 +85,6 @@ export class RedisViewerCounter implements ViewerCounter {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SimulatedVenueSpec } from '@plenary/sfu';
-import { reportRedisTrouble } from '../store/redis-trouble';
+import { reportRedisTrouble, closeRedis } from '../store/redis-trouble';
 
 /** Who hosts a conference's media: a process, where its origin answers, and the lease's fencing number. */
 export interface MediaOwner {
@@ -237,7 +237,7 @@ export class RedisOwnership extends EventEmitter<OwnershipEvents> implements Med
     this.closed = true;
     clearInterval(this.renewal);
     await Promise.all([...this.held.keys()].map((conferenceId) => this.release(conferenceId)));
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 
   private async renew(): Promise<void> {

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { Server } from 'socket.io';
 import { TestRedis } from '../test/redis-server';
 import { eventually } from '../test/harness';
-import { attachRedisAdapter } from './fanout';
+import { redisAdapter } from './fanout';
 import type { PlenaryIo } from './channel';
 
 describe('the fan-out to other server processes', () => {
@@ -26,9 +26,8 @@ describe('the fan-out to other server processes', () => {
     const admin = new Redis(redis.url);
     await admin.call('ACL', 'SETUSER', 'fanout', 'on', '>fanout-pass', '~*', '&*', '+@all', '-publish');
     await admin.quit();
-    const http = createServer();
-    const io = new Server(http) as PlenaryIo;
-    const detach = attachRedisAdapter(io, redis.url.replace('redis://', 'redis://fanout:fanout-pass@'), logger);
+    const fanOut = redisAdapter(redis.url.replace('redis://', 'redis://fanout:fanout-pass@'), logger);
+    const io = new Server(createServer(), { adapter: fanOut.adapter }) as PlenaryIo;
     try {
       io.serverSideEmit('conferenceEvents', []);
       await eventually(() => warnings.some((line) => line.includes('an event could not reach the other server processes')));
@@ -39,7 +38,7 @@ describe('the fan-out to other server processes', () => {
       process.off('unhandledRejection', onUnhandled);
       // As the server shuts down: socket.io (and its adapter's subscriptions) first, then Redis.
       await new Promise((resolve) => io.close(resolve));
-      await detach();
+      await fanOut.close();
     }
   });
 });

@@ -2,7 +2,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { rooms, type VersionedEvent } from '@plenary/shared';
-import { reportRedisTrouble } from '../store/redis-trouble';
+import { reportRedisTrouble, closeRedis } from '../store/redis-trouble';
 import type { PlenaryIo } from './channel';
 
 /**
@@ -25,17 +25,21 @@ export function eventFanOut(io: PlenaryIo, options: { local: ((events: Versioned
 }
 
 /**
- * Joins this process's Socket.io to the others' through Redis (pub/sub).
- * Returns what closes its connections.
+ * What joins this process's Socket.io to the others' through Redis (pub/sub),
+ * given to the Server when it is made: an adapter set afterwards leaves the
+ * in-memory one it replaces with its session timer running for ever (jest saw
+ * a handle open after every Redis-mode test). close() ends its connections.
  */
-export function attachRedisAdapter(io: PlenaryIo, redisUrl: string, logger: Logger): () => Promise<void> {
+export function redisAdapter(redisUrl: string, logger: Logger): { adapter: ReturnType<typeof createAdapter>; close: () => Promise<void> } {
   const pub = new Redis(redisUrl);
   const sub = pub.duplicate();
   reportRedisTrouble(pub, 'adapter publish', logger);
   reportRedisTrouble(sub, 'adapter subscribe', logger);
-  io.adapter(createAdapter(forgivingPublisher(pub, (error) => logger.warn({ err: error }, 'an event could not reach the other server processes')), sub));
-  return async () => {
-    await Promise.all([pub.quit().catch(() => pub.disconnect()), sub.quit().catch(() => sub.disconnect())]);
+  return {
+    adapter: createAdapter(forgivingPublisher(pub, (error) => logger.warn({ err: error }, 'an event could not reach the other server processes')), sub),
+    close: async () => {
+      await Promise.all([closeRedis(pub), closeRedis(sub)]);
+    },
   };
 }
 

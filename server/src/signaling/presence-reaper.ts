@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { reportRedisTrouble } from '../store/redis-trouble';
+import { reportRedisTrouble, closeRedis } from '../store/redis-trouble';
 import type { Logger } from 'pino';
 import { SYSTEM, rooms } from '@plenary/shared';
 import type { ConferenceService } from '../conference/service';
@@ -108,6 +108,6 @@ export class PresenceReaper {
     clearInterval(this.heartbeat);
     clearInterval(this.reaper);
     await this.redis.del(alive(this.host)).catch(() => undefined);
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }

@@ -60,3 +60,24 @@ describe('Redis killed and restarted under a live conference', () => {
     }
   }, 90_000);
 });
+
+describe('a server stopped while Redis is away', () => {
+  it('stops without waiting out the reconnection attempts, and nothing fails unhandled', async () => {
+    const redis = await TestRedis.create();
+    const plenary = await startTestPlenary({ REDIS_URL: redis.url });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await redis.kill();
+      // Each connection used to wait for QUIT through every reconnection attempt ioredis allows a
+      // command (about 10 s), then fail it unhandled (MaxRetriesPerRequestError, twice).
+      await plenary.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await redis.close();
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { reportRedisTrouble } from './redis-trouble';
+import { reportRedisTrouble, closeRedis } from './redis-trouble';
 import type { Ack } from '@plenary/shared';
 import { COMMAND_MEMORY_SECONDS, EVENT_LOG_LENGTH, type Append, type ConferenceRecord, type ConferenceStore } from './types';
 
@@ -93,6 +93,6 @@ export class RedisStore implements ConferenceStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }
