@@ -76,7 +76,9 @@ export class ControlChannel {
   ) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
     this.retry = options.retry ?? DEFAULT_RETRY;
-    this.socket = io(url, { auth, transports: ['websocket'] });
+    // Tries again at most 2 s apart (socket.io's default grows to 5 s): a venue is back within about
+    // 2 s of its server, after a restart or a deploy.
+    this.socket = io(url, { auth, transports: ['websocket'], reconnectionDelayMax: 2000 });
     let everConnected = false;
     this.socket.on('connect', () => {
       this.setStatus('connected');

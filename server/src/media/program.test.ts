@@ -67,7 +67,8 @@ describe('the program follows the floor through the whole server', () => {
     // Every simulated venue's camera reports a bitrate and a score once its first packets are in.
     await eventually(async () => {
       const stats = (await rawEmit(presider, 'media:stats')) as Stats;
-      expect(stats.ok).toBe(true);
+      // Asked every 20 ms, the socket's media budget may answer RATE_LIMITED now and then: ask again.
+      if (!stats.ok) return false;
       return ['main', 'sv-1', 'sv-2', 'sv-3'].every((venueId) => {
         const video = stats.data.find((s) => s.venueId === venueId && s.kind === 'video');
         return (video?.bitrate ?? 0) > 0 && (video?.score ?? 0) > 0;

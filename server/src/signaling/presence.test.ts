@@ -33,7 +33,9 @@ describe('a venue whose network drops', () => {
       tcp.pause();
       await eventually(() => presider.mirror.state?.venues['sv-2']?.present === false, 10_000);
       const noticedAfter = Date.now() - dropped;
-      expect(noticedAfter).toBeLessThanOrEqual(5_500);
+      // Pings every 2 s, 3 s to answer: 5 s by design (socket.io's defaults took 45 s). The rest is
+      // room for timers on a loaded machine, not a speed the test asks of it.
+      expect(noticedAfter).toBeLessThanOrEqual(8_000);
       expect(presider.mirror.state?.floor.holder).toBe('main');
       const fallback = presider.received.find((e) => e.event.type === 'floorGiven' && e.event.reason === 'holderLeft');
       expect(fallback).toBeDefined();

@@ -49,7 +49,8 @@ export class ControlClient {
 
   /** Connects and resolves once the first snapshot arrived; rejects with the server's refusal. */
   static connect(url: string, auth: HandshakeAuth | Record<string, unknown>, options: { reconnection?: boolean } = {}): Promise<ControlClient> {
-    const socket: ClientSocket = io(url, { auth, transports: ['websocket'], reconnection: options.reconnection ?? false, forceNew: true });
+    // Reconnects as the pages do (at most 2 s apart), so a test's clock measures the server, not a backoff.
+    const socket: ClientSocket = io(url, { auth, transports: ['websocket'], reconnection: options.reconnection ?? false, reconnectionDelayMax: 2000, forceNew: true });
     const client = new ControlClient(socket);
     return new Promise((resolve, reject) => {
       // Only the first connection's refusal rejects; later reconnection attempts may fail while a server restarts.

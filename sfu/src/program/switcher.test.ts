@@ -3,6 +3,7 @@ import { routerMediaCodecs } from '../codecs';
 import { SimulatedVenue, type Rgb } from '../simulated/venue';
 import { testLogger } from '../test/logger';
 import { RtpRecorder } from '../test/recorder';
+import { nextCut, until } from '../test/waits';
 import { WorkerPool } from '../workers/pool';
 import { ProgramSwitcher } from './switcher';
 import type { Cut } from './track';
@@ -61,9 +62,12 @@ describe('the program switcher', () => {
   it('follows the floor A -> B -> C -> A in one stream that decodes cleanly, with timestamps that only go forward', async () => {
     const recorder = await RtpRecorder.start(router, switcher.videoProducer);
     try {
+      // Each venue on air until its cut has happened, then a second of its picture is recorded.
       for (const venueId of ['sv-1', 'sv-2', 'sv-3', 'sv-1']) {
+        const cut = nextCut(switcher, venueId);
         await switcher.setOnAir(venueId);
-        await sleep(1500);
+        await cut;
+        await sleep(1000);
       }
       const recording = await recorder.finish();
       expect(recording.decodeErrors).toBe('');
@@ -83,13 +87,14 @@ describe('the program switcher', () => {
   });
 
   it('keeps the main venue heard on its own track while the floor track follows the speaker', async () => {
+    const yanji = nextCut(switcher, 'sv-3', 'audio');
     await switcher.setOnAir('sv-3');
-    await sleep(500);
+    await yanji;
     const floorAudio = await RtpRecorder.start(router, switcher.audioProducer);
     const mainAudio = await RtpRecorder.start(router, switcher.mainAudioProducer);
     try {
       await sleep(2000); // Yanji speaks
-      await switcher.setOnAir('main');
+      await switcher.setOnAir('main'); // the floor track falls silent at once (no keyframe to wait for)
       await sleep(2000); // back to the main venue
       await Promise.all([floorAudio.stop(), mainAudio.stop()]);
       // The speaker's tone is on the floor track, then silence once the main venue has the floor.
@@ -105,19 +110,18 @@ describe('the program switcher', () => {
 
   it('falls back to the main venue by itself when the venue on air drops, and cuts back when it publishes again', async () => {
     await switcher.setOnAir('sv-2');
-    await sleep(800);
-    expect(switcher.videoOnAir).toBe('sv-2');
+    await until(() => switcher.videoOnAir === 'sv-2', 20_000, 'sv-2 on air');
     const recorder = await RtpRecorder.start(router, switcher.videoProducer);
     try {
       await sleep(800);
       await venues.get('sv-2')?.close(); // its transports close, and so its producers
-      await sleep(1500);
-      expect(switcher.videoOnAir).toBe('main');
+      await until(() => switcher.videoOnAir === 'main', 20_000, 'the fallback to main');
+      await sleep(800);
       expect(switcher.floorHolder).toBe('sv-2'); // the floor is still Yanji's
       // Yanji's camera is back (a restarted sender, a republishing browser): the program cuts back.
       await addVenue('sv-2');
-      await sleep(1500);
-      expect(switcher.videoOnAir).toBe('sv-2');
+      await until(() => switcher.videoOnAir === 'sv-2', 20_000, 'sv-2 back on air');
+      await sleep(800);
       const recording = await recorder.finish();
       expect(recording.decodeErrors).toBe('');
       expect(runs(recording.colours.map(venueOf))).toEqual(['sv-2', 'main', 'sv-2']);

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Cut } from '../program/track';
 import { testLogger } from '../test/logger';
 import { RtpRecorder } from '../test/recorder';
+import { nextCut } from '../test/waits';
 import { WorkerPool } from '../workers/pool';
 import { ConferenceRoom } from './room';
 
@@ -31,12 +32,15 @@ describe('a conference whose venues span two workers', () => {
     expect((await room.routers.edgeFor('sv-1')).worker.index).toBe(otherWorker);
     const cuts: Cut[] = [];
     room.switcher.on('cut', (cut) => cuts.push(cut));
+    const main = nextCut(room.switcher, 'main');
     await room.setOnAir('main');
-    await sleep(800);
+    await main;
     const recorder = await RtpRecorder.start(room.router, room.switcher.videoProducer);
     try {
+      const jilin = nextCut(room.switcher, 'sv-1');
       await room.setOnAir('sv-1');
-      await sleep(1500);
+      await jilin;
+      await sleep(1000); // a second of Jilin City's picture after the cut
       const recording = await recorder.finish();
       expect(recording.decodeErrors).toBe('');
       expect(cuts.filter((c) => c.kind === 'video').map((c) => c.venueId)).toEqual(['main', 'sv-1']);
