@@ -19,18 +19,22 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   // A promise nobody waited for must not end a live conference: log it, keep serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (still running)'));
-  const plenary = await startPlenary(config, logger, { demo: true });
+  const plenary = await startPlenary(config, logger, { demo: config.demo });
 
   const lines = [
     '',
     `Plenary is running on ${config.publicUrl} (listening on ${plenary.url})`,
-    'Demo conference "demo":',
-    `  Presider console: ${plenary.demo?.hostUrl ?? ''}`,
-    ...(plenary.demo?.joinLinks ?? []).map((link) => `  Join link, ${link.name}: ${link.url}`),
-    `  Watch page:       ${plenary.demo?.watchUrl ?? ''}`,
-    ...(config.broadcastLadder.length > 0
-      ? [`  Broadcast (HLS):  ${config.publicUrl}/hls/demo/master.m3u8 (starts once the conference's media is in use; recordings in ${config.archiveDir})`]
-      : []),
+    ...(plenary.demo
+      ? [
+          'Demo conference "demo" (DEMO=off for none):',
+          `  Presider console: ${plenary.demo.hostUrl}`,
+          ...plenary.demo.joinLinks.map((link) => `  Join link, ${link.name}: ${link.url}`),
+          `  Watch page:       ${plenary.demo.watchUrl}`,
+          ...(config.broadcastLadder.length > 0
+            ? [`  Broadcast (HLS):  ${config.publicUrl}/hls/demo/master.m3u8 (${config.demoSimulatedVenues > 0 ? 'simulated venues on air' : "starts once the conference's media is in use"}; recordings in ${config.archiveDir})`]
+            : []),
+        ]
+      : ['No demo conference (DEMO=off): create conferences with the admin API.']),
     '',
     `  Health:          ${config.publicUrl}/healthz`,
     `  Media self-test: curl -X POST -H "Authorization: Bearer <admin key>" ${config.publicUrl}/api/media/self-test`,

@@ -44,7 +44,7 @@ export class Owned {
 /** Starts `node server/dist/main.js` (what `npm start` runs) on loopback. */
 export function startPlenary(port: number, env: NodeJS.ProcessEnv): Promise<Owned> {
   const child = spawn(process.execPath, ['server/dist/main.js'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: String(port), RTC_PORT: '0', MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'warn', BROADCAST_LADDER: 'off', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: String(port), RTC_PORT: '0', MEDIASOUP_WORKERS: '1', LOG_LEVEL: 'warn', BROADCAST_LADDER: 'off', DEMO_SIMULATED_VENUES: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Owned(child).ready('Plenary is running');

@@ -9,6 +9,11 @@ describe('configuration from the environment', () => {
     expect(config.adminKey.length).toBeGreaterThanOrEqual(16);
     expect(config.publicUrl).toBe('http://localhost:8080');
     expect(config.mediasoupWorkers).toBeGreaterThanOrEqual(1);
+    // A newcomer sees a live broadcast: the demo, with every venue of it simulated.
+    expect(config.demo).toBe(true);
+    expect(config.demoSimulatedVenues).toBe(3);
+    expect(loadConfig({ DEMO: 'off' }).demo).toBe(false);
+    expect(() => loadConfig({ DEMO: 'no' })).toThrow(/DEMO must be "on" or "off"/);
   });
 
   it('takes every documented variable', () => {

@@ -23,6 +23,8 @@ export interface Config {
   rtcPort: number;
   logLevel: string;
   /** How many demo sub-venues (plus the main venue) are simulated with a test picture and tone. */
+  /** Whether `npm start` creates the demo conference (a real deployment turns it off). */
+  demo: boolean;
   demoSimulatedVenues: number;
   /** The broadcast's video renditions, e.g. ["720p", "480p", "360p"]; empty: no broadcast. */
   broadcastLadder: string[];
@@ -81,6 +83,7 @@ const schema = z.object({
     .transform(Number)
     .optional(),
   RTC_PORT: port('RTC_PORT', 40000),
+  DEMO: z.enum(['on', 'off'], { message: 'DEMO must be "on" or "off"' }).optional(),
   DEMO_SIMULATED_VENUES: z
     .string()
     .regex(/^([0-9]|1[0-9]|20)$/, 'DEMO_SIMULATED_VENUES must be a whole number from 0 to 20')
@@ -163,7 +166,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     mediasoupWorkers: e.MEDIASOUP_WORKERS ?? cpus().length,
     rtcPort: e.RTC_PORT,
     logLevel: e.LOG_LEVEL ?? 'info',
-    demoSimulatedVenues: e.DEMO_SIMULATED_VENUES ?? 0,
+    demo: e.DEMO !== 'off',
+    // The demo shows a live broadcast from the start: every venue of it simulated unless told otherwise.
+    demoSimulatedVenues: e.DEMO_SIMULATED_VENUES ?? 3,
     archiveDir: resolve(e.ARCHIVE_DIR ?? 'data/archive'),
     viewerSample: e.VIEWER_SAMPLE ?? 1,
     joinRatePerAddress: e.JOIN_RATE_PER_ADDRESS ?? 10,

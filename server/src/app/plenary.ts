@@ -181,7 +181,16 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const beaconsPerAddress = Math.max(1, Math.ceil(config.viewersPerAddress * config.viewerSample));
     app.use('/api', conferencesRouter({ conferences, mintJoinLink, viewers, adminKey: config.adminKey, publicUrl: config.publicUrl, beaconLimit: limits.limit('beacon', beaconsPerAddress, BEACON_SECONDS), clientAddress }));
     app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
-    app.use('/hls', hlsRouter(media, config.archiveDir, (wait) => metrics.holding(wait), broadcastWhereabouts(ownership, media)));
+    app.use('/hls', hlsRouter({
+      media,
+      archiveDir: config.archiveDir,
+      holding: (wait) => metrics.holding(wait),
+      whereabouts: broadcastWhereabouts(ownership, media),
+      isLive: async (conferenceId) => {
+        const state = await conferences.get(conferenceId);
+        return state?.status === 'live';
+      },
+    }));
     app.use('/hls', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'Not produced'));
     app.use(homeRouter(config));
     app.use(facesRouter());

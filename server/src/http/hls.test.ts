@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as HLS from 'hls-parser';
@@ -6,7 +6,7 @@ import { request } from 'undici';
 import { runToCompletion } from '@plenary/sfu';
 import type { Plenary } from '../app/plenary';
 import { ControlClient } from '../test/control-client';
-import { eventually, startTestPlenary } from '../test/harness';
+import { createTestConference, eventually, startTestPlenary, threeVenues } from '../test/harness';
 
 describe('the HLS origin', () => {
   let plenary: Plenary;
@@ -166,3 +166,33 @@ describe('the HLS origin', () => {
   });
 
 });
+
+describe('a conference going on, with a recording from an earlier run on disk', () => {
+  it('is "not broadcasting yet", not the old recording, until it ends', async () => {
+    const archive = await mkdtemp(join(tmpdir(), 'plenary-rerun-'));
+    const plenary = await startTestPlenary({ ARCHIVE_DIR: archive });
+    try {
+      const created = await createTestConference(plenary.url, threeVenues('rerun'));
+      // What a run before this one recorded of a conference with the same id (the demo, say).
+      await mkdir(join(archive, 'rerun', '2026-11-30T09-00-00-000Z'), { recursive: true });
+      await writeFile(join(archive, 'rerun', '2026-11-30T09-00-00-000Z', 'master.m3u8'), '#EXTM3U\n');
+      const live = await fetch(`${plenary.url}/hls/rerun/master.m3u8`);
+      expect(live.status).toBe(404);
+      expect(await live.json()).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: 'This conference is not broadcasting' } });
+      const presider = await ControlClient.connect(plenary.url, { conferenceId: 'rerun', hostSecret: created.hostSecret });
+      try {
+        expect(await presider.command({ type: 'endConference' })).toMatchObject({ ok: true });
+      } finally {
+        presider.close();
+      }
+      // Ended: its recording is what there is to watch.
+      const ended = await fetch(`${plenary.url}/hls/rerun/master.m3u8`);
+      expect(ended.status).toBe(200);
+      expect(await ended.text()).toBe('#EXTM3U\n');
+    } finally {
+      await plenary.close();
+      await rm(archive, { recursive: true, force: true });
+    }
+  });
+});
+

@@ -54,14 +54,25 @@ function queryNumber(value: unknown): number | undefined {
  * the broadcast is, headers, codes. Names are parsed in one place
  * (sfu/src/hls/names.ts), so nothing else is reachable.
  */
-export function hlsRouter(
-  media: MediaPlane,
-  archiveDir?: string,
+export function hlsRouter({
+  media,
+  archiveDir,
+  holding = (wait) => wait,
+  whereabouts = { elsewhere: async () => undefined, moving: async () => false, confirmedHere: () => true },
+  isLive,
+}: {
+  media: MediaPlane;
+  archiveDir?: string | undefined;
   /** Counts the requests held waiting (metrics); by default they are just awaited. */
-  holding: <T>(wait: Promise<T>) => Promise<T> = (wait) => wait,
+  holding?: <T>(wait: Promise<T>) => Promise<T>;
   /** Where each conference's broadcast is, in a deployment of several processes (by default: here). */
-  whereabouts: BroadcastWhereabouts = { elsewhere: async () => undefined, moving: async () => false, confirmedHere: () => true },
-): Router {
+  whereabouts?: BroadcastWhereabouts;
+  /**
+   * Whether a conference is going on (not ended): its recordings are not what its viewers want
+   * (a demo started again, a broadcast not started yet), so it answers "not broadcasting yet".
+   */
+  isLive: (conferenceId: string) => Promise<boolean>;
+}): Router {
   const router = Router();
 
   router.use((_req, res, next) => {
@@ -109,7 +120,8 @@ export function hlsRouter(
     const { conferenceId, rendition, file = 'master.m3u8' } = req.params as { conferenceId: string; rendition?: string; file?: string };
     const origin = CONFERENCE.test(conferenceId) ? (await media.existingRoom(conferenceId))?.broadcast?.origin : undefined;
     if (!origin) {
-      const recording = shelf?.latest(conferenceId);
+      // A conference going on is not its old recording (an earlier run's, say): it has not started broadcasting.
+      const recording = CONFERENCE.test(conferenceId) && !(await isLive(conferenceId).catch(() => false)) ? shelf?.latest(conferenceId) : undefined;
       if (recording) return sendRecorded(res, recording.file(rendition, file));
       return notProduced(res, 'This conference is not broadcasting');
     }

@@ -18,6 +18,8 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
     PLENARY_ADMIN_KEY: TEST_ADMIN_KEY,
     // Encoding a ladder costs a core: only the tests that look at the broadcast turn it on.
     BROADCAST_LADDER: 'off',
+    // Simulated venues cost GStreamer processes: only the tests that need them ask for them.
+    DEMO_SIMULATED_VENUES: '0',
     // Every test connects from 127.0.0.1, hundreds of times a second in places.
     JOIN_RATE_PER_ADDRESS: '10000',
     ...overrides,

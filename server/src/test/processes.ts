@@ -30,6 +30,7 @@ export class ServerProcess {
         PLENARY_ADMIN_KEY: TEST_ADMIN_KEY,
         LOG_LEVEL: 'warn',
         BROADCAST_LADDER: 'off',
+        DEMO_SIMULATED_VENUES: '0',
         JOIN_RATE_PER_ADDRESS: '10000',
         ...env,
       },
