@@ -27,6 +27,8 @@ const COMMANDS: { command: Command; prepare?: (c: { presider: ControlClient; own
   { command: { type: 'setMuteOthersOnGive', enabled: true }, allowed: ['presider'] },
   { command: { type: 'advanceAgenda', giveFloor: false }, allowed: ['presider'] },
   { command: { type: 'rotateLink', venueId: 'sv-3' }, allowed: ['presider'] },
+  { command: { type: 'addCaptionChannel', language: 'ko', name: '한국어' }, allowed: ['presider'] },
+  { command: { type: 'removeCaptionChannel', channelId: 'cc-ko' }, prepare: ({ presider }) => presider.command({ type: 'addCaptionChannel', language: 'ko', name: '한국어' }), allowed: ['presider'] },
   { command: { type: 'endConference' }, allowed: ['presider'] },
 ];
 const ROLES: Role[] = ['presider', 'own operator', 'other operator'];

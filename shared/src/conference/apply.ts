@@ -62,6 +62,12 @@ function reduce(state: ConferenceState, event: ConferenceEvent): ConferenceState
       return { ...state, currentItem: event.index, itemStartedAt: event.at };
     case 'linkRotated':
       return withVenue(state, event.venueId, { linkVersion: event.linkVersion });
+    case 'captionChannelAdded':
+      return { ...state, captions: { ...(state.captions ?? {}), [event.channel.id]: event.channel } };
+    case 'captionChannelRemoved': {
+      const { [event.channelId]: _removed, ...captions } = state.captions ?? {};
+      return { ...state, captions };
+    }
     case 'conferenceEnded':
       return { ...state, status: 'ended', floor: { holder: MAIN_VENUE, since: event.at, queue: [] } };
   }

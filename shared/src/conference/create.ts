@@ -23,6 +23,7 @@ function emptyState(id: string): ConferenceState {
     itemStartedAt: null,
     floor: { holder: MAIN_VENUE, since: 0, queue: [] },
     muteOthersOnGive: false,
+    captions: {},
   };
 }
 

@@ -172,6 +172,17 @@ export function decide(state: ConferenceState, command: Command | SystemCommand,
       const venue = subVenueOf(state, command.venueId);
       return [{ type: 'linkRotated', venueId: venue.id, linkVersion: venue.linkVersion + 1 }];
     }
+    case 'addCaptionChannel': {
+      requirePresider(actor, 'add a captions channel');
+      const id = `cc-${command.language}`;
+      if (state.captions?.[id]) throw conflict(`There is already a captions channel in ${command.language}`);
+      return [{ type: 'captionChannelAdded', channel: { id, language: command.language, name: command.name, linkVersion: state.version + 1 } }];
+    }
+    case 'removeCaptionChannel': {
+      requirePresider(actor, 'remove a captions channel');
+      if (!state.captions?.[command.channelId]) throw new PlenaryError(ErrorCode.NOT_FOUND, `There is no captions channel ${command.channelId}`);
+      return [{ type: 'captionChannelRemoved', channelId: command.channelId }];
+    }
     case 'endConference': {
       requirePresider(actor, 'end the conference');
       return [{ type: 'conferenceEnded', at: now }];

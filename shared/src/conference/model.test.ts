@@ -278,3 +278,32 @@ describe('state as a fold of events', () => {
     expect(rebuilt).toEqual(state);
   });
 });
+
+describe('caption channels', () => {
+  it('are added by the presider, one per language, and a removed one comes back with a new link version', () => {
+    let state = run(newConference(), { type: 'addCaptionChannel', language: 'zh', name: '中文' }, PRESIDER);
+    expect(state.captions?.['cc-zh']).toMatchObject({ id: 'cc-zh', language: 'zh', name: '中文' });
+    const first = state.captions?.['cc-zh']?.linkVersion as number;
+    expect(refusal(state, { type: 'addCaptionChannel', language: 'zh', name: 'Chinese' }, PRESIDER)).toBe('CONFLICT');
+    state = run(state, { type: 'removeCaptionChannel', channelId: 'cc-zh' }, PRESIDER);
+    expect(state.captions?.['cc-zh']).toBeUndefined();
+    expect(refusal(state, { type: 'removeCaptionChannel', channelId: 'cc-zh' }, PRESIDER)).toBe('NOT_FOUND');
+    state = run(state, { type: 'addCaptionChannel', language: 'zh', name: '中文' }, PRESIDER);
+    // A captioner link of the removed channel names the old version: it stays dead.
+    expect(state.captions?.['cc-zh']?.linkVersion).toBeGreaterThan(first);
+  });
+
+  it('are the presider\'s alone', () => {
+    const state = newConference();
+    expect(refusal(state, { type: 'addCaptionChannel', language: 'ko', name: '한국어' }, operator('sv-1'))).toBe('FORBIDDEN');
+    const withKo = run(state, { type: 'addCaptionChannel', language: 'ko', name: '한국어' }, PRESIDER);
+    expect(refusal(withKo, { type: 'removeCaptionChannel', channelId: 'cc-ko' }, operator('sv-1'))).toBe('FORBIDDEN');
+  });
+
+  it('apply to a conference stored before captions existed', () => {
+    const { captions: _none, ...old } = newConference();
+    const state = run(old as ConferenceState, { type: 'addCaptionChannel', language: 'en', name: 'English' }, PRESIDER);
+    expect(Object.keys(state.captions ?? {})).toEqual(['cc-en']);
+  });
+});
+

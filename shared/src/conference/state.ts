@@ -18,6 +18,21 @@ export interface Venue {
   linkVersion: number;
 }
 
+/**
+ * A captions channel: live captions in one language (a stenographer's or a
+ * speech recognizer's), one WebVTT subtitles rendition of the broadcast.
+ */
+export interface CaptionChannel {
+  /** `cc-<language>`: one channel per language. */
+  id: string;
+  /** ISO 639 code, lower case (zh, ko, en, ...). */
+  language: string;
+  /** What the viewers' captions menu shows, e.g. 中文, 한국어. */
+  name: string;
+  /** Captioner links name it; a channel removed and added again has a new one, so old links stay dead. */
+  linkVersion: number;
+}
+
 export interface AgendaItem {
   title: string;
   /** The venue that speaks for this item. */
@@ -60,6 +75,13 @@ export interface ConferenceState {
   floor: Floor;
   /** Classic chair control: giving the floor mutes every sub-venue but the new speaker. */
   muteOthersOnGive: boolean;
+  /** Caption channels by id (absent in conferences stored before captions existed: read with captionChannels). */
+  captions?: Record<string, CaptionChannel>;
+}
+
+/** A conference's caption channels (none for one stored before captions existed). */
+export function captionChannels(state: ConferenceState): CaptionChannel[] {
+  return Object.values(state.captions ?? {});
 }
 
 /** The venues in display order: main venue first. */

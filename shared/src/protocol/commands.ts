@@ -3,6 +3,9 @@ import { z } from 'zod';
 /** A venue id: "main" for the main venue, "sv-<n>" for sub-venues. */
 export const venueIdSchema = z.string().regex(/^(main|sv-\d{1,6})$/, 'not a venue id');
 const venueName = z.string().trim().min(1, 'a name is needed').max(80, 'at most 80 characters');
+/** A language as an ISO 639 code in lower case: two or three letters (zh, ko, en, yue). */
+export const languageSchema = z.string().regex(/^[a-z]{2,3}$/, 'a language is an ISO 639 code of 2 or 3 lower-case letters, e.g. zh, ko, en');
+export const captionChannelIdSchema = z.string().regex(/^cc-[a-z]{2,3}$/, 'not a caption channel id');
 
 /**
  * Every command a client may send on the control channel. `id` is chosen by the
@@ -23,6 +26,8 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('setMuteOthersOnGive'), enabled: z.boolean() }).strict(),
   z.object({ type: z.literal('advanceAgenda'), giveFloor: z.boolean() }).strict(),
   z.object({ type: z.literal('rotateLink'), venueId: venueIdSchema }).strict(),
+  z.object({ type: z.literal('addCaptionChannel'), language: languageSchema, name: z.string().trim().min(1, 'a name is needed').max(40, 'at most 40 characters') }).strict(),
+  z.object({ type: z.literal('removeCaptionChannel'), channelId: captionChannelIdSchema }).strict(),
   z.object({ type: z.literal('endConference') }).strict(),
 ]);
 
