@@ -2,7 +2,7 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Segment } from '../hls/rendition';
-import { initName, MEDIA_PLAYLIST, seconds, segmentName } from '../hls/names';
+import { initName, MEDIA_PLAYLIST, seconds, segmentName, type ObjectFormat } from '../hls/names';
 
 /**
  * The full recording of one rendition on disk, as an HLS event playlist that
@@ -20,13 +20,15 @@ export class RenditionArchive {
     private readonly dir: string,
     targetDuration: number,
     private readonly logger: Logger,
+    /** WebVTT for a captions channel: its segments' text, no init segment. */
+    private readonly format: ObjectFormat = 'm4s',
   ) {
     const header = ['#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${targetDuration}`, '#EXT-X-PLAYLIST-TYPE:EVENT', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-INDEPENDENT-SEGMENTS', ''].join('\n');
     this.queue = mkdir(dir, { recursive: true }).then(() => writeFile(join(dir, MEDIA_PLAYLIST), header));
   }
 
-  /** Adds a complete segment (and its init, the first time it is needed). */
-  add(segment: Segment, init: Buffer | undefined): void {
+  /** Adds a complete segment (and its init, the first time it is needed); `bytes` instead of the segment's own (captions). */
+  add(segment: Segment, init: Buffer | undefined, bytes?: Buffer): void {
     if (this.ended) return;
     this.enqueue(async () => {
       const lines: string[] = [];
@@ -35,12 +37,13 @@ export class RenditionArchive {
         this.writtenInits.add(segment.initVersion);
       }
       if (segment.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
-      if (segment.initVersion !== this.lastInit) {
+      if (this.format === 'm4s' && segment.initVersion !== this.lastInit) {
         lines.push(`#EXT-X-MAP:URI="${initName(segment.initVersion)}"`);
         this.lastInit = segment.initVersion;
       }
-      await writeFile(join(this.dir, segmentName(segment.msn)), segment.bytes ?? Buffer.concat(segment.parts.map((p) => p.bytes)));
-      lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.programDateTime).toISOString()}`, `#EXTINF:${seconds(segment.duration)},`, segmentName(segment.msn), '');
+      const name = segmentName(segment.msn, this.format);
+      await writeFile(join(this.dir, name), bytes ?? segment.bytes ?? Buffer.concat(segment.parts.map((p) => p.bytes)));
+      lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.programDateTime).toISOString()}`, `#EXTINF:${seconds(segment.duration)},`, name, '');
       await appendFile(join(this.dir, MEDIA_PLAYLIST), lines.join('\n'));
     });
   }

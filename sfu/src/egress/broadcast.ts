@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
-import { HlsRendition } from '../hls/rendition';
+import { HlsRendition, type Segment } from '../hls/rendition';
 import type { ProgramSwitcher } from '../program/switcher';
 import { multivariantPlaylist, type DateRange } from '../hls/playlist';
 import { BroadcastOrigin } from '../hls/origin';
+import { SubtitleRendition, type CaptionTrackInfo, type Cue } from '../hls/captions';
 import { MULTIVARIANT_PLAYLIST } from '../hls/names';
 import { RenditionArchive } from '../archive/recorder';
 import { TiedProcess } from '../net/tied-process';
@@ -70,6 +71,10 @@ export class Broadcast {
   private venueNames: Readonly<Record<string, string>> = {};
   /** What the HTTP origin serves of this broadcast: playlists and media objects. */
   readonly origin: BroadcastOrigin;
+  /** The captions channels, each a WebVTT rendition in step with the first video rendition. */
+  private subtitles: SubtitleRendition[] = [];
+  /** Every captions channel this broadcast recorded, with its recording (kept when the channel goes). */
+  private readonly captionArchives = new Map<string, { archive: RenditionArchive; info: CaptionTrackInfo }>();
 
   private constructor(
     private readonly inputs: Input[],
@@ -84,17 +89,23 @@ export class Broadcast {
     // program date time. (It stays small: hls.js slows down with discontinuity numbers in the
     // hundreds of millions.)
     const sequenceStart = Math.floor(Date.now() / 1000);
-    const hls = (name: string) => {
+    const hls = (name: string, leader: boolean) => {
       const archive = options.archiveDir ? new RenditionArchive(join(options.archiveDir, name), Math.round(options.segmentSeconds) + 1, options.logger) : undefined;
       if (archive) this.archives.push(archive);
-      return new HlsRendition(name, { firstMsn: sequenceStart, firstDiscontinuitySequence: (options.earlierBroadcasts ?? 0) * 1000, segmentTarget: options.segmentSeconds, windowSegments: options.windowSegments, onSegment: (segment, init) => archive?.add(segment, init), onPart: () => options.onPart?.(name) });
+      const onSegment = (segment: Segment, init: Buffer | undefined) => {
+        archive?.add(segment, init);
+        // The captions follow the leader's segments into the recording too.
+        if (leader) for (const track of this.subtitles) this.captionArchives.get(track.name)?.archive.add(segment, undefined, track.recorded(segment));
+      };
+      return new HlsRendition(name, { firstMsn: sequenceStart, firstDiscontinuitySequence: (options.earlierBroadcasts ?? 0) * 1000, segmentTarget: options.segmentSeconds, windowSegments: options.windowSegments, onSegment, onPart: () => options.onPart?.(name) });
     };
-    this.renditions = [...options.rungs.map((rung) => ({ name: rung.name, rung, hls: hls(rung.name) })), { name: 'audio', rung: undefined, hls: hls('audio') }];
+    this.renditions = [...options.rungs.map((rung, i) => ({ name: rung.name, rung, hls: hls(rung.name, i === 0) })), { name: 'audio', rung: undefined, hls: hls('audio', false) }];
     this.origin = new BroadcastOrigin(this.renditions.map((r) => r.hls), {
       partTarget: options.partSeconds,
       segmentTarget: options.segmentSeconds,
       multivariant: () => this.multivariant(),
       dateRanges: () => this.speakerRanges(),
+      subtitles: () => this.subtitles,
     });
   }
 
@@ -141,19 +152,56 @@ export class Broadcast {
     for (const input of this.inputs) input.transport.close();
     for (const rendition of this.renditions) rendition.hls.close();
     // The recording is finished: its playlists end, and it plays as video on demand.
-    await Promise.all(this.archives.map((archive) => archive.end()));
+    await Promise.all([...this.archives, ...[...this.captionArchives.values()].map((c) => c.archive)].map((archive) => archive.end()));
     await rm(this.dir, { recursive: true, force: true });
   }
 
   /** The multivariant playlist of this broadcast. */
   multivariant(): string {
-    const variants = this.renditions.flatMap(({ rung }) => (rung ? [{ ...rung, codecs: videoCodecs(rung) }] : []));
-    return multivariantPlaylist(variants, AUDIO_BITRATE, AUDIO_CODECS);
+    return multivariantPlaylist(this.variants(), AUDIO_BITRATE, AUDIO_CODECS, this.subtitles.map((track) => track.info));
+  }
+
+  private variants() {
+    return this.renditions.flatMap(({ rung }) => (rung ? [{ ...rung, codecs: videoCodecs(rung) }] : []));
+  }
+
+  /**
+   * The captions channels as the conference has them now (the owner's reconcile tells every
+   * change): a new one becomes a subtitles rendition (recorded from then on), a removed one goes.
+   */
+  setCaptionTracks(tracks: readonly CaptionTrackInfo[]): void {
+    const leader = this.renditions.find((r) => r.rung)?.hls;
+    const same = tracks.length === this.subtitles.length && tracks.every((t, i) => JSON.stringify(t) === JSON.stringify(this.subtitles[i]?.info));
+    if (!leader || same || this.closed) return;
+    const existing = new Map(this.subtitles.map((track) => [track.name, track]));
+    this.subtitles = tracks.map((info) => {
+      const kept = existing.get(info.id);
+      return kept && JSON.stringify(kept.info) === JSON.stringify(info) ? kept : new SubtitleRendition(info, leader);
+    });
+    if (this.options.archiveDir) {
+      const archiveDir = this.options.archiveDir;
+      for (const track of this.subtitles) {
+        if (this.captionArchives.has(track.name)) continue;
+        const archive = new RenditionArchive(join(archiveDir, track.name), Math.round(this.options.segmentSeconds) + 1, this.options.logger, 'vtt');
+        this.captionArchives.set(track.name, { archive, info: track.info });
+      }
+      // The recording plays with the channels it has (a channel removed keeps what it recorded).
+      this.writeArchiveMaster(archiveDir).catch((error: unknown) => this.options.logger.error({ err: error }, 'could not write the recording\'s playlist'));
+    }
+  }
+
+  /** Adds a caption line to a channel; false when the broadcast has no such channel. */
+  addCue(trackId: string, cue: Cue): boolean {
+    const track = this.subtitles.find((t) => t.name === trackId);
+    track?.add(cue);
+    return track !== undefined;
   }
 
   private async writeArchiveMaster(archiveDir: string): Promise<void> {
     await mkdir(archiveDir, { recursive: true });
-    await writeFile(join(archiveDir, MULTIVARIANT_PLAYLIST), this.multivariant());
+    const variants = this.variants();
+    const recordedCaptions = [...this.captionArchives.values()].map((c) => c.info);
+    await writeFile(join(archiveDir, MULTIVARIANT_PLAYLIST), multivariantPlaylist(variants, AUDIO_BITRATE, AUDIO_CODECS, recordedCaptions));
   }
 
   /** Records that a venue's first frame entered the program at `at`; playlists announce it as timed metadata. */

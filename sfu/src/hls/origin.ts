@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { isRenditionName, MEDIA_PLAYLIST, mediaType, parseObjectName } from './names';
+import { isRenditionName, isSubtitlesName, MEDIA_PLAYLIST, mediaType, parseObjectName } from './names';
+import type { SubtitleRendition } from './captions';
 import { lastPosition, mediaPlaylist, type DateRange } from './playlist';
 import type { HlsRendition } from './rendition';
 
@@ -43,6 +44,8 @@ export interface OriginOptions {
   multivariant: () => string;
   /** The floor changes, as timed metadata (a handful: compared whole to see if they changed). */
   dateRanges: () => DateRange[];
+  /** The captions channels' subtitles renditions, as they are now (channels come and go). */
+  subtitles?: () => readonly SubtitleRendition[];
 }
 
 /** How a blocked request waits: at most `limitMs`, and `holding` wraps the wait (metrics count held requests). */
@@ -79,7 +82,9 @@ export class BroadcastOrigin {
 
   /** A rendition's media playlist, once the request's part exists (held up to the limit). */
   async playlist(renditionName: string, request: PlaylistRequest, hold: Hold): Promise<Lookup<BuiltPlaylist>> {
-    const rendition = this.rendition(renditionName);
+    // A captions channel's playlist follows its leader's parts and numbers: it waits as the leader's does.
+    const subtitles = this.subtitlesOf(renditionName);
+    const rendition = subtitles ? subtitles.timeline : this.rendition(renditionName);
     if (!rendition) return notFound('No such rendition');
     const wait = hold.holding ?? ((promise) => promise);
     if (request.msn !== undefined) {
@@ -92,15 +97,17 @@ export class BroadcastOrigin {
     }
     // A broadcast just started (a takeover): its first part is a moment away; wait for it as for any other.
     if (!lastPosition(rendition)) await wait(rendition.waitFor(0, 0, hold.limitMs));
-    const playlist = this.build(rendition, request.skip);
+    const playlist = this.build(rendition, request.skip, subtitles?.name);
     return playlist ? found(playlist) : notYet('The broadcast has not produced anything yet');
   }
 
   /** An init segment, a part or a segment by its name; the hinted next part is held until it exists. */
   async object(renditionName: string, name: string, hold: Hold): Promise<Lookup<MediaFile>> {
+    const subtitles = this.subtitlesOf(renditionName);
+    if (subtitles) return this.captionsObject(subtitles, name, hold);
     const rendition = this.rendition(renditionName);
     const object = parseObjectName(name);
-    if (!rendition || !object) return notFound('Not produced');
+    if (!rendition || !object || (object.kind !== 'init' && object.format !== 'm4s')) return notFound('Not produced');
     let bytes: Buffer | undefined;
     if (object.kind === 'init') bytes = rendition.initFor(object.version);
     else if (object.kind === 'segment') bytes = rendition.segmentAt(object.msn)?.bytes;
@@ -114,13 +121,34 @@ export class BroadcastOrigin {
     return bytes ? found({ bytes, contentType: mediaType(rendition.name) }) : notFound('Not produced');
   }
 
+  /** A captions channel's WebVTT part or segment, once its leader has that part (the hinted one is held). */
+  private async captionsObject(subtitles: SubtitleRendition, name: string, hold: Hold): Promise<Lookup<MediaFile>> {
+    const object = parseObjectName(name);
+    if (!object || object.kind === 'init' || object.format !== 'vtt') return notFound('Not produced');
+    let bytes: Buffer | undefined;
+    if (object.kind === 'segment') bytes = subtitles.segment(object.msn);
+    else {
+      const leader = subtitles.timeline;
+      const next = leader.nextPart();
+      if (!leader.part(object.msn, object.index) && next?.msn === object.msn && next.part === object.index) {
+        await (hold.holding ?? ((w) => w))(leader.waitFor(object.msn, object.index, hold.limitMs));
+      }
+      bytes = subtitles.part(object.msn, object.index);
+    }
+    return bytes ? found({ bytes, contentType: mediaType(subtitles.name) }) : notFound('Not produced');
+  }
+
   private rendition(name: string): HlsRendition | undefined {
     return isRenditionName(name) ? this.renditions.find((r) => r.name === name) : undefined;
   }
 
+  private subtitlesOf(name: string): SubtitleRendition | undefined {
+    return isSubtitlesName(name) ? this.options.subtitles?.().find((track) => track.name === name) : undefined;
+  }
+
   /** The playlist as of now: the same as last time unless a rendition gained a part or the floor moved. */
-  private build(rendition: HlsRendition, skip: boolean): BuiltPlaylist | undefined {
-    const key = `${rendition.name}${skip ? ':skip' : ''}`;
+  private build(rendition: HlsRendition, skip: boolean, subtitlesName?: string): BuiltPlaylist | undefined {
+    const key = `${subtitlesName ?? rendition.name}${skip ? ':skip' : ''}`;
     // Other renditions' parts count too: the playlist reports where they stand.
     const dateRanges = this.options.dateRanges();
     const stamp = `${this.renditions.map((r) => r.published).join('.')}:${JSON.stringify(dateRanges)}`;
@@ -129,9 +157,10 @@ export class BroadcastOrigin {
     const text = mediaPlaylist(rendition, {
       partTarget: this.options.partTarget,
       segmentTarget: this.options.segmentTarget,
-      others: this.renditions.filter((r) => r !== rendition).map((r) => ({ uri: `../${r.name}/${MEDIA_PLAYLIST}`, rendition: r })),
+      others: this.renditions.filter((r) => subtitlesName !== undefined || r !== rendition).map((r) => ({ uri: `../${r.name}/${MEDIA_PLAYLIST}`, rendition: r })),
       skip,
       dateRanges,
+      subtitles: subtitlesName !== undefined,
     });
     const playlist = text ? { text, etag: `"${createHash('sha1').update(text).digest('base64url')}"` } : undefined;
     this.built.set(key, { stamp, playlist });

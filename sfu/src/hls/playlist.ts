@@ -1,5 +1,6 @@
 import type { HlsRendition, Segment } from './rendition';
-import { initName, MEDIA_PLAYLIST, partName, seconds, segmentName } from './names';
+import type { CaptionTrackInfo } from './captions';
+import { initName, MEDIA_PLAYLIST, partName, seconds, segmentName, type ObjectFormat } from './names';
 
 export interface PlaylistOptions {
   /** Seconds; parts are at most about this long. */
@@ -12,6 +13,11 @@ export interface PlaylistOptions {
   skip?: boolean;
   /** Timed metadata (EXT-X-DATERANGE), e.g. who speaks from when. */
   dateRanges?: DateRange[];
+  /**
+   * WebVTT: the playlist of a captions channel, in step with this (video) rendition's parts and
+   * numbers, naming .vtt objects and no init segment.
+   */
+  subtitles?: boolean;
 }
 
 /** One EXT-X-DATERANGE: an id, a start (ms since the epoch), a class, and X- client attributes. */
@@ -42,6 +48,7 @@ export function mediaPlaylist(rendition: HlsRendition, options: PlaylistOptions)
   const segments = rendition.window;
   const first = segments[0];
   if (!first) return '';
+  const format: ObjectFormat = options.subtitles ? 'vtt' : 'm4s';
   const partTarget = Math.max(options.partTarget, Math.ceil(rendition.maxPartDuration * 1000) / 1000);
   const targetDuration = Math.max(Math.round(options.segmentTarget), ...segments.filter((s) => s.complete).map((s) => Math.round(s.duration)));
   const skipUntil = 6 * targetDuration;
@@ -92,21 +99,21 @@ export function mediaPlaylist(rendition: HlsRendition, options: PlaylistOptions)
       return;
     }
     if (segment.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
-    if (segment.initVersion !== mappedVersion) {
+    if (!options.subtitles && segment.initVersion !== mappedVersion) {
       lines.push(`#EXT-X-MAP:URI="${initName(segment.initVersion)}"`);
       mappedVersion = segment.initVersion;
     }
     lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.programDateTime).toISOString()}`);
     if (start >= partsFrom - 0.001 || !segment.complete) {
       segment.parts.forEach((part, index) => {
-        lines.push(`#EXT-X-PART:DURATION=${seconds(part.duration)},URI="${partName(segment.msn, index)}"${part.independent ? ',INDEPENDENT=YES' : ''}`);
+        lines.push(`#EXT-X-PART:DURATION=${seconds(part.duration)},URI="${partName(segment.msn, index, format)}"${part.independent || options.subtitles ? ',INDEPENDENT=YES' : ''}`);
       });
     }
-    if (segment.complete) lines.push(`#EXTINF:${seconds(segment.duration)},`, segmentName(segment.msn));
+    if (segment.complete) lines.push(`#EXTINF:${seconds(segment.duration)},`, segmentName(segment.msn, format));
   });
 
   const next = rendition.nextPart();
-  if (next) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partName(next.msn, next.part)}"`);
+  if (next) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${partName(next.msn, next.part, format)}"`);
   for (const other of options.others ?? []) {
     const position = lastPosition(other.rendition);
     if (position) lines.push(`#EXT-X-RENDITION-REPORT:URI="${other.uri}",LAST-MSN=${position.msn},LAST-PART=${position.part}`);
@@ -126,15 +133,20 @@ export interface VariantInfo {
 
 /**
  * The multivariant playlist: one variant per video rendition (BANDWIDTH as peak,
- * AVERAGE-BANDWIDTH, CODECS, RESOLUTION, FRAME-RATE) sharing one audio group.
+ * AVERAGE-BANDWIDTH, CODECS, RESOLUTION, FRAME-RATE) sharing one audio group,
+ * and one subtitles group with a rendition per captions channel (off by default).
  */
-export function multivariantPlaylist(variants: VariantInfo[], audioBitrate: number, audioCodecs: string): string {
+export function multivariantPlaylist(variants: VariantInfo[], audioBitrate: number, audioCodecs: string, captions: readonly CaptionTrackInfo[] = []): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:9', '#EXT-X-INDEPENDENT-SEGMENTS',
     `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Program",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/${MEDIA_PLAYLIST}"`];
+  for (const track of captions) {
+    lines.push(`#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME=${quoted(track.name)},LANGUAGE="${track.language}",DEFAULT=NO,AUTOSELECT=NO,FORCED=NO,URI="${track.id}/${MEDIA_PLAYLIST}"`);
+  }
+  const subtitles = captions.length > 0 ? ',SUBTITLES="subs"' : '';
   for (const variant of variants) {
     const average = variant.bitrate + audioBitrate;
     lines.push(
-      `#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(average * 1.2)},AVERAGE-BANDWIDTH=${average},CODECS="${variant.codecs},${audioCodecs}",RESOLUTION=${variant.width}x${variant.height},FRAME-RATE=30.000,AUDIO="audio"`,
+      `#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(average * 1.2)},AVERAGE-BANDWIDTH=${average},CODECS="${variant.codecs},${audioCodecs}",RESOLUTION=${variant.width}x${variant.height},FRAME-RATE=30.000,AUDIO="audio"${subtitles}`,
       `${variant.name}/${MEDIA_PLAYLIST}`,
     );
   }
