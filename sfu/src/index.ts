@@ -15,5 +15,6 @@ export { HlsRendition, type Segment, type Part } from './hls/rendition';
 export { mediaPlaylist, lastPosition } from './hls/playlist';
 export { BroadcastOrigin, type Lookup, type MediaFile, type BuiltPlaylist, type PlaylistRequest, type Hold } from './hls/origin';
 export { RecordingShelf, Recording, type RecordedFile } from './archive/shelf';
+export { SubtitleRendition, type Cue, type CaptionTrackInfo } from './hls/captions';
 export { runToCompletion, FfmpegProcess } from './ffmpeg/process';
 export { spawnTied } from './net/child';

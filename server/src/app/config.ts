@@ -23,6 +23,8 @@ export interface Config {
   rtcPort: number;
   logLevel: string;
   /** How many demo sub-venues (plus the main venue) are simulated with a test picture and tone. */
+  /** How far before it is sent a caption line is timed (a stenographer trails the speaker). */
+  captionDelayMs: number;
   /** Whether `npm start` creates the demo conference (a real deployment turns it off). */
   demo: boolean;
   demoSimulatedVenues: number;
@@ -84,6 +86,12 @@ const schema = z.object({
     .optional(),
   RTC_PORT: port('RTC_PORT', 40000),
   DEMO: z.enum(['on', 'off'], { message: 'DEMO must be "on" or "off"' }).optional(),
+  CAPTION_DELAY_MS: z
+    .string()
+    .regex(/^\d{1,5}$/, 'CAPTION_DELAY_MS must be a whole number of milliseconds from 0 to 10000')
+    .transform(Number)
+    .refine((ms) => ms <= 10_000, 'CAPTION_DELAY_MS must be a whole number of milliseconds from 0 to 10000')
+    .optional(),
   DEMO_SIMULATED_VENUES: z
     .string()
     .regex(/^([0-9]|1[0-9]|20)$/, 'DEMO_SIMULATED_VENUES must be a whole number from 0 to 20')
@@ -167,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     rtcPort: e.RTC_PORT,
     logLevel: e.LOG_LEVEL ?? 'info',
     demo: e.DEMO !== 'off',
+    captionDelayMs: e.CAPTION_DELAY_MS ?? 0,
     // The demo shows a live broadcast from the start: every venue of it simulated unless told otherwise.
     demoSimulatedVenues: e.DEMO_SIMULATED_VENUES ?? 3,
     archiveDir: resolve(e.ARCHIVE_DIR ?? 'data/archive'),

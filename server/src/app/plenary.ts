@@ -30,6 +30,7 @@ import { homeRouter } from '../http/home';
 import { facesRouter } from '../http/faces';
 import { conferencesRouter } from '../http/conferences';
 import { hlsRouter } from '../http/hls';
+import { captionerLinkMinter, captionsRouter } from '../http/captions';
 import { errorHandler, sendError } from '../http/errors';
 import { securityHeaders } from '../http/hardening';
 import { PlenaryMetrics } from './metrics';
@@ -164,9 +165,10 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     recoverLostRooms(media, host, conferences, io, logger.child({ component: 'media-recovery' }));
     const links = new JoinLinks(linkSecret);
     const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
+    const mintCaptionerLink = captionerLinkMinter(links, conferences, config.publicUrl);
     const presence = config.redisUrl ? await PresenceReaper.start(config.redisUrl, io, conferences, logger.child({ component: 'presence' })) : undefined;
     if (presence) owned.push(() => presence.close());
-    attachControlChannel(io, { conferences, links, media: host, joinLink: (c, v) => mintJoinLink(c, v), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, isClosing: () => shuttingDown, socketsPerLink: config.socketsPerLink,
+    attachControlChannel(io, { conferences, links, media: host, joinLink: (c, v) => mintJoinLink(c, v), captionerLink: (c, channel) => mintCaptionerLink(c, channel), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, isClosing: () => shuttingDown, socketsPerLink: config.socketsPerLink,
       // A burst of three seconds' worth at once, then the rate on average.
       joinLimit: limits.limit('join', config.joinRatePerAddress * 3, 3), clientAddress, recoveryMs: SESSION_RECOVERY_MS });
 
@@ -180,6 +182,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     // may announce as many times per period as that many viewers behind it would (at least once).
     const beaconsPerAddress = Math.max(1, Math.ceil(config.viewersPerAddress * config.viewerSample));
     app.use('/api', conferencesRouter({ conferences, mintJoinLink, viewers, adminKey: config.adminKey, publicUrl: config.publicUrl, beaconLimit: limits.limit('beacon', beaconsPerAddress, BEACON_SECONDS), clientAddress }));
+    app.use('/api', captionsRouter({ conferences, links, host, mintCaptionerLink, adminKey: config.adminKey, delayMs: config.captionDelayMs, lineLimit: limits.limit('captions', 10, 2) }));
     app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
     app.use('/hls', hlsRouter({
       media,

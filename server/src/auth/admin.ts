@@ -22,3 +22,8 @@ export function requireAdminKey(adminKey: string): RequestHandler {
     next();
   };
 }
+
+/** Whether a presented key is the admin key (constant time, as above). */
+export function isAdminKey(adminKey: string, presented: string): boolean {
+  return timingSafeEqual(digest(presented), digest(adminKey));
+}

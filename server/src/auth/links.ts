@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import { ErrorCode, PlenaryError, type ConferenceState } from '@plenary/shared';
+import { ErrorCode, PlenaryError, type CaptionChannel, type ConferenceState } from '@plenary/shared';
 
 /** What a join link's token says: this venue of this conference, at this link version. */
 export interface JoinClaims {
@@ -11,41 +11,78 @@ export interface JoinClaims {
 
 const ISSUER = 'plenary';
 const AUDIENCE = 'plenary-venue';
+/** Captioner links are another audience: one never opens what the other does. */
+const CAPTIONER_AUDIENCE = 'plenary-captioner';
 const unauthenticated = (message: string) => new PlenaryError(ErrorCode.UNAUTHENTICATED, message);
 
+/** What a captioner link's token says: this captions channel of this conference, at this link version. */
+export interface CaptionerClaims {
+  conferenceId: string;
+  channelId: string;
+  linkVersion: number;
+}
+
 /**
- * Signs and checks sub-venue join links (HS256 JWTs). A link acts only as its
- * own venue, expires, and stops working when the presider rotates it (the link
- * version in the token must match the venue's current one).
+ * Signs and checks the links people open (HS256 JWTs): sub-venue join links,
+ * and captioner links (one captions channel). A link acts only as what it
+ * names, expires, and stops working when what it names changes (the link
+ * version in the token must match the current one: a rotated venue link, a
+ * captions channel removed).
  */
 export class JoinLinks {
   constructor(private readonly secret: Uint8Array) {}
 
   async mint(claims: JoinClaims, ttlSeconds: number, now = Date.now()): Promise<{ token: string; expiresAt: Date }> {
+    return this.sign(AUDIENCE, claims.venueId, claims.conferenceId, claims.linkVersion, ttlSeconds, now);
+  }
+
+  /** The claims of a genuine, unexpired token; UNAUTHENTICATED with a reason a person understands otherwise. */
+  async verify(token: string): Promise<JoinClaims> {
+    const { conferenceId, subject, linkVersion } = await this.check(token, AUDIENCE, 'join link');
+    return { conferenceId, venueId: subject, linkVersion };
+  }
+
+  mintCaptioner(claims: CaptionerClaims, ttlSeconds: number, now = Date.now()): Promise<{ token: string; expiresAt: Date }> {
+    return this.sign(CAPTIONER_AUDIENCE, claims.channelId, claims.conferenceId, claims.linkVersion, ttlSeconds, now);
+  }
+
+  async verifyCaptioner(token: string): Promise<CaptionerClaims> {
+    const { conferenceId, subject, linkVersion } = await this.check(token, CAPTIONER_AUDIENCE, 'captioner link');
+    return { conferenceId, channelId: subject, linkVersion };
+  }
+
+  private async sign(audience: string, subject: string, conferenceId: string, linkVersion: number, ttlSeconds: number, now: number) {
     const expiresAt = new Date(now + ttlSeconds * 1000);
-    const token = await new SignJWT({ conf: claims.conferenceId, lv: claims.linkVersion })
+    const token = await new SignJWT({ conf: conferenceId, lv: linkVersion })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setSubject(claims.venueId)
+      .setAudience(audience)
+      .setSubject(subject)
       .setIssuedAt(Math.floor(now / 1000))
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
       .sign(this.secret);
     return { token, expiresAt };
   }
 
-  /** The claims of a genuine, unexpired token; UNAUTHENTICATED with a reason a person understands otherwise. */
-  async verify(token: string): Promise<JoinClaims> {
+  private async check(token: string, audience: string, what: string): Promise<{ conferenceId: string; subject: string; linkVersion: number }> {
     try {
-      const { payload } = await jwtVerify(token, this.secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, this.secret, { issuer: ISSUER, audience, algorithms: ['HS256'] });
       const { conf, lv, sub } = payload;
-      if (typeof conf !== 'string' || typeof lv !== 'number' || typeof sub !== 'string') throw unauthenticated('This join link is not valid');
-      return { conferenceId: conf, venueId: sub, linkVersion: lv };
+      if (typeof conf !== 'string' || typeof lv !== 'number' || typeof sub !== 'string') throw unauthenticated(`This ${what} is not valid`);
+      return { conferenceId: conf, subject: sub, linkVersion: lv };
     } catch (error) {
       if (error instanceof PlenaryError) throw error;
-      if (error instanceof joseErrors.JWTExpired) throw unauthenticated('This join link has expired; ask the presider for a new one');
-      throw unauthenticated('This join link is not valid');
+      if (error instanceof joseErrors.JWTExpired) throw unauthenticated(`This ${what} has expired; ask the presider for a new one`);
+      throw unauthenticated(`This ${what} is not valid`);
     }
+  }
+
+  /** Checks a captioner link's claims against the conference as it is now (live, channel there, link current). */
+  static checkCaptioner(claims: CaptionerClaims, state: ConferenceState | undefined): CaptionChannel {
+    if (!state) throw unauthenticated('The conference of this captioner link does not exist any more');
+    const channel = state.captions?.[claims.channelId];
+    if (!channel || channel.linkVersion !== claims.linkVersion) throw unauthenticated('This captions channel was removed; ask the presider for the current link');
+    return channel;
   }
 
   /** Checks the claims against the conference as it is now (venue still there, link not rotated). */

@@ -2,14 +2,17 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { Router } from 'express';
 import type { Logger } from 'pino';
 import { ErrorCode, PlenaryError, fail, ok, type Ack, type ConferenceState } from '@plenary/shared';
-import type { ConferenceRoom, MediaPlane, SimulatedVenueSpec } from '@plenary/sfu';
+import type { ConferenceRoom, Cue, MediaPlane, SimulatedVenueSpec } from '@plenary/sfu';
 import { callerSchema, parseMediaCall, runMediaCall, type Caller } from './calls';
 import { reconcile, type RoomOf } from './reconcile';
 import type { MediaOwner, MediaOwnership } from './ownership';
 import { invalid } from '../signaling/reply';
+import { relayedCaptionSchema } from './caption-lines';
 
 /** Where the other server processes send the media calls of venues whose sockets reached them. */
 export const RELAY_PATH = '/internal/media';
+/** Where the other server processes send caption lines for a broadcast hosted here. */
+export const CAPTION_RELAY_PATH = '/internal/captions';
 /** A relayed call waits for the owner at most this long (a transport or consumer takes milliseconds). */
 const RELAY_TIMEOUT_MS = 10_000;
 
@@ -86,6 +89,23 @@ export class MediaHost {
     // Relayed once at most: a process that was the owner a moment ago does not pass the call on again.
     if (relayed || !found.owner?.url) throw new PlenaryError(ErrorCode.UNAVAILABLE, 'The media of this conference is moving to another server; your page sets it up again by itself');
     return this.relay(found.owner.url, caller, parsed.data);
+  }
+
+  /**
+   * A caption line for a channel of the conference's broadcast, here or at the owner. Never
+   * builds the media (a line is no reason to start a broadcast): UNAVAILABLE while nobody hosts it.
+   */
+  async caption(conferenceId: string, channelId: string, cue: Cue, relayed = false): Promise<void> {
+    if (this.hosts(conferenceId)) {
+      const broadcast = (await this.deps.media.existingRoom(conferenceId))?.broadcast;
+      if (!broadcast) throw new PlenaryError(ErrorCode.UNAVAILABLE, 'The conference is not broadcasting yet; captions start with the broadcast');
+      if (!broadcast.addCue(channelId, cue)) throw new PlenaryError(ErrorCode.UNAVAILABLE, 'This captions channel is not on the broadcast yet; try again in a moment');
+      return;
+    }
+    const owner = relayed ? undefined : await this.deps.ownership.holder(conferenceId).catch(() => undefined);
+    if (!owner?.url || owner.processId === this.deps.ownership.processId) throw new PlenaryError(ErrorCode.UNAVAILABLE, 'The conference is not broadcasting right now; try again in a moment');
+    const answer = await this.post(owner.url, CAPTION_RELAY_PATH, { conferenceId, channelId, cue }, conferenceId);
+    if (!answer.ok) throw new PlenaryError(answer.error.code, answer.error.message);
   }
 
   /** Publishes simulated cameras for venues (the demo) and saves them for whoever hosts the media next. */
@@ -178,17 +198,22 @@ export class MediaHost {
     return building;
   }
 
-  private async relay(ownerUrl: string, caller: Caller, call: unknown): Promise<Ack<unknown>> {
+  private relay(ownerUrl: string, caller: Caller, call: unknown): Promise<Ack<unknown>> {
+    return this.post(ownerUrl, RELAY_PATH, { caller, call }, caller.conferenceId);
+  }
+
+  /** A call to the owner's internal routes, with the key only the server processes hold. */
+  private async post(ownerUrl: string, path: string, body: unknown, conferenceId: string): Promise<Ack<unknown>> {
     let response: Response;
     try {
-      response = await fetch(`${ownerUrl}${RELAY_PATH}`, {
+      response = await fetch(`${ownerUrl}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.relayKey}` },
-        body: JSON.stringify({ caller, call }),
+        body: JSON.stringify(body),
         signal: AbortSignal.timeout(RELAY_TIMEOUT_MS),
       });
     } catch (error) {
-      this.deps.logger.warn({ err: error, conferenceId: caller.conferenceId, owner: ownerUrl }, 'the server hosting the conference media did not answer a relayed call');
+      this.deps.logger.warn({ err: error, conferenceId, owner: ownerUrl }, 'the server hosting the conference media did not answer a relayed call');
       throw new PlenaryError(ErrorCode.UNAVAILABLE, 'The server hosting this conference\'s media did not answer; your page tries again by itself');
     }
     if (!response.ok) throw new PlenaryError(ErrorCode.UNAVAILABLE, 'The server hosting this conference\'s media refused the call; your page tries again by itself');
@@ -199,12 +224,25 @@ export class MediaHost {
   relayRouter(): Router {
     const router = Router();
     const expected = Buffer.from(`Bearer ${this.relayKey}`);
-    router.post(RELAY_PATH, express.json({ limit: '64kb' }), (req, res) => {
+    // Only the other server processes (holding the shared key) reach these.
+    router.use([RELAY_PATH, CAPTION_RELAY_PATH], (req, res, next) => {
       const presented = Buffer.from(req.get('authorization') ?? '');
       if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
         res.status(401).json(fail(new PlenaryError(ErrorCode.UNAUTHENTICATED, 'Only the other Plenary server processes may relay media calls')));
         return;
       }
+      next();
+    });
+    router.post(CAPTION_RELAY_PATH, express.json({ limit: '4kb' }), (req, res) => {
+      const relayed = relayedCaptionSchema.safeParse(req.body);
+      if (!relayed.success) {
+        res.status(400).json(invalid(relayed.error));
+        return;
+      }
+      const { conferenceId, channelId, cue } = relayed.data;
+      this.caption(conferenceId, channelId, cue, true).then(() => res.json(ok({})), (error: unknown) => res.json(fail(error)));
+    });
+    router.post(RELAY_PATH, express.json({ limit: '64kb' }), (req, res) => {
       const caller = callerSchema.safeParse((req.body as { caller?: unknown } | undefined)?.caller);
       if (!caller.success) {
         res.status(400).json(invalid(caller.error));

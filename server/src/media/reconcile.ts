@@ -1,4 +1,4 @@
-import type { ConferenceState } from '@plenary/shared';
+import { captionChannels, type ConferenceState } from '@plenary/shared';
 import type { ConferenceRoom, MediaPlane } from '@plenary/sfu';
 
 /**
@@ -24,6 +24,8 @@ export async function reconcile(room: ConferenceRoom, state: ConferenceState, re
   await room.setOnAir(state.floor.holder);
   // The speaker metadata names venues as the conference does: the names come with the events.
   room.broadcast?.nameVenues(Object.fromEntries(Object.values(state.venues).map((venue) => [venue.id, venue.name])));
+  // Each captions channel is a subtitles rendition of the broadcast.
+  room.broadcast?.setCaptionTracks(captionChannels(state).map(({ id, language, name }) => ({ id, language, name })));
 }
 
 /** Gets a conference's room, reconciled with the stored state: the one way the server reaches a room. */

@@ -19,6 +19,7 @@ import {
   type RequestOf,
   type ConferenceState,
   type InterServerEvents,
+  type CaptionerLink,
   type JoinLink,
   type ServerToClientEvents,
   type Snapshot,
@@ -41,6 +42,8 @@ export interface ChannelDeps {
   links: JoinLinks;
   /** Mints a venue's current join link (presider's "copy link"). */
   joinLink: (conferenceId: string, venueId: string) => Promise<JoinLink>;
+  /** Mints a captions channel's captioner link (presider's "copy link"). */
+  captionerLink: (conferenceId: string, channelId: string) => Promise<CaptionerLink>;
   /** Where venues' media calls go: this process's room or the process hosting the conference's media. */
   media: MediaCalls;
   logger: Logger;
@@ -180,6 +183,10 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
     handle('joinLink', async ({ venueId }) => {
       if (actor.role !== 'presider') return fail(new PlenaryError(ErrorCode.FORBIDDEN, 'Only the presider can hand out join links'));
       return ok(await deps.joinLink(conferenceId, venueId));
+    });
+    handle('captionerLink', async ({ channelId }) => {
+      if (actor.role !== 'presider') return fail(new PlenaryError(ErrorCode.FORBIDDEN, 'Only the presider can hand out captioner links'));
+      return ok(await deps.captionerLink(conferenceId, channelId));
     });
 
     const hasEnded = () => current?.status !== 'live';

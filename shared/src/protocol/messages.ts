@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Ack } from './ack';
 import { commandEnvelopeSchema } from './commands';
 import { connectTransportSchema, consumeSchema, consumerRequestSchema, produceSchema, resumeConsumerSchema, transportRequestSchema } from './media';
-import { joinLinkRequestSchema, type JoinLink, type MediaConsumerInfo, type MediaTransportInfo, type Snapshot, type VenueMediaStats } from './socket';
+import { captionerLinkRequestSchema, joinLinkRequestSchema, type CaptionerLink, type JoinLink, type MediaConsumerInfo, type MediaTransportInfo, type Snapshot, type VenueMediaStats } from './socket';
 
 /** Which per-socket budget a message draws on: floor control, or WebRTC signalling. */
 export type Budget = 'commands' | 'media';
@@ -21,6 +21,8 @@ export const MESSAGES = {
   command: { request: commandEnvelopeSchema, budget: 'commands', resend: true },
   sync: { request: undefined, budget: 'commands', resend: true },
   joinLink: { request: joinLinkRequestSchema, budget: 'commands', resend: true },
+  /** A captions channel's captioner link (the presider's "copy link"). */
+  captionerLink: { request: captionerLinkRequestSchema, budget: 'commands', resend: true },
   'media:capabilities': { request: undefined, budget: 'media', resend: true },
   'media:createTransport': { request: undefined, budget: 'media', resend: false },
   'media:connectTransport': { request: connectTransportSchema, budget: 'media', resend: false },
@@ -41,6 +43,7 @@ export interface MessageAnswers {
   command: { version: number };
   sync: Snapshot;
   joinLink: JoinLink;
+  captionerLink: CaptionerLink;
   'media:capabilities': unknown;
   'media:createTransport': MediaTransportInfo;
   'media:connectTransport': Record<string, never>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ConferenceState } from '../conference/state';
 import type { VersionedEvent } from '../conference/events';
 import type { Actor } from '../conference/actors';
-import { venueIdSchema } from './commands';
+import { captionChannelIdSchema, venueIdSchema } from './commands';
 
 /**
  * How a socket proves who it is, in the Socket.io handshake `auth`: the
@@ -25,6 +25,14 @@ export const handshakeAuthSchema = z.union([
 export type HandshakeAuth = z.infer<typeof handshakeAuthSchema>;
 
 export const joinLinkRequestSchema = z.object({ venueId: venueIdSchema }).strict();
+export const captionerLinkRequestSchema = z.object({ channelId: captionChannelIdSchema }).strict();
+
+/** A captions channel's captioner link (the presider hands it to a stenographer). */
+export interface CaptionerLink {
+  channelId: string;
+  url: string;
+  expiresAt: string;
+}
 
 /** A venue's join link as the presider copies it. */
 export interface JoinLink {
