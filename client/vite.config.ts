@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
-// The three faces as separate pages, so the public watch page carries neither
+// The faces as separate pages, so the public watch page carries neither
 // mediasoup-client nor socket.io. `npm run dev` serves them with the API,
 // the control channel and the HLS origin proxied to a running Plenary.
 const server = process.env.PLENARY_URL ?? 'http://localhost:8080';
@@ -16,7 +16,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'chrome100',
     rollupOptions: {
-      input: { host: resolve(__dirname, 'host.html'), join: resolve(__dirname, 'join.html'), watch: resolve(__dirname, 'watch.html') },
+      input: { host: resolve(__dirname, 'host.html'), join: resolve(__dirname, 'join.html'), watch: resolve(__dirname, 'watch.html'), caption: resolve(__dirname, 'caption.html') },
     },
   },
   server: {

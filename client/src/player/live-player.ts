@@ -1,4 +1,5 @@
-import Hls from 'hls.js/light';
+// The full build: the light one has no subtitles (the captions channels are WebVTT renditions).
+import Hls from 'hls.js';
 
 /** A live broadcast playing in a <video>, recovering from errors by itself. */
 export interface LivePlayer {
@@ -15,6 +16,11 @@ export interface LivePlayer {
   /** The rendition chosen by the viewer, or -1 for automatic. */
   readonly chosenLevel: number;
   chooseLevel(index: number): void;
+  /** The captions channels (WebVTT subtitles renditions); empty on native HLS, which has its own menu. */
+  readonly captions: { index: number; language: string; name: string }[];
+  /** The captions shown, or -1 for none (the default). */
+  readonly chosenCaptions: number;
+  chooseCaptions(index: number): void;
   /** True when playback is well behind the live edge (paused, or stalled and resumed). */
   readonly behindLive: boolean;
   goLive(): void;
@@ -51,6 +57,7 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
     void video.play().catch(() => undefined);
     return {
       latency: undefined, targetLatency: undefined, playingDate: undefined, speaker: undefined, levels: [], chosenLevel: -1, chooseLevel: () => undefined,
+      captions: [], chosenCaptions: -1, chooseCaptions: () => undefined,
       behindLive: false, goLive: () => undefined, troubled: false, fatalErrors: 0, lastFatalError: undefined, destroy: () => video.removeAttribute('src'),
     };
   }
@@ -130,6 +137,17 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
     chooseLevel(index: number) {
       // -1 hands the choice back to hls.js's bandwidth estimate.
       hls.nextLevel = index;
+    },
+    get captions() {
+      return hls.subtitleTracks.map((track, index) => ({ index, language: track.lang ?? '', name: track.name }));
+    },
+    get chosenCaptions() {
+      return hls.subtitleTrack;
+    },
+    chooseCaptions(index: number) {
+      // hls.js loads the chosen channel's parts alongside the picture and shows them on the video.
+      hls.subtitleDisplay = index >= 0;
+      hls.subtitleTrack = index;
     },
     get behindLive() {
       const edge = hls.liveSyncPosition;

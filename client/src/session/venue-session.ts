@@ -1,4 +1,4 @@
-import type { HandshakeAuth, Command, Identity, JoinLink, VenueMediaStats } from '@plenary/shared';
+import type { CaptionerLink, HandshakeAuth, Command, Identity, JoinLink, VenueMediaStats } from '@plenary/shared';
 import { ControlChannel, SessionError, type ControlChannelOptions, type SessionStatus } from './control-channel';
 import { VenueMedia, type ReceiveTarget } from './venue-media';
 
@@ -65,6 +65,11 @@ export class VenueSession {
   /** The presider asks for a venue's current join link. */
   joinLink(venueId: string): Promise<JoinLink> {
     return this.channel.request('joinLink', { venueId });
+  }
+
+  /** The presider asks for a captions channel's captioner link. */
+  captionerLink(channelId: string): Promise<CaptionerLink> {
+    return this.channel.request('captionerLink', { channelId });
   }
 
   /** Publishes the venue's camera (simulcast) and microphone into the conference. */

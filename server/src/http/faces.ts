@@ -9,8 +9,9 @@ import { facePolicy } from './hardening';
 export const FACES_DIR = join(__dirname, '..', '..', '..', 'client', 'dist');
 
 /**
- * The three web faces, built by Vite: /host/:conferenceId (presider console),
- * /join/:token (sub-venue page), /watch/:conferenceId (public watch page).
+ * The web faces, built by Vite: /host/:conferenceId (presider console),
+ * /join/:token (sub-venue page), /watch/:conferenceId (public watch page),
+ * /caption/:token (a captioner's page).
  * Their hashed assets are immutable; the pages themselves are revalidated, so a
  * new release reaches every browser.
  */
@@ -22,6 +23,7 @@ export function facesRouter(dir = FACES_DIR): Router {
     ['/host/:conferenceId', 'host.html'],
     ['/join/:token', 'join.html'],
     ['/watch/:conferenceId', 'watch.html'],
+    ['/caption/:token', 'caption.html'],
   ];
   const read = new Map<string, Buffer>();
   for (const [path, file] of pages) {

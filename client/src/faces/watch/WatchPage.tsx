@@ -6,7 +6,8 @@ import { LanguageSwitch, useNow } from '../common/ui';
 
 /**
  * The public watch page: the broadcast in low-latency HLS, the current speaker
- * from the stream's own metadata, quality choice, a way back to live, the
+ * from the stream's own metadata, quality choice, live captions in each
+ * language the conference has (off by default), a way back to live, the
  * viewer count. No socket: everything it reads is cacheable.
  */
 export function WatchPage({ conferenceId }: { conferenceId: string }) {
@@ -77,6 +78,15 @@ function Player({ conferenceId, ended, fallbackSpeaker }: { conferenceId: string
             <select value={player.chosenLevel} onChange={(e) => player.chooseLevel(Number(e.target.value))}>
               <option value={-1}>{t('auto')}</option>
               {player.levels.map((level) => <option key={level.index} value={level.index}>{level.height}p</option>)}
+            </select>
+          </label>
+        )}
+        {player && player.captions.length > 0 && (
+          <label>
+            {t('captionsMenu')}{' '}
+            <select data-testid="captions-menu" value={player.chosenCaptions} onChange={(e) => player.chooseCaptions(Number(e.target.value))}>
+              <option value={-1}>{t('captionsOff')}</option>
+              {player.captions.map((track) => <option key={track.index} value={track.index} lang={track.language}>{track.name}</option>)}
             </select>
           </label>
         )}

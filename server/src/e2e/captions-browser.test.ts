@@ -1,0 +1,73 @@
+import type { Browser, Page } from 'playwright-core';
+import type { Plenary } from '../app/plenary';
+import { launchChromium, recordPolicyViolations } from '../test/browser';
+import { ControlClient, rawEmit } from '../test/control-client';
+import { eventually, startTestPlenary } from '../test/harness';
+
+/** What the watch page's <video> shows as captions now: the showing track's cues, as text and as the HTML they render to. */
+const SHOWN_CUES = `() => {
+  const video = document.querySelector('#broadcast');
+  const tracks = video ? [...video.textTracks].filter((track) => track.mode === 'showing') : [];
+  return tracks.flatMap((track) => [...(track.cues ?? [])].map((cue) => {
+    const html = cue.getCueAsHTML();
+    return { language: track.language, text: html.textContent, elements: html.querySelectorAll('*').length };
+  }));
+}`;
+type Shown = { language: string; text: string; elements: number }[];
+
+describe('live captions in real browsers: typed on the captioner page, shown on the watch page', () => {
+  let plenary: Plenary;
+  let browser: Browser;
+  let presider: ControlClient;
+  const violations: string[] = [];
+
+  beforeAll(async () => {
+    plenary = await startTestPlenary({ DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: '360p' }, { demo: true });
+    browser = await launchChromium();
+    const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
+    presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });
+    expect(await presider.command({ type: 'addCaptionChannel', language: 'zh', name: '中文字幕' })).toMatchObject({ ok: true });
+  });
+  afterAll(async () => {
+    presider?.close();
+    await browser?.close();
+    await plenary?.close();
+  });
+
+  const open = async (path: string): Promise<Page> => {
+    const page = recordPolicyViolations(await browser.newPage(), violations);
+    await page.goto(`${plenary.url}${path}`);
+    return page;
+  };
+
+  it('shows the typed line, in the captions the viewer chose, as text', async () => {
+    const watch = await open('/watch/demo');
+    // The captions menu lists the channel; off until the viewer turns it on.
+    const menu = watch.getByTestId('captions-menu');
+    await menu.waitFor({ timeout: 45_000 });
+    expect(await menu.locator('option').allTextContents()).toEqual(['Off', '中文字幕']);
+    expect(await watch.evaluate(`(${SHOWN_CUES})()`)).toEqual([]);
+    await menu.selectOption({ label: '中文字幕' });
+
+    const link = (await rawEmit(presider, 'captionerLink', { channelId: 'cc-zh' })) as { data: { url: string } };
+    const captioner = await open(new URL(link.data.url).pathname);
+    await captioner.getByRole('heading', { name: /中文字幕/ }).waitFor();
+    const box = captioner.getByTestId('caption-line');
+    await box.fill('各位代表，上午好');
+    await box.press('Enter');
+    await box.fill('<script>window.pwned = 1</script> & <b>bold</b>');
+    await box.press('Enter');
+    await eventually(async () => (await captioner.getByTestId('sent-lines').locator('li').count()) === 2, 10_000);
+
+    const shown = await eventually(async () => {
+      const cues = (await watch.evaluate(`(${SHOWN_CUES})()`)) as Shown;
+      return cues.some((cue) => cue.text === '各位代表，上午好') && cues.some((cue) => cue.text.includes('script')) ? cues : undefined;
+    }, 30_000);
+    expect(shown.every((cue) => cue.language === 'zh')).toBe(true);
+    // Markup in a line is shown as its characters: no element, nothing run.
+    const markup = shown.find((cue) => cue.text.includes('script'));
+    expect(markup).toEqual({ language: 'zh', text: '<script>window.pwned = 1</script> & <b>bold</b>', elements: 0 });
+    expect(await watch.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(violations).toEqual([]);
+  });
+});
