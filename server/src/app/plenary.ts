@@ -17,6 +17,7 @@ import { JoinLinks } from '../auth/links';
 import { ConferenceService } from '../conference/service';
 import { joinLinkMinter } from '../conference/joinlinks';
 import { DEMO_CONFERENCE_ID, demoLinks, ensureDemoConference, simulateVenues, type DemoLinks } from '../conference/demo';
+import { DemoCaptionFeed } from '../conference/demo-captions';
 import { MemoryStore } from '../store/memory';
 import { BEACON_SECONDS, MemoryViewerCounter, RedisViewerCounter, type ViewerCounter } from '../audience/viewers';
 import { RedisStore } from '../store/redis';
@@ -209,7 +210,12 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     let demo: DemoLinks | undefined;
     if (options.demo) {
       await ensureDemoConference(conferences, config.adminKey);
-      if (config.demoSimulatedVenues > 0) await simulateVenues(conferences, host, DEMO_CONFERENCE_ID, config.demoSimulatedVenues);
+      if (config.demoSimulatedVenues > 0) {
+        await simulateVenues(conferences, host, DEMO_CONFERENCE_ID, config.demoSimulatedVenues);
+        // With simulated venues comes a simulated captioner in two languages (its timer stops before the media).
+        const captions = await DemoCaptionFeed.start(conferences, host, DEMO_CONFERENCE_ID, logger.child({ component: 'demo-captions' }));
+        owned.push(() => captions.stop());
+      }
       demo = await demoLinks(conferences, mintJoinLink, config.adminKey, config.publicUrl);
     }
 

@@ -26,7 +26,7 @@ describe('live captions in real browsers: typed on the captioner page, shown on 
     browser = await launchChromium();
     const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
     presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });
-    expect(await presider.command({ type: 'addCaptionChannel', language: 'zh', name: '中文字幕' })).toMatchObject({ ok: true });
+    expect(await presider.command({ type: 'addCaptionChannel', language: 'ko', name: '한국어 자막' })).toMatchObject({ ok: true });
   });
   afterAll(async () => {
     presider?.close();
@@ -45,13 +45,14 @@ describe('live captions in real browsers: typed on the captioner page, shown on 
     // The captions menu lists the channel; off until the viewer turns it on.
     const menu = watch.getByTestId('captions-menu');
     await menu.waitFor({ timeout: 45_000 });
-    expect(await menu.locator('option').allTextContents()).toEqual(['Off', '中文字幕']);
+    // (The demo's own simulated captioner types in Chinese and English.)
+    expect(await menu.locator('option').allTextContents()).toEqual(['Off', '中文', 'English', '한국어 자막']);
     expect(await watch.evaluate(`(${SHOWN_CUES})()`)).toEqual([]);
-    await menu.selectOption({ label: '中文字幕' });
+    await menu.selectOption({ label: '한국어 자막' });
 
-    const link = (await rawEmit(presider, 'captionerLink', { channelId: 'cc-zh' })) as { data: { url: string } };
+    const link = (await rawEmit(presider, 'captionerLink', { channelId: 'cc-ko' })) as { data: { url: string } };
     const captioner = await open(new URL(link.data.url).pathname);
-    await captioner.getByRole('heading', { name: /中文字幕/ }).waitFor();
+    await captioner.getByRole('heading', { name: /한국어 자막/ }).waitFor();
     const box = captioner.getByTestId('caption-line');
     await box.fill('各位代表，上午好');
     await box.press('Enter');
@@ -63,10 +64,10 @@ describe('live captions in real browsers: typed on the captioner page, shown on 
       const cues = (await watch.evaluate(`(${SHOWN_CUES})()`)) as Shown;
       return cues.some((cue) => cue.text === '各位代表，上午好') && cues.some((cue) => cue.text.includes('script')) ? cues : undefined;
     }, 30_000);
-    expect(shown.every((cue) => cue.language === 'zh')).toBe(true);
+    expect(shown.every((cue) => cue.language === 'ko')).toBe(true);
     // Markup in a line is shown as its characters: no element, nothing run.
     const markup = shown.find((cue) => cue.text.includes('script'));
-    expect(markup).toEqual({ language: 'zh', text: '<script>window.pwned = 1</script> & <b>bold</b>', elements: 0 });
+    expect(markup).toEqual({ language: 'ko', text: '<script>window.pwned = 1</script> & <b>bold</b>', elements: 0 });
     expect(await watch.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
     expect(violations).toEqual([]);
   });

@@ -23,8 +23,8 @@ describe('live captions from a captioner link or a speech recognizer', () => {
     plenary = await startTestPlenary({ DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: '240p' }, { demo: true });
     const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
     presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });
-    expect(await presider.command({ type: 'addCaptionChannel', language: 'zh', name: '中文' })).toMatchObject({ ok: true });
-    const link = (await rawEmit(presider, 'captionerLink', { channelId: 'cc-zh' })) as { ok: boolean; data: { url: string } };
+    expect(await presider.command({ type: 'addCaptionChannel', language: 'ko', name: '한국어' })).toMatchObject({ ok: true });
+    const link = (await rawEmit(presider, 'captionerLink', { channelId: 'cc-ko' })) as { ok: boolean; data: { url: string } };
     expect(link.data.url).toMatch(/\/caption\/[\w-]+\.[\w-]+\.[\w-]+$/);
     token = tokenOf(link.data.url);
     // The broadcast is on and has the channel.
@@ -35,26 +35,38 @@ describe('live captions from a captioner link or a speech recognizer', () => {
     await plenary?.close();
   });
 
+  it('has the demo\'s simulated captioner typing in Chinese and English', async () => {
+    for (const [channel, line] of [['cc-zh', '。'], ['cc-en', '.']] as const) {
+      await eventually(async () => {
+        const playlist = HLS.parse(await (await fetch(`${plenary.url}/hls/demo/${channel}/index.m3u8`)).text()) as HLS.types.MediaPlaylist;
+        const parts = playlist.segments.flatMap((s) => s.parts.map((p) => p.uri));
+        const files = await Promise.all(parts.slice(-8).map(async (uri) => (await fetch(`${plenary.url}/hls/demo/${channel}/${uri}`)).text()));
+        return files.some((file) => file.split('\n').some((text) => /-->/.test(text) === false && text.endsWith(line)));
+      }, 20_000);
+    }
+  });
+
   it('tells a captioner page what its link is for', async () => {
     const res = await fetch(`${plenary.url}/api/captioner`, { headers: { authorization: `Bearer ${token}` } });
-    expect(await res.json()).toMatchObject({ ok: true, data: { conferenceId: 'demo', channel: { id: 'cc-zh', language: 'zh', name: '中文' }, delayMs: 0 } });
+    expect(await res.json()).toMatchObject({ ok: true, data: { conferenceId: 'demo', channel: { id: 'cc-ko', language: 'ko', name: '한국어' }, delayMs: 0 } });
   });
 
   it('puts a typed line into the broadcast\'s WebVTT captions, as text even when it looks like markup', async () => {
-    expect(await line('各位代表，上午好')).toMatchObject({ status: 201, body: { ok: true, data: { channelId: 'cc-zh' } } });
+    expect(await line('各位代表，上午好')).toMatchObject({ status: 201, body: { ok: true, data: { channelId: 'cc-ko' } } });
     expect((await line('<script>alert(1)</script>')).status).toBe(201);
     const master = HLS.parse(await (await fetch(`${plenary.url}/hls/demo/master.m3u8`)).text()) as HLS.types.MasterPlaylist;
-    expect(master.variants[0]?.subtitles).toEqual([expect.objectContaining({ language: 'zh', name: '中文', uri: 'cc-zh/index.m3u8' })]);
+    // The demo's two channels, and the one added here.
+    expect(master.variants[0]?.subtitles.map((s) => [s.language, s.name, s.uri])).toEqual([['zh', '中文', 'cc-zh/index.m3u8'], ['en', 'English', 'cc-en/index.m3u8'], ['ko', '한국어', 'cc-ko/index.m3u8']]);
     // Within a few parts, the lines are in the captions rendition's newest parts.
     const texts = await eventually(async () => {
-      const playlist = HLS.parse(await (await fetch(`${plenary.url}/hls/demo/cc-zh/index.m3u8`)).text()) as HLS.types.MediaPlaylist;
+      const playlist = HLS.parse(await (await fetch(`${plenary.url}/hls/demo/cc-ko/index.m3u8`)).text()) as HLS.types.MediaPlaylist;
       const parts = playlist.segments.flatMap((s) => s.parts.map((p) => p.uri));
-      const files = await Promise.all(parts.slice(-8).map(async (uri) => (await fetch(`${plenary.url}/hls/demo/cc-zh/${uri}`)).text()));
+      const files = await Promise.all(parts.slice(-8).map(async (uri) => (await fetch(`${plenary.url}/hls/demo/cc-ko/${uri}`)).text()));
       const all = files.join('\n');
       return all.includes('各位代表，上午好') && all.includes('&lt;script&gt;') ? all : undefined;
     }, 20_000);
     expect(texts).not.toContain('<script>');
-    const res = await fetch(`${plenary.url}/hls/demo/cc-zh/index.m3u8`);
+    const res = await fetch(`${plenary.url}/hls/demo/cc-ko/index.m3u8`);
     expect(res.headers.get('content-type')).toMatch(/mpegurl/);
   });
 
@@ -75,7 +87,7 @@ describe('live captions from a captioner link or a speech recognizer', () => {
     // Only the presider hands out captioner links; a wrong language code is refused.
     const operator = await ControlClient.connect(plenary.url, { token: venueToken });
     try {
-      expect(await rawEmit(operator, 'captionerLink', { channelId: 'cc-zh' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect(await rawEmit(operator, 'captionerLink', { channelId: 'cc-ko' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     } finally {
       operator.close();
     }
@@ -84,8 +96,8 @@ describe('live captions from a captioner link or a speech recognizer', () => {
 
   it('takes lines from a speech recognizer with the admin key, naming the channel', async () => {
     expect(await post('/api/conferences/demo/captions', { text: 'recognised' }, TEST_ADMIN_KEY)).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
-    expect(await post('/api/conferences/demo/captions', { text: 'recognised', channelId: 'cc-zh' }, TEST_ADMIN_KEY)).toMatchObject({ status: 201 });
-    const link = await post('/api/conferences/demo/captions/cc-zh/link', {}, TEST_ADMIN_KEY);
+    expect(await post('/api/conferences/demo/captions', { text: 'recognised', channelId: 'cc-ko' }, TEST_ADMIN_KEY)).toMatchObject({ status: 201 });
+    const link = await post('/api/conferences/demo/captions/cc-ko/link', {}, TEST_ADMIN_KEY);
     expect(link.body.data?.url).toMatch(/\/caption\//);
   });
 
@@ -96,32 +108,32 @@ describe('live captions from a captioner link or a speech recognizer', () => {
   });
 
   it('stops a removed channel\'s link at once', async () => {
-    expect(await presider.command({ type: 'removeCaptionChannel', channelId: 'cc-zh' })).toMatchObject({ ok: true });
+    expect(await presider.command({ type: 'removeCaptionChannel', channelId: 'cc-ko' })).toMatchObject({ ok: true });
     expect(await line('still there?')).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHENTICATED' } } });
     // Added again, it has a new link version: the old link stays dead.
-    expect(await presider.command({ type: 'addCaptionChannel', language: 'zh', name: '中文' })).toMatchObject({ ok: true });
+    expect(await presider.command({ type: 'addCaptionChannel', language: 'ko', name: '한국어' })).toMatchObject({ ok: true });
     expect(await line('still there?')).toMatchObject({ status: 401 });
   });
 
   it('are in the recording once the conference ends, as a subtitles rendition of it', async () => {
-    const link = (await rawEmit(presider, 'captionerLink', { channelId: 'cc-zh' })) as { data: { url: string } };
+    const link = (await rawEmit(presider, 'captionerLink', { channelId: 'cc-ko' })) as { data: { url: string } };
     // (The flood above may still be slowing this channel down: a moment later it is through.)
     await eventually(async () => (await line('录下这一句', tokenOf(link.data.url))).status === 201, 10_000);
     // A segment holding the line is complete (the growing one at the end is not recorded).
     await eventually(async () => {
-      const playlist = HLS.parse(await (await fetch(`${plenary.url}/hls/demo/cc-zh/index.m3u8`)).text()) as HLS.types.MediaPlaylist;
-      const segments = await Promise.all(playlist.segments.map(async (segment) => (await fetch(`${plenary.url}/hls/demo/cc-zh/${segment.uri}`)).text()));
+      const playlist = HLS.parse(await (await fetch(`${plenary.url}/hls/demo/cc-ko/index.m3u8`)).text()) as HLS.types.MediaPlaylist;
+      const segments = await Promise.all(playlist.segments.map(async (segment) => (await fetch(`${plenary.url}/hls/demo/cc-ko/${segment.uri}`)).text()));
       return segments.some((file) => file.includes('录下这一句'));
     }, 20_000);
     expect(await presider.command({ type: 'endConference' })).toMatchObject({ ok: true });
     const master = await eventually(async () => {
       const text = await (await fetch(`${plenary.url}/hls/demo/master.m3u8`)).text();
-      const playlist = await (await fetch(`${plenary.url}/hls/demo/cc-zh/index.m3u8`)).text();
+      const playlist = await (await fetch(`${plenary.url}/hls/demo/cc-ko/index.m3u8`)).text();
       return playlist.includes('#EXT-X-ENDLIST') ? text : undefined;
     }, 20_000);
-    expect((HLS.parse(master) as HLS.types.MasterPlaylist).variants[0]?.subtitles[0]).toMatchObject({ language: 'zh', uri: 'cc-zh/index.m3u8' });
-    const recorded = HLS.parse(await (await fetch(`${plenary.url}/hls/demo/cc-zh/index.m3u8`)).text()) as HLS.types.MediaPlaylist;
-    const files = await Promise.all(recorded.segments.map(async (segment) => (await fetch(`${plenary.url}/hls/demo/cc-zh/${segment.uri}`)).text()));
+    expect((HLS.parse(master) as HLS.types.MasterPlaylist).variants[0]?.subtitles.map((s) => s.uri)).toContain('cc-ko/index.m3u8');
+    const recorded = HLS.parse(await (await fetch(`${plenary.url}/hls/demo/cc-ko/index.m3u8`)).text()) as HLS.types.MediaPlaylist;
+    const files = await Promise.all(recorded.segments.map(async (segment) => (await fetch(`${plenary.url}/hls/demo/cc-ko/${segment.uri}`)).text()));
     expect(files.join('\n')).toContain('录下这一句');
     expect(files.every((file) => file.startsWith('WEBVTT'))).toBe(true);
   });
