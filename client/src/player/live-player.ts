@@ -21,6 +21,8 @@ export interface LivePlayer {
   /** The captions shown, or -1 for none (the default). */
   readonly chosenCaptions: number;
   chooseCaptions(index: number): void;
+  /** Plays from a position of a recording (seconds from its start), e.g. a speech's chapter. */
+  seek(seconds: number): void;
   /** True when playback is well behind the live edge (paused, or stalled and resumed). */
   readonly behindLive: boolean;
   goLive(): void;
@@ -57,7 +59,7 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
     void video.play().catch(() => undefined);
     return {
       latency: undefined, targetLatency: undefined, playingDate: undefined, speaker: undefined, levels: [], chosenLevel: -1, chooseLevel: () => undefined,
-      captions: [], chosenCaptions: -1, chooseCaptions: () => undefined,
+      captions: [], chosenCaptions: -1, chooseCaptions: () => undefined, seek: (seconds) => (video.currentTime = seconds),
       behindLive: false, goLive: () => undefined, troubled: false, fatalErrors: 0, lastFatalError: undefined, destroy: () => video.removeAttribute('src'),
     };
   }
@@ -148,6 +150,10 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
       // hls.js loads the chosen channel's parts alongside the picture and shows them on the video.
       hls.subtitleDisplay = index >= 0;
       hls.subtitleTrack = index;
+    },
+    seek(seconds: number) {
+      video.currentTime = seconds;
+      void video.play().catch(() => undefined);
     },
     get behindLive() {
       const edge = hls.liveSyncPosition;

@@ -41,6 +41,9 @@ describe('a viewer watching the broadcast in a real browser', () => {
     }, 45_000);
     // The caption names the speaker from the stream's own timed metadata.
     expect(first.speaker).toBe('Changchun main venue');
+    // And the viewer hears it: the audio rendition is played too (hls.js's light build, used
+    // before, ignores audio renditions: the broadcast played silent).
+    await eventually(async () => ((await tab.evaluate("document.getElementById('broadcast').webkitAudioDecodedByteCount")) as number) > 10_000, 20_000);
     await eventually(async () => (await state(tab)).frames > first.frames + 30, 20_000);
 
     // The presider gives the floor to Siping: the viewer's picture follows.

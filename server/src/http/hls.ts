@@ -116,6 +116,15 @@ export function hlsRouter({
   };
 
   // A live broadcast is served from memory; once it ended, the newest recording is served from disk.
+  // The chapters (one per speech) are the recording's, live or not: written as the floor moves.
+  router.get('/:conferenceId/chapters.json', async (req, res) => {
+    const conferenceId = req.params.conferenceId as string;
+    const broadcasting = CONFERENCE.test(conferenceId) && (await media.existingRoom(conferenceId))?.broadcast !== undefined;
+    const recording = CONFERENCE.test(conferenceId) && (broadcasting || !(await isLive(conferenceId).catch(() => false))) ? shelf?.latest(conferenceId) : undefined;
+    if (!recording) return notProduced(res, 'This conference has no recording');
+    return sendRecorded(res, recording.file(undefined, 'chapters.json'));
+  });
+
   router.get(['/:conferenceId/master.m3u8', '/:conferenceId/:rendition/:file'], async (req, res) => {
     const { conferenceId, rendition, file = 'master.m3u8' } = req.params as { conferenceId: string; rendition?: string; file?: string };
     const origin = CONFERENCE.test(conferenceId) ? (await media.existingRoom(conferenceId))?.broadcast?.origin : undefined;

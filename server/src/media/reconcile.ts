@@ -23,7 +23,8 @@ export async function reconcile(room: ConferenceRoom, state: ConferenceState, re
   }
   await room.setOnAir(state.floor.holder);
   // The speaker metadata names venues as the conference does: the names come with the events.
-  room.broadcast?.nameVenues(Object.fromEntries(Object.values(state.venues).map((venue) => [venue.id, venue.name])));
+  const agendaItem = state.agenda[state.currentItem]?.title;
+  room.broadcast?.nameVenues(Object.fromEntries(Object.values(state.venues).map((venue) => [venue.id, venue.name])), agendaItem);
   // Each captions channel is a subtitles rendition of the broadcast.
   room.broadcast?.setCaptionTracks(captionChannels(state).map(({ id, language, name }) => ({ id, language, name })));
 }

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isRenditionName, MEDIA_PLAYLIST, mediaType, MULTIVARIANT_PLAYLIST, parseObjectName } from '../hls/names';
+import { CHAPTERS, isRenditionName, MEDIA_PLAYLIST, mediaType, MULTIVARIANT_PLAYLIST, parseObjectName } from '../hls/names';
 
 const CONFERENCE = /^[a-z0-9][a-z0-9-]{1,39}$/;
 
@@ -50,6 +50,7 @@ export class Recording {
   /** A file by rendition (none: the multivariant playlist) and name; undefined for a name we never write. */
   file(rendition: string | undefined, name: string): RecordedFile | undefined {
     if (rendition === undefined) {
+      if (name === CHAPTERS) return { path: join(this.dir, name), contentType: 'application/json', playlist: true };
       return name === MULTIVARIANT_PLAYLIST ? { path: join(this.dir, name), contentType: 'application/vnd.apple.mpegurl', playlist: true } : undefined;
     }
     if (!isRenditionName(rendition)) return undefined;

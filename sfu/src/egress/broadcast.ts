@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { HlsRendition, type Segment } from '../hls/rendition';
-import type { ProgramSwitcher } from '../program/switcher';
 import { multivariantPlaylist, type DateRange } from '../hls/playlist';
 import { BroadcastOrigin } from '../hls/origin';
 import { SubtitleRendition, type CaptionTrackInfo, type Cue } from '../hls/captions';
-import { MULTIVARIANT_PLAYLIST } from '../hls/names';
+import { CHAPTERS, MULTIVARIANT_PLAYLIST } from '../hls/names';
 import { RenditionArchive } from '../archive/recorder';
+import { ChapterBook } from '../archive/chapters';
+import { SLATE, type ProgramSwitcher } from '../program/switcher';
 import { TiedProcess } from '../net/tied-process';
 import { findFreeUdpPortPair, waitUntilUdpBound } from '../net/ports';
 import { plainRtpCapabilities } from '../selftest/loopback';
@@ -71,6 +72,8 @@ export class Broadcast {
   private venueNames: Readonly<Record<string, string>> = {};
   /** What the HTTP origin serves of this broadcast: playlists and media objects. */
   readonly origin: BroadcastOrigin;
+  /** The recording's chapters, one per speech (none without a recording). */
+  private readonly chapters: ChapterBook | undefined;
   /** The captions channels, each a WebVTT rendition in step with the first video rendition. */
   private subtitles: SubtitleRendition[] = [];
   /** Every captions channel this broadcast recorded, with its recording (kept when the channel goes). */
@@ -94,11 +97,13 @@ export class Broadcast {
       if (archive) this.archives.push(archive);
       const onSegment = (segment: Segment, init: Buffer | undefined) => {
         archive?.add(segment, init);
+        if (leader) this.chapters?.recordingStarts(segment.programDateTime);
         // The captions follow the leader's segments into the recording too.
         if (leader) for (const track of this.subtitles) this.captionArchives.get(track.name)?.archive.add(segment, undefined, track.recorded(segment));
       };
       return new HlsRendition(name, { firstMsn: sequenceStart, firstDiscontinuitySequence: (options.earlierBroadcasts ?? 0) * 1000, segmentTarget: options.segmentSeconds, windowSegments: options.windowSegments, onSegment, onPart: () => options.onPart?.(name) });
     };
+    this.chapters = options.archiveDir ? new ChapterBook(join(options.archiveDir, CHAPTERS), options.logger) : undefined;
     this.renditions = [...options.rungs.map((rung, i) => ({ name: rung.name, rung, hls: hls(rung.name, i === 0) })), { name: 'audio', rung: undefined, hls: hls('audio', false) }];
     this.origin = new BroadcastOrigin(this.renditions.map((r) => r.hls), {
       partTarget: options.partSeconds,
@@ -153,6 +158,7 @@ export class Broadcast {
     for (const rendition of this.renditions) rendition.hls.close();
     // The recording is finished: its playlists end, and it plays as video on demand.
     await Promise.all([...this.archives, ...[...this.captionArchives.values()].map((c) => c.archive)].map((archive) => archive.end()));
+    await this.chapters?.flushed();
     await rm(this.dir, { recursive: true, force: true });
   }
 
@@ -207,14 +213,19 @@ export class Broadcast {
   /** Records that a venue's first frame entered the program at `at`; playlists announce it as timed metadata. */
   markSpeaker(venueId: string, at: number): void {
     this.speakers.push({ venueId, at });
+    this.chapters?.speech(venueId, at, venueId !== SLATE);
     // Keep what the live window can show (and a little more).
     const horizon = Date.now() - 2 * this.options.windowSegments * this.options.segmentSeconds * 1000;
     while (this.speakers.length > 1 && (this.speakers[1]?.at ?? 0) < horizon) this.speakers.shift();
   }
 
-  /** The venues' names as the conference has them now (the owner's reconcile tells every change). */
-  nameVenues(names: Readonly<Record<string, string>>): void {
+  /**
+   * The venues' names and the agenda item in force, as the conference has them now (the
+   * owner's reconcile tells every change): for the speaker metadata and the chapters.
+   */
+  nameVenues(names: Readonly<Record<string, string>>, agendaItem?: string): void {
     this.venueNames = names;
+    this.chapters?.follow(names, agendaItem);
   }
 
   /** The floor changes as EXT-X-DATERANGE entries (class com.plenary.speaker, X-VENUE-ID, X-VENUE-NAME). */

@@ -25,6 +25,8 @@ export const segmentName = (msn: number, format: ObjectFormat = 'm4s') => `segme
 /** Every rendition's playlist, live or recorded, has this name in the rendition's folder. */
 export const MEDIA_PLAYLIST = 'index.m3u8';
 export const MULTIVARIANT_PLAYLIST = 'master.m3u8';
+/** A recording's chapters (one per speech), next to its multivariant playlist. */
+export const CHAPTERS = 'chapters.json';
 
 export function isRenditionName(name: string): boolean {
   return RENDITION.test(name);

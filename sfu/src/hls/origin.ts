@@ -95,8 +95,12 @@ export class BroadcastOrigin {
       const ready = await wait(request.part === undefined ? rendition.waitFor(request.msn + 1, 0, hold.limitMs) : rendition.waitFor(request.msn, request.part, hold.limitMs));
       if (!ready) return notYet('The requested part did not arrive in time');
     }
-    // A broadcast just started (a takeover): its first part is a moment away; wait for it as for any other.
+    // A broadcast just started (a takeover): until its first segment is complete its playlist lists
+    // only parts, which players take for an empty playlist (hls.js: levelEmptyError, fatal after a
+    // few tries; measured on the audio rendition after a takeover). Wait for it as for any other part.
     if (!lastPosition(rendition)) await wait(rendition.waitFor(0, 0, hold.limitMs));
+    const first = rendition.window[0];
+    if (first && !first.complete) await wait(rendition.waitFor(first.msn + 1, 0, hold.limitMs));
     const playlist = this.build(rendition, request.skip, subtitles?.name);
     return playlist ? found(playlist) : notYet('The broadcast has not produced anything yet');
   }

@@ -74,6 +74,8 @@ const TEXT = {
   qualityMenu: { en: 'Quality', zh: '清晰度' },
   auto: { en: 'Auto', zh: '自动' },
   captionsMenu: { en: 'Captions', zh: '字幕' },
+  chapters: { en: 'Speeches', zh: '发言' },
+  playChapter: { en: 'Play from {time}: {venue}', zh: '从 {time} 播放：{venue}' },
   captionsOff: { en: 'Off', zh: '关闭' },
   // Captioner page
   captionerTitle: { en: 'Live captions: {channel}', zh: '实时字幕：{channel}' },

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { playLive, type LivePlayer } from '../../player/live-player';
 import { useText } from '../common/i18n';
 import { usePublic, type PublicConference } from '../common/public';
-import { LanguageSwitch, useNow } from '../common/ui';
+import { LanguageSwitch, formatDuration, useNow } from '../common/ui';
 
 /**
  * The public watch page: the broadcast in low-latency HLS, the current speaker
@@ -91,7 +91,42 @@ function Player({ conferenceId, ended, fallbackSpeaker }: { conferenceId: string
           </label>
         )}
       </div>
+      {ended && player && <Chapters conferenceId={conferenceId} play={(offset) => player.seek(offset)} />}
     </section>
+  );
+}
+
+interface Chapter {
+  venue: string;
+  item: string | undefined;
+  offset: number;
+}
+
+/** An ended conference's speeches, from its recording's chapters: who spoke, under which item, and a way to jump there. */
+function Chapters({ conferenceId, play }: { conferenceId: string; play: (offset: number) => void }) {
+  const { t } = useText();
+  const [chapters, setChapters] = useState<Chapter[]>([]);
+  useEffect(() => {
+    fetch(`/hls/${encodeURIComponent(conferenceId)}/chapters.json`)
+      .then(async (res) => (res.ok ? setChapters(((await res.json()) as { chapters: Chapter[] }).chapters) : undefined))
+      .catch(() => undefined);
+  }, [conferenceId]);
+  if (chapters.length === 0) return null;
+  return (
+    <nav aria-labelledby="chapters-title" className="chapters">
+      <h2 id="chapters-title">{t('chapters')}</h2>
+      <ol data-testid="chapters">
+        {chapters.map((chapter, i) => (
+          <li key={i}>
+            <button onClick={() => play(chapter.offset)} aria-label={t('playChapter', { time: formatDuration(chapter.offset * 1000), venue: chapter.venue })}>
+              {formatDuration(chapter.offset * 1000)}
+            </button>{' '}
+            {chapter.venue}
+            {chapter.item && <> · {chapter.item}</>}
+          </li>
+        ))}
+      </ol>
+    </nav>
   );
 }
 
