@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { TestRedis } from '../test/redis-server';
 import { ServerProcess, broadcastEncoders, freePort } from '../test/processes';
-import { eventually } from '../test/harness';
+import { TEST_ADMIN_KEY, eventually } from '../test/harness';
 import { startEdge } from '../test/edge';
 
 const encoders = (server: ServerProcess) => broadcastEncoders(server.child.pid as number);
@@ -68,6 +68,24 @@ describe('two server processes with the same configuration on one Redis', () => 
     expect(fromA?.length).toBeGreaterThan(0);
     expect(fromA?.equals(fromB as Buffer)).toBe(true);
   }, 120_000);
+
+  it('take a caption line at either process into the one broadcast', async () => {
+    const [a, b] = servers as [ServerProcess, ServerProcess];
+    const [owner, other] = encoders(a) === 1 ? [a, b] : [b, a];
+    // A speech recognizer posting to the process that does not host the media: relayed to the one that does.
+    const posted = await fetch(`${other.url}/api/conferences/demo/captions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'relayed to the owner', channelId: 'cc-en' }),
+    });
+    expect(posted.status).toBe(201);
+    await eventually(async () => {
+      const text = await (await fetch(`${owner.url}/hls/demo/cc-en/index.m3u8`)).text();
+      const parts = [...text.matchAll(/URI="(part-\d+-\d+\.vtt)"/g)].map((m) => m[1]).slice(-8);
+      const files = await Promise.all(parts.map(async (part) => (await fetch(`${owner.url}/hls/demo/cc-en/${part}`)).text()));
+      return files.some((file) => file.includes('relayed to the owner'));
+    }, 20_000);
+  }, 60_000);
 
   it('keep viewers behind the edge playing when the program\'s worker dies (rebuilt at once, one encoder)', async () => {
     const owner = servers.find((server) => encoders(server) === 1) as ServerProcess;
