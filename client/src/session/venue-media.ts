@@ -44,7 +44,14 @@ interface Wanted {
  * stream has one loop that receives it again, until nobody wants it.
  */
 export class VenueMedia {
-  private device: Device | undefined;
+  /** The device, loaded once per media setup (every stream waits for the same load). */
+  private device: Promise<Device> | undefined;
+  /**
+   * Each transport is made once per media setup however many streams ask for it at the same time:
+   * a tile's worth of streams asking together each made one, and past the SFU's four per venue
+   * the rest were refused (CONFLICT), leaving tiles black.
+   */
+  private readonly making: { send?: Promise<types.Transport>; recv?: Promise<types.Transport> } = {};
   private sendTransport: types.Transport | undefined;
   private recvTransport: types.Transport | undefined;
   private published: MediaStream | undefined;
@@ -171,6 +178,8 @@ export class VenueMedia {
       this.recvTransport?.close();
       this.sendTransport = undefined;
       this.recvTransport = undefined;
+      this.making.send = undefined;
+      this.making.recv = undefined;
       this.device = undefined;
       for (const entry of this.wanted.values()) entry.consumer = undefined; // closed with their transport
       if (this.published) await this.produce(this.published).catch(() => undefined);
@@ -224,19 +233,41 @@ export class VenueMedia {
     this.recvTransport?.close();
   }
 
-  private async loadedDevice(): Promise<Device> {
-    if (!this.device) {
+  private loadedDevice(): Promise<Device> {
+    this.device ??= (async () => {
       const capabilities = await this.channel.request('media:capabilities');
       const device = new Device();
       await device.load({ routerRtpCapabilities: capabilities as types.RtpCapabilities });
-      this.device = device;
-    }
-    return this.device;
+      return device;
+    })();
+    // A failed load is not kept: the next stream asks again.
+    const loading = this.device;
+    loading.catch(() => this.device === loading && (this.device = undefined));
+    return loading;
   }
 
-  private async transport(direction: 'send' | 'recv'): Promise<types.Transport> {
-    const existing = direction === 'send' ? this.sendTransport : this.recvTransport;
-    if (existing) return existing;
+  private transport(direction: 'send' | 'recv'): Promise<types.Transport> {
+    let making = this.making[direction];
+    if (!making) {
+      const generation = this.generation;
+      making = this.makeTransport(direction).then((transport) => {
+        // Rebuilt meanwhile: this one belongs to the old setup.
+        if (generation !== this.generation) {
+          transport.close();
+          throw new SessionError(ErrorCode.UNAVAILABLE, 'The media was set up again meanwhile');
+        }
+        if (direction === 'send') this.sendTransport = transport;
+        else this.recvTransport = transport;
+        return transport;
+      });
+      this.making[direction] = making;
+      const made = making;
+      made.catch(() => this.making[direction] === made && (this.making[direction] = undefined));
+    }
+    return making;
+  }
+
+  private async makeTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
     const device = await this.loadedDevice();
     const info = await this.channel.request('media:createTransport');
     const options = {
@@ -263,9 +294,6 @@ export class VenueMedia {
       transport.on('produce', ({ kind, rtpParameters }, callback, errback) => {
         this.channel.request('media:produce', { transportId: transport.id, kind, rtpParameters: rtpParameters as never }).then(({ id }) => callback({ id }), errback);
       });
-      this.sendTransport = transport;
-    } else {
-      this.recvTransport = transport;
     }
     return transport;
   }

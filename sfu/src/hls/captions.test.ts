@@ -57,7 +57,7 @@ describe('a captions channel as a WebVTT rendition in step with the video', () =
   });
 
   it('times each line to the picture it was said over, through a timestamp map on the video\'s timeline', async () => {
-    const shown: { text: string; media: number }[] = [];
+    const shown: { text: string; media: number; end: number }[] = [];
     for (const segment of video.window) {
       segment.parts.forEach((part, index) => {
         const file = captions.part(segment.msn, index);
@@ -66,7 +66,10 @@ describe('a captions channel as a WebVTT rendition in step with the video', () =
         // The map ties LOCAL to the part's own start in the video's media time.
         expect(mpegts / 90000).toBeCloseTo(part.startTime, 3);
         expect(local).toBeCloseTo(part.startTime, 3);
-        for (const cue of cues) shown.push({ text: cue.tree.children.map((c) => c.value ?? '').join(''), media: cue.startTime - local + mpegts / 90000 });
+        for (const cue of cues) {
+          const offset = mpegts / 90000 - local;
+          shown.push({ text: cue.tree.children.map((c) => c.value ?? '').join(''), media: cue.startTime + offset, end: cue.endTime + offset });
+        }
       });
     }
     const first = video.window[0]?.parts[0]?.startTime as number;
@@ -74,6 +77,21 @@ describe('a captions channel as a WebVTT rendition in step with the video', () =
     // In every part it overlaps (about 2.2 s until the next line, so 4 or 5 parts), always at media time 3 s.
     expect(greeting.length).toBeGreaterThanOrEqual(4);
     for (const cue of greeting) expect(cue.media).toBeCloseTo(first + 3, 2);
+    // Every copy with the same times, the next line or not: players keep one (a copy made before
+    // the next line came, and one after, were shown side by side).
+    expect(new Set(greeting.map((cue) => cue.end.toFixed(3))).size).toBe(1);
+  });
+
+  it('gives a line the same times in a part made before the next line came as in one made after', () => {
+    const track = new SubtitleRendition({ id: 'cc-en', language: 'en', name: 'English' }, video);
+    const ends = () => video.window.flatMap((segment) => segment.parts.flatMap((_, index) => {
+      const { cues, mpegts, local } = parseVtt((track.part(segment.msn, index) as Buffer).toString('utf8'));
+      return cues.filter((cue) => cue.text === 'Good morning').map((cue) => (cue.endTime - local + mpegts / 90000).toFixed(3));
+    }));
+    track.add({ at: T0 + 3000, text: 'Good morning' });
+    const before = new Set(ends());
+    track.add({ at: T0 + 4000, text: 'The session is open' });
+    expect(new Set([...before, ...ends()]).size).toBe(1);
   });
 
   it('carries a line as plain text: markup in it is shown, never run', () => {

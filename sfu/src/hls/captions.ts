@@ -13,7 +13,7 @@ export interface CaptionTrackInfo {
   name: string;
 }
 
-/** How long a line stays up at most when no next line replaces it. */
+/** How long a line stays up. */
 const CUE_MS = 4000;
 /** Lines older than this are forgotten (the live window is 20 s; the recording has them). */
 const KEEP_MS = 120_000;
@@ -97,12 +97,15 @@ export class SubtitleRendition {
     const last = parts[parts.length - 1] as Part;
     const [from, to] = [wallOf(start), wallOf(last.startTime + last.duration)];
     const lines = ['WEBVTT', `X-TIMESTAMP-MAP=MPEGTS:${Math.round(start * 90000)},LOCAL:${vttTime(start)}`, ''];
-    this.cues.forEach((cue, i) => {
-      const next = this.cues[i + 1];
-      const end = Math.min(cue.at + CUE_MS, next ? next.at : Number.POSITIVE_INFINITY);
-      if (end <= from || cue.at >= to) return;
+    for (const cue of this.cues) {
+      // A fixed length, not "until the next line": every part that carries a line must carry it
+      // with the same times, or players (which keep one copy of a cue by its times and text) show
+      // the copies of a line made before and after the next one came, side by side. Lines that
+      // come faster than this roll up, two at a time, as live captions do.
+      const end = cue.at + CUE_MS;
+      if (end <= from || cue.at >= to) continue;
       lines.push(`${vttTime(mediaOf(cue.at))} --> ${vttTime(mediaOf(end))}`, escapeCueText(cue.text), '');
-    });
+    }
     return Buffer.from(lines.join('\n'), 'utf8');
   }
 }
