@@ -32,7 +32,7 @@ export class SessionError extends Error {
 export type SessionStatus = 'connecting' | 'connected' | 'reconnecting' | 'refused';
 
 export interface ControlChannelOptions {
-  /** How long an answer may take before the request counts as lost (default 10 s). */
+  /** How long the answer to a request that may be sent again may take before it counts as lost (default 4 s). */
   ackTimeoutMs?: number;
   /** When a lost or UNAVAILABLE request that is safe to send again is sent again. */
   retry?: RetryPolicy;
@@ -44,7 +44,9 @@ export interface ControlChannelOptions {
 type RequestArgs<N extends MessageName> = [RequestOf<N>] extends [never] ? [] : [RequestOf<N>];
 
 /** Commands and reads wait out a short outage (a Redis restart, a lost answer) before the page shows an error. */
-const DEFAULT_RETRY = backoff(250, 2000, 8000);
+const DEFAULT_RETRY = backoff(250, 2000, 15_000);
+/** A request sent once (creating a transport, a consumer) may take this long: it is not tried again. */
+const ONE_SHOT_TIMEOUT_MS = 10_000;
 
 /**
  * The control channel of one browser's session: the socket, the conference
@@ -74,7 +76,8 @@ export class ControlChannel {
     auth: HandshakeAuth,
     private readonly options: ControlChannelOptions = {},
   ) {
-    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    // Shorter than the retry policy's patience, so a lost answer is sent again (about three times).
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 4000;
     this.retry = options.retry ?? DEFAULT_RETRY;
     // Tries again at most 2 s apart (socket.io's default grows to 5 s): a venue is back within about
     // 2 s of its server, after a restart or a deploy.
@@ -196,7 +199,7 @@ export class ControlChannel {
       let failure: SessionError;
       try {
         // The table types each message; socket.io's overloads cannot follow a generic name.
-        const socket = this.socket.timeout(this.ackTimeoutMs) as unknown as { emitWithAck(event: N, ...rest: unknown[]): Promise<Ack<MessageAnswers[N]>> };
+        const socket = this.socket.timeout(resend ? this.ackTimeoutMs : Math.max(this.ackTimeoutMs, ONE_SHOT_TIMEOUT_MS)) as unknown as { emitWithAck(event: N, ...rest: unknown[]): Promise<Ack<MessageAnswers[N]>> };
         const answer = await socket.emitWithAck(name, ...args);
         if (answer.ok) return answer.data;
         failure = new SessionError(answer.error.code, answer.error.message);

@@ -22,8 +22,11 @@ const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
  */
 const RECEIVE_AGAIN = backoff(300, 2000, Number.POSITIVE_INFINITY);
 
-/** Refusals that another try cannot change: the stream is given up on. */
-const FINAL = new Set<string>([ErrorCode.FORBIDDEN, ErrorCode.INVALID, ErrorCode.UNAUTHENTICATED, ErrorCode.CONFLICT]);
+/**
+ * Refusals that another try cannot change: the stream is given up on. (CONFLICT is not one:
+ * "this venue has its transports already" passes once the server lets the old ones go.)
+ */
+const FINAL = new Set<string>([ErrorCode.FORBIDDEN, ErrorCode.INVALID, ErrorCode.UNAUTHENTICATED]);
 
 /** One stream the page wants: what, at which simulcast layer, its consumer while it has one. */
 interface Wanted {
@@ -61,13 +64,18 @@ export class VenueMedia {
   /** Bumped by every rebuild: a consumer made on the transports before it is dead. */
   private generation = 0;
   private closed = false;
+  private readonly unsubscribe: (() => void)[] = [];
+  /** Whether a loop is publishing the camera again (after a rebuild whose first try failed). */
+  private republishing = false;
+  /** The media setup (generation) the camera was last published in. */
+  private publishedIn = -1;
 
   constructor(
     private readonly channel: ControlChannel,
     private readonly receiveAgain: RetryPolicy = RECEIVE_AGAIN,
   ) {
     // Back after a disconnect: the server closed this venue's media when it left.
-    channel.onReconnect(() => void this.rebuild());
+    this.unsubscribe.push(channel.onReconnect(() => void this.rebuild()));
     // The server rebuilt the conference's media (its worker died): the old transports are dead.
     channel.on('mediaReset', () => void this.rebuild());
     // A stream lost its source (the venue's sender restarted or its browser published anew).
@@ -172,6 +180,7 @@ export class VenueMedia {
 
   /** Sets the transports up again, publishes again, and receives everything wanted again. */
   private rebuild(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.generation++;
     const rebuild = (this.rebuilding ?? Promise.resolve()).then(async () => {
       this.sendTransport?.close();
@@ -182,7 +191,7 @@ export class VenueMedia {
       this.making.recv = undefined;
       this.device = undefined;
       for (const entry of this.wanted.values()) entry.consumer = undefined; // closed with their transport
-      if (this.published) await this.produce(this.published).catch(() => undefined);
+      if (this.published) await this.produce(this.published).catch(() => this.keepPublishing());
     });
     const settled = rebuild.catch(() => undefined);
     this.rebuilding = settled;
@@ -193,12 +202,39 @@ export class VenueMedia {
     return rebuild;
   }
 
+  /** Publishes the camera again until it works (the media moving, a refusal passing), as streams are received again. */
+  private keepPublishing(): void {
+    if (this.republishing) return;
+    this.republishing = true;
+    void (async () => {
+      const started = Date.now();
+      for (let attempt = 1; !this.closed && this.published; attempt++) {
+        const delay = this.receiveAgain.delayBefore(attempt, Date.now() - started);
+        if (delay === undefined) break;
+        await sleep(delay);
+        await this.rebuilding;
+        if (!this.channel.connectedNow || !this.published) continue;
+        // Published meanwhile (a rebuild publishes by itself): once is enough.
+        if (this.publishedIn === this.generation) break;
+        const ok = await this.produce(this.published).then(() => true, () => false);
+        if (ok) break;
+        // What was made of a failed try (a transport, part of the tracks) goes: the next try starts clean.
+        this.sendTransport?.close();
+        this.sendTransport = undefined;
+        this.making.send = undefined;
+      }
+      this.republishing = false;
+    })();
+  }
+
   private async produce(stream: MediaStream): Promise<void> {
+    const generation = this.generation;
     const transport = await this.transport('send');
     for (const track of stream.getTracks()) {
       // The page owns the camera, not the producer: closing a transport (media rebuilt) must not stop it.
       await transport.produce({ track, stopTracks: false, ...(track.kind === 'video' ? { encodings: CAMERA_ENCODINGS } : {}) });
     }
+    this.publishedIn = generation;
   }
 
   /** A consumer of the target, resumed once its track is wired, so the first keyframe is not lost. */
@@ -206,7 +242,13 @@ export class VenueMedia {
     const transport = await this.transport('recv');
     const device = await this.loadedDevice();
     const info = await this.channel.request('media:consume', { transportId: transport.id, target, rtpCapabilities: device.rtpCapabilities as never });
-    const consumer = await transport.consume({ id: info.id, producerId: info.producerId, kind: info.kind, rtpParameters: info.rtpParameters as types.RtpParameters });
+    const consumer = await transport
+      .consume({ id: info.id, producerId: info.producerId, kind: info.kind, rtpParameters: info.rtpParameters as types.RtpParameters })
+      .catch((error: unknown) => {
+        // Made at the server, refused here (a codec this browser cannot take): the server's goes too.
+        this.channel.tell('media:closeConsumer', { consumerId: info.id });
+        throw error;
+      });
     try {
       await this.channel.request('media:resume', { consumerId: info.id, ...(layer === undefined ? {} : { layer }) });
     } catch (error) {
@@ -228,6 +270,7 @@ export class VenueMedia {
 
   close(): void {
     this.closed = true;
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     for (const key of [...this.wanted.keys()]) this.drop(key, new SessionError(ErrorCode.NOT_FOUND, 'The session closed'));
     this.sendTransport?.close();
     this.recvTransport?.close();
@@ -267,6 +310,22 @@ export class VenueMedia {
     return making;
   }
 
+  /** Forgets a transport that can carry nothing (closing it); the streams on it are received again. */
+  private discard(direction: 'send' | 'recv', transport: types.Transport): void {
+    transport.close();
+    if (direction === 'send' ? this.sendTransport !== transport : this.recvTransport !== transport) return;
+    if (direction === 'send') this.sendTransport = undefined;
+    else this.recvTransport = undefined;
+    this.making[direction] = undefined;
+    if (direction === 'send') this.keepPublishing();
+    for (const entry of this.wanted.values()) {
+      if (entry.consumer?.closed) {
+        entry.consumer = undefined;
+        this.keepReceiving(entry);
+      }
+    }
+  }
+
   private async makeTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
     const device = await this.loadedDevice();
     const info = await this.channel.request('media:createTransport');
@@ -288,7 +347,15 @@ export class VenueMedia {
       }
     });
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      this.channel.request('media:connectTransport', { transportId: transport.id, dtlsParameters: dtlsParameters as never }).then(() => callback(), errback);
+      this.channel.request('media:connectTransport', { transportId: transport.id, dtlsParameters: dtlsParameters as never }).then(
+        () => callback(),
+        (error: Error) => {
+          // mediasoup-client connects a transport once: one whose connect failed carries nothing
+          // ever again. It goes, and the next stream makes a new one.
+          errback(error);
+          this.discard(direction, transport);
+        },
+      );
     });
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters }, callback, errback) => {

@@ -88,9 +88,10 @@ const schema = z.object({
   DEMO: z.enum(['on', 'off'], { message: 'DEMO must be "on" or "off"' }).optional(),
   CAPTION_DELAY_MS: z
     .string()
-    .regex(/^\d{1,5}$/, 'CAPTION_DELAY_MS must be a whole number of milliseconds from 0 to 10000')
+    .regex(/^\d{1,4}$/, 'CAPTION_DELAY_MS must be a whole number of milliseconds from 0 to 3000')
     .transform(Number)
-    .refine((ms) => ms <= 10_000, 'CAPTION_DELAY_MS must be a whole number of milliseconds from 0 to 10000')
+    // A line stays up 4 s: timed further back than this it would land in parts viewers have played.
+    .refine((ms) => ms <= 3000, 'CAPTION_DELAY_MS must be a whole number of milliseconds from 0 to 3000')
     .optional(),
   DEMO_SIMULATED_VENUES: z
     .string()

@@ -108,6 +108,12 @@ export class ConferenceService {
           this.logger.debug({ conferenceId, command: command.type, role: actor.role, version: state.version }, 'command applied');
           return answer;
         }
+        // Not stored: the state moved on, or this very command was applied meanwhile (a copy sent
+        // again, on another process): then its first answer is the answer, and nothing is applied twice.
+        if (commandId) {
+          const remembered = await this.store.answerFor(conferenceId, key);
+          if (remembered) return remembered;
+        }
       }
       throw new PlenaryError(ErrorCode.CONFLICT, 'The conference is changing too fast; try again');
     } catch (error) {

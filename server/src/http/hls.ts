@@ -120,7 +120,7 @@ export function hlsRouter({
   router.get('/:conferenceId/chapters.json', async (req, res) => {
     const conferenceId = req.params.conferenceId as string;
     const broadcasting = CONFERENCE.test(conferenceId) && (await media.existingRoom(conferenceId))?.broadcast !== undefined;
-    const recording = CONFERENCE.test(conferenceId) && (broadcasting || !(await isLive(conferenceId).catch(() => false))) ? shelf?.latest(conferenceId) : undefined;
+    const recording = CONFERENCE.test(conferenceId) && (broadcasting || !(await isLive(conferenceId).catch(() => true))) ? shelf?.latest(conferenceId) : undefined;
     if (!recording) return notProduced(res, 'This conference has no recording');
     return sendRecorded(res, recording.file(undefined, 'chapters.json'));
   });
@@ -130,7 +130,8 @@ export function hlsRouter({
     const origin = CONFERENCE.test(conferenceId) ? (await media.existingRoom(conferenceId))?.broadcast?.origin : undefined;
     if (!origin) {
       // A conference going on is not its old recording (an earlier run's, say): it has not started broadcasting.
-      const recording = CONFERENCE.test(conferenceId) && !(await isLive(conferenceId).catch(() => false)) ? shelf?.latest(conferenceId) : undefined;
+      // (The store away: not known to have ended, so no recording either.)
+      const recording = CONFERENCE.test(conferenceId) && !(await isLive(conferenceId).catch(() => true)) ? shelf?.latest(conferenceId) : undefined;
       if (recording) return sendRecorded(res, recording.file(rendition, file));
       return notProduced(res, 'This conference is not broadcasting');
     }
@@ -138,7 +139,9 @@ export function hlsRouter({
       return res.set('Cache-Control', 'public, max-age=60').type('application/vnd.apple.mpegurl').send(origin.multivariant());
     }
     if (file !== 'index.m3u8') {
-      return answer(res, await origin.object(rendition, file, hold), ({ bytes, contentType }) => res.set('Cache-Control', IMMUTABLE).type(contentType).send(bytes));
+      // Media objects never change; a captions part may still gain a line that came a moment late.
+      const caching = file.endsWith('.vtt') ? PLAYLIST_CACHE : IMMUTABLE;
+      return answer(res, await origin.object(rendition, file, hold), ({ bytes, contentType }) => res.set('Cache-Control', caching).type(contentType).send(bytes));
     }
     const msn = queryNumber(req.query._HLS_msn);
     const part = queryNumber(req.query._HLS_part);

@@ -11,8 +11,9 @@ export const captionTextSchema = z
   .trim()
   .min(1, 'a caption line needs some text')
   .max(200, 'a caption line is at most 200 characters')
-  // Control characters (line breaks among them) would end a cue or hide in it.
-  .refine((text) => !/[\u0000-\u001f\u007f]/.test(text), 'a caption line is one line of plain text, without control characters');
+  // Control characters (line breaks among them) would end a cue or hide in it; direction
+  // overrides and isolates would show it reordered.
+  .refine((text) => !/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(text), 'a caption line is one line of plain text, without control characters');
 
 /** A line on its way from another server process to the one hosting the broadcast. */
 export const relayedCaptionSchema = z

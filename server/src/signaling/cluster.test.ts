@@ -1,6 +1,6 @@
 import type { VersionedEvent } from '@plenary/shared';
-import { ControlClient } from '../test/control-client';
-import { createTestConference, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
+import { ControlClient, rawEmit } from '../test/control-client';
+import { createTestConference, eventually, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
 import { ServerProcess, freePort } from '../test/processes';
 
 const REDIS_URL = process.env.PLENARY_TEST_REDIS_URL as string;
@@ -66,6 +66,30 @@ describe('two server processes on one Redis', () => {
       expect(streamAfter(client, start)).toEqual(reference);
       expect(client.state).toEqual(presider.state);
     }
+  });
+
+  it('applies a command sent again to the other process once, however the two copies meet', async () => {
+    // A page that lost its answer sends the command again, unchanged; after a reconnect the copy may
+    // reach the other process while the first still runs. Ten pairs, sent together.
+    const onA = await connect(a.url, { conferenceId: 'cluster', hostSecret: created.hostSecret });
+    const onB = await connect(b.url, { conferenceId: 'cluster', hostSecret: created.hostSecret });
+    const before = Object.keys((await onA.command({ type: 'revokeFloor' }), onA.state).venues).length;
+    for (let i = 0; i < 10; i++) {
+      const envelope = { id: `resent-copy-${i}`, command: { type: 'addSubVenue', name: `Copy ${i}` } };
+      const answers = (await Promise.all([rawEmit(onA, 'command', envelope), rawEmit(onB, 'command', envelope)])) as { ok: boolean; data: { version: number } }[];
+      // Both copies are answered as one: the same version.
+      expect(answers[0]).toEqual(answers[1]);
+    }
+    const state = await eventually(async () => {
+      const res = await fetch(`${a.url}/api/conferences/cluster/public`);
+      const body = (await res.json()) as { data: { venues: { name: string }[] } };
+      return body.data.venues.filter((venue) => venue.name.startsWith('Copy ')).length >= 10 ? body.data : undefined;
+    });
+    expect(state.venues.filter((venue) => venue.name.startsWith('Copy ')).map((venue) => venue.name)).toEqual(Array.from({ length: 10 }, (_, i) => `Copy ${i}`));
+    expect(before).toBeGreaterThan(0);
+    // (Gone again: the next test counts on who is connected where.)
+    onA.close();
+    onB.close();
   });
 
   it('keeps the state through a crash of one process, and its clients resync when it is back', async () => {

@@ -21,8 +21,10 @@ redis.call('SET', KEYS[2], ARGV[2])
 return 1`;
 
 // Compare-and-set on the version; the record, the event tail and the remembered
-// answer change together or not at all.
+// answer change together or not at all. A command already answered (its copy, sent
+// again after a lost answer, ran on another process meanwhile) is not applied again.
 const APPEND = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[3])

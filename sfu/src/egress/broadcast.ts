@@ -78,6 +78,9 @@ export class Broadcast {
   private subtitles: SubtitleRendition[] = [];
   /** Every captions channel this broadcast recorded, with its recording (kept when the channel goes). */
   private readonly captionArchives = new Map<string, { archive: RenditionArchive; info: CaptionTrackInfo }>();
+  /** Complete segments whose captions are not recorded yet (see recordCaptions). */
+  private readonly captionsToRecord: Segment[] = [];
+  private masterWrites: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly inputs: Input[],
@@ -99,7 +102,7 @@ export class Broadcast {
         archive?.add(segment, init);
         if (leader) this.chapters?.recordingStarts(segment.programDateTime);
         // The captions follow the leader's segments into the recording too.
-        if (leader) for (const track of this.subtitles) this.captionArchives.get(track.name)?.archive.add(segment, undefined, track.recorded(segment));
+        if (leader) this.recordCaptions(segment);
       };
       return new HlsRendition(name, { firstMsn: sequenceStart, firstDiscontinuitySequence: (options.earlierBroadcasts ?? 0) * 1000, segmentTarget: options.segmentSeconds, windowSegments: options.windowSegments, onSegment, onPart: () => options.onPart?.(name) });
     };
@@ -157,7 +160,9 @@ export class Broadcast {
     for (const input of this.inputs) input.transport.close();
     for (const rendition of this.renditions) rendition.hls.close();
     // The recording is finished: its playlists end, and it plays as video on demand.
+    for (const segment of this.captionsToRecord.splice(0)) this.recordCaptionsOf(segment);
     await Promise.all([...this.archives, ...[...this.captionArchives.values()].map((c) => c.archive)].map((archive) => archive.end()));
+    await this.masterWrites;
     await this.chapters?.flushed();
     await rm(this.dir, { recursive: true, force: true });
   }
@@ -192,8 +197,24 @@ export class Broadcast {
         this.captionArchives.set(track.name, { archive, info: track.info });
       }
       // The recording plays with the channels it has (a channel removed keeps what it recorded).
-      this.writeArchiveMaster(archiveDir).catch((error: unknown) => this.options.logger.error({ err: error }, 'could not write the recording\'s playlist'));
+      // One write at a time: two channels added together must not interleave their writes.
+      this.masterWrites = this.masterWrites
+        .then(() => this.writeArchiveMaster(archiveDir))
+        .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not write the recording\'s playlist'));
     }
+  }
+
+  /**
+   * Records the captions of a complete segment two segments later: a line may be timed up to
+   * CAPTION_DELAY_MS (3 s) before it came, into a segment already complete.
+   */
+  private recordCaptions(segment: Segment): void {
+    this.captionsToRecord.push(segment);
+    while (this.captionsToRecord.length > 2) this.recordCaptionsOf(this.captionsToRecord.shift() as Segment);
+  }
+
+  private recordCaptionsOf(segment: Segment): void {
+    for (const track of this.subtitles) this.captionArchives.get(track.name)?.archive.add(segment, undefined, track.recorded(segment));
   }
 
   /** Adds a caption line to a channel; false when the broadcast has no such channel. */

@@ -10,8 +10,37 @@ function udpFree(port: number, host: string): Promise<boolean> {
   });
 }
 
-/** Asks the kernel for a free TCP port on host (loopback by default). */
-export function freeTcpPort(host = '127.0.0.1'): Promise<number> {
+/** Binds a TCP listener to the port and releases it; true when it was free. */
+function tcpFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Ports this process handed out already: two callers never get the same one before either binds it. */
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on host (loopback by default) for a server the caller starts
+ * next (tests, benchmarks). Taken from 10000-19999, below the kernel's
+ * ephemeral range (32768 and up): a port the kernel picked was sometimes picked
+ * again, between our check and the server's bind, by a mediasoup worker's
+ * WebRTC port (which asks the kernel), and the server failed EADDRINUSE.
+ */
+export async function freeTcpPort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 10000 + Math.floor(Math.random() * 10000);
+    if (handedOut.has(port) || !(await tcpFree(port, host))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free TCP port on ${host} in 10000-19999`);
+}
+
+/** A port the kernel picks (its ephemeral range), free for TCP now. */
+function kernelTcpPort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -30,7 +59,7 @@ export function freeTcpPort(host = '127.0.0.1'): Promise<number> {
  */
 export async function findFreeRtcPort(host: string): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await freeTcpPort(host);
+    const port = await kernelTcpPort(host);
     if (await udpFree(port, host)) return port;
   }
   throw new Error(`no port free for both TCP and UDP on ${host}`);
