@@ -170,14 +170,24 @@ export class ControlChannel {
     return this.socket.active;
   }
 
-  /** Resolves once the first snapshot arrived; rejects with the server's refusal. */
+  /**
+   * Resolves once the first snapshot arrived; rejects with the server's refusal (a handshake
+   * refused with a code, or cut off for good). A connection attempt that merely failed is tried
+   * again by socket.io: that does not reject.
+   */
   connected(): Promise<void> {
     if (this.mirror.state) return Promise.resolve();
+    if (this.status === 'refused') return Promise.reject(this.refusal ?? new SessionError(ErrorCode.UNAUTHENTICATED, 'This link does not work'));
     return new Promise((resolve, reject) => {
-      this.socket.once('snapshot', () => resolve());
-      this.socket.once('connect_error', (error: Error & { data?: { code?: string } }) =>
-        reject(new SessionError(error.data?.code ?? ErrorCode.UNAVAILABLE, error.message)),
-      );
+      const unsubscribe = this.subscribe(() => {
+        if (this.mirror.state) {
+          unsubscribe();
+          resolve();
+        } else if (this.status === 'refused') {
+          unsubscribe();
+          reject(this.refusal ?? new SessionError(ErrorCode.UNAUTHENTICATED, 'This link does not work'));
+        }
+      });
     });
   }
 

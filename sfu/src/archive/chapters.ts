@@ -31,8 +31,10 @@ export class ChapterBook {
   private readonly chapters: Omit<Chapter, 'offset'>[] = [];
   private names: Readonly<Record<string, string>> = {};
   private item: string | undefined;
-  /** Wall clock of the recording's first segment: offset 0. */
-  private start: number | undefined;
+  /** The recording's segments so far (wall clock of their first sample, seconds): where a wall time is in it. */
+  private readonly recordedSegments: { at: number; duration: number }[] = [];
+  /** How far the recording went at the last write: chapters beyond it had provisional offsets. */
+  private writtenUpTo = 0;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -59,11 +61,25 @@ export class ChapterBook {
     }
   }
 
-  /** The recording's first segment starts at this wall time. */
-  recordingStarts(at: number): void {
-    if (this.start !== undefined) return;
-    this.start = at;
-    this.write();
+  /**
+   * A segment went into the recording. Offsets count recorded time, not wall time: after an
+   * encoder restart the recording has a gap in wall time that it does not have in playback.
+   */
+  recorded(segment: { programDateTime: number; duration: number }): void {
+    this.recordedSegments.push({ at: segment.programDateTime, duration: segment.duration });
+    // Chapters that began after what was recorded at the last write had offsets guessed: now known.
+    if (this.chapters.some((chapter) => chapter.at >= this.writtenUpTo)) this.write();
+  }
+
+  /** Where a wall time is in the recording, seconds from its start. */
+  private offsetOf(at: number): number {
+    let elapsed = 0;
+    for (const segment of this.recordedSegments) {
+      if (at < segment.at + segment.duration * 1000) return elapsed + Math.max(0, (at - segment.at) / 1000);
+      elapsed += segment.duration;
+    }
+    const last = this.recordedSegments.at(-1);
+    return last ? elapsed + Math.max(0, (at - (last.at + last.duration * 1000)) / 1000) : 0;
   }
 
   /** Resolves when everything is on disk. */
@@ -72,9 +88,10 @@ export class ChapterBook {
   }
 
   private write(): void {
-    const start = this.start;
-    if (start === undefined) return; // written once the recording has its first segment
-    const list: ChapterList = { chapters: this.chapters.map((chapter) => ({ ...chapter, offset: Math.max(0, (chapter.at - start) / 1000) })) };
+    const last = this.recordedSegments.at(-1);
+    if (!last) return; // written once the recording has its first segment
+    this.writtenUpTo = last.at + last.duration * 1000;
+    const list: ChapterList = { chapters: this.chapters.map((chapter) => ({ ...chapter, offset: this.offsetOf(chapter.at) })) };
     this.writing = this.writing
       .then(() => writeFile(this.path, `${JSON.stringify(list, null, 1)}\n`))
       .catch((error: unknown) => this.logger.error({ err: error, path: this.path }, 'could not write the chapters'));

@@ -100,7 +100,7 @@ export class Broadcast {
       if (archive) this.archives.push(archive);
       const onSegment = (segment: Segment, init: Buffer | undefined) => {
         archive?.add(segment, init);
-        if (leader) this.chapters?.recordingStarts(segment.programDateTime);
+        if (leader) this.chapters?.recorded(segment);
         // The captions follow the leader's segments into the recording too.
         if (leader) this.recordCaptions(segment);
       };
