@@ -60,7 +60,8 @@ export async function runMediaCall(room: ConferenceRoom, caller: Caller, call: M
     case 'capabilities':
       return room.rtpCapabilities;
     case 'createTransport':
-      return room.createWebRtcTransport(venueId);
+      // Owned by the socket too: when it goes, what it set up goes (the venue may stay, on another socket).
+      return room.createWebRtcTransport(venueId, caller.socketId);
     case 'connectTransport':
       await mediasoupCall(() => room.connectTransport(venueId, call.request.transportId, call.request.dtlsParameters as types.DtlsParameters));
       return {};

@@ -4,7 +4,7 @@ import type { Plenary } from '../app/plenary';
 import { ControlClient, rawEmit } from '../test/control-client';
 import { createTestConference, eventually, startTestPlenary, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
 import { reconcile } from './reconcile';
-import { RELAY_PATH } from './host';
+import { CAPTION_RELAY_PATH, RELAY_PATH, SOCKET_GONE_PATH } from './host';
 
 const REDIS_URL = process.env.PLENARY_TEST_REDIS_URL as string;
 
@@ -35,6 +35,11 @@ describe('the relay of venues\' media calls to the process hosting the media', (
       const res = await relay({ caller: jilin, call: { name: 'capabilities' } }, authorization);
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    }
+    // So are the other internal routes: a caption line, a socket gone.
+    for (const path of [CAPTION_RELAY_PATH, SOCKET_GONE_PATH]) {
+      const res = await fetch(`${plenary.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer nope' }, body: JSON.stringify({ caller: jilin }) });
+      expect(res.status).toBe(401);
     }
   });
 
@@ -89,6 +94,23 @@ describe('the room follows every stored event of its conference', () => {
     } finally {
       jilin.close();
       presider.close();
+    }
+  });
+
+  it('lets a socket\'s transports go with it, while the venue stays on another socket', async () => {
+    // Jilin's browser on a network that switched: its new socket is up before the old one is seen gone.
+    const fresh = await ControlClient.connect(plenary.url, { token: tokenOf(created.joinLinks[1]!.url) });
+    const old = await ControlClient.connect(plenary.url, { token: tokenOf(created.joinLinks[1]!.url) });
+    try {
+      for (let i = 0; i < 4; i++) expect(await rawEmit(old, 'media:createTransport')).toMatchObject({ ok: true });
+      // The venue's places at the SFU are taken...
+      expect(await rawEmit(fresh, 'media:createTransport')).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+      old.close();
+      // ...until the old socket is gone: then the new one sets its media up (before, only the venue leaving freed them).
+      await eventually(async () => ((await rawEmit(fresh, 'media:createTransport')) as { ok: boolean }).ok, 10_000);
+    } finally {
+      fresh.close();
+      old.close();
     }
   });
 

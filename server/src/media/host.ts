@@ -11,6 +11,8 @@ import { relayedCaptionSchema } from './caption-lines';
 
 /** Where the other server processes send the media calls of venues whose sockets reached them. */
 export const RELAY_PATH = '/internal/media';
+/** Where the other server processes say a socket went, whose transports are here. */
+export const SOCKET_GONE_PATH = '/internal/socket-gone';
 /** Where the other server processes send caption lines for a broadcast hosted here. */
 export const CAPTION_RELAY_PATH = '/internal/captions';
 /** A relayed call waits for the owner at most this long (a transport or consumer takes milliseconds). */
@@ -106,6 +108,17 @@ export class MediaHost {
     if (!owner?.url || owner.processId === this.deps.ownership.processId) throw new PlenaryError(ErrorCode.UNAVAILABLE, 'The conference is not broadcasting right now; try again in a moment');
     const answer = await this.post(owner.url, CAPTION_RELAY_PATH, { conferenceId, channelId, cue }, conferenceId);
     if (!answer.ok) throw new PlenaryError(answer.error.code, answer.error.message);
+  }
+
+  /** A socket disconnected: the transports it set up close, here or at the owner (never builds the media). */
+  async socketGone(caller: Caller, relayed = false): Promise<void> {
+    if (this.hosts(caller.conferenceId)) {
+      await (await this.deps.media.existingRoom(caller.conferenceId))?.venueLeft(caller.venueId, Number.POSITIVE_INFINITY, caller.socketId);
+      return;
+    }
+    const owner = relayed ? undefined : await this.deps.ownership.holder(caller.conferenceId).catch(() => undefined);
+    if (!owner?.url || owner.processId === this.deps.ownership.processId) return; // nobody hosts it: nothing to close
+    await this.post(owner.url, SOCKET_GONE_PATH, { caller }, caller.conferenceId);
   }
 
   /** Publishes simulated cameras for venues (the demo) and saves them for whoever hosts the media next. */
@@ -225,13 +238,21 @@ export class MediaHost {
     const router = Router();
     const expected = Buffer.from(`Bearer ${this.relayKey}`);
     // Only the other server processes (holding the shared key) reach these.
-    router.use([RELAY_PATH, CAPTION_RELAY_PATH], (req, res, next) => {
+    router.use([RELAY_PATH, CAPTION_RELAY_PATH, SOCKET_GONE_PATH], (req, res, next) => {
       const presented = Buffer.from(req.get('authorization') ?? '');
       if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
         res.status(401).json(fail(new PlenaryError(ErrorCode.UNAUTHENTICATED, 'Only the other Plenary server processes may relay media calls')));
         return;
       }
       next();
+    });
+    router.post(SOCKET_GONE_PATH, express.json({ limit: '4kb' }), (req, res) => {
+      const caller = callerSchema.safeParse((req.body as { caller?: unknown } | undefined)?.caller);
+      if (!caller.success) {
+        res.status(400).json(invalid(caller.error));
+        return;
+      }
+      this.socketGone(caller.data, true).then(() => res.json(ok({})), (error: unknown) => res.json(fail(error)));
     });
     router.post(CAPTION_RELAY_PATH, express.json({ limit: '4kb' }), (req, res) => {
       const relayed = relayedCaptionSchema.safeParse(req.body);

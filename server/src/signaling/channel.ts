@@ -232,6 +232,13 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
       // another process); those that do not are let go by the presence reaper.
       if (deps.isClosing?.()) return;
       deps.presence?.disconnected(conferenceId, venueId);
+      // Its transports go with it: a browser back on a new socket sets its media up again, and the
+      // old ones would hold the venue's places at the SFU (four) while another socket keeps it present.
+      if (actor.role !== 'system') {
+        deps.media.socketGone?.({ conferenceId, venueId, role: actor.role, socketId: socket.id }).catch((error: unknown) =>
+          log.warn({ err: error }, 'could not close the media of a socket that went'),
+        );
+      }
       // The venue is gone only when none of its sockets, on any server process, is left.
       io.in(rooms.venue(conferenceId, venueId))
         .fetchSockets()

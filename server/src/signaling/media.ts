@@ -7,6 +7,8 @@ type PlenarySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterSer
 /** Where a socket's media calls go: the conference's room here, or the process hosting it. */
 export interface MediaCalls {
   call(caller: Caller, call: unknown): Promise<Ack<unknown>>;
+  /** A socket disconnected: the transports it set up close (wherever the media is hosted). */
+  socketGone?(caller: Caller): Promise<void>;
 }
 
 interface MediaHandlerDeps {

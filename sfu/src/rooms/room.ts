@@ -151,7 +151,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   }
 
   /** A WebRTC transport for a venue, on its worker's single-port WebRtcServer. */
-  async createWebRtcTransport(venueId: string): Promise<TransportInfo> {
+  async createWebRtcTransport(venueId: string, socketId?: string): Promise<TransportInfo> {
     this.assertOpen();
     const venue = await this.venue(venueId);
     if (venue.transports.size >= 4) throw new PlenaryError(ErrorCode.CONFLICT, 'This venue already has its transports; close one first');
@@ -161,7 +161,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
       enableTcp: true,
       preferUdp: true,
       initialAvailableOutgoingBitrate: 1_000_000,
-      appData: { venueId, createdAt: Date.now() },
+      appData: { venueId, socketId, createdAt: Date.now() },
     });
     venue.transports.set(transport.id, transport);
     transport.observer.on('close', () => venue.transports.delete(transport.id));
@@ -334,12 +334,13 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
    * camera, microphone and consumers) go. A simulated venue stands in for a camera, not for
    * the operator, so it stays; if the browser's camera had replaced it, it publishes again.
    * Only transports made before `since` go: the server knew the venue gone as of then, and a
-   * browser that came back meanwhile keeps what it set up since.
+   * browser that came back meanwhile keeps what it set up since. With `socketId`, only what
+   * that socket set up (it disconnected; the venue's other sockets stay).
    */
-  async venueLeft(venueId: string, since = Number.POSITIVE_INFINITY): Promise<void> {
+  async venueLeft(venueId: string, since = Number.POSITIVE_INFINITY, socketId?: string): Promise<void> {
     const venue = this.venues.get(venueId);
     if (!venue) return;
-    const stale = [...venue.transports.values()].filter((transport) => ((transport.appData.createdAt as number | undefined) ?? 0) < since);
+    const stale = [...venue.transports.values()].filter((t) => ((t.appData.createdAt as number | undefined) ?? 0) < since && (socketId === undefined || t.appData.socketId === socketId));
     if (stale.length === venue.transports.size && !venue.simulated) return this.closeVenue(venueId);
     for (const transport of stale) transport.close();
     if (!venue.simulated || venue.transports.size > 0) return;
