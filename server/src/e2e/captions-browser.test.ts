@@ -56,7 +56,9 @@ describe('live captions in real browsers: typed on the captioner page, shown on 
     const box = captioner.getByTestId('caption-line');
     await box.fill('各位代表，上午好');
     await box.press('Enter');
-    await box.fill('<script>window.pwned = 1</script> & <b>bold</b>');
+    // The next line is typed at once, key by key, while the first one's answer comes back: the
+    // answer must not wipe what is being typed (it did, under load).
+    await box.pressSequentially('<script>window.pwned = 1</script> & <b>bold</b>', { delay: 20 });
     await box.press('Enter');
     await eventually(async () => (await captioner.getByTestId('sent-lines').locator('li').count()) === 2, 10_000);
 

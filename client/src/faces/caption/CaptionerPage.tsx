@@ -14,8 +14,8 @@ type Sent = { text: string; at: number } | { text: string; failed: string };
 /**
  * The captioner's page (a stenographer's): the broadcast to follow, and one
  * line to type; Enter sends it to the captions channel of the link, timed to
- * the program. What was sent is listed, and a line the server refused says why
- * (it stays in the box to send again).
+ * the program. The box is free for the next line at once; what was sent is
+ * listed, and a line the server refused says why (and comes back into the box).
  */
 export function CaptionerPage({ token }: { token: string }) {
   const { t } = useText();
@@ -46,6 +46,9 @@ export function CaptionerPage({ token }: { token: string }) {
   const send = async () => {
     const text = line.trim();
     if (!text) return;
+    // The box is free at once for the next line (a stenographer does not wait for the server);
+    // a line that was refused comes back into it unless the next one is being typed.
+    setLine('');
     const res = await fetch(`/api/conferences/${encodeURIComponent(assignment.conferenceId)}/captions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -54,9 +57,9 @@ export function CaptionerPage({ token }: { token: string }) {
     const answer = res ? ((await res.json()) as { ok: boolean; data?: { at: number }; error?: { message: string } }) : undefined;
     if (answer?.ok && answer.data) {
       setSent((lines) => [{ text, at: answer.data?.at ?? Date.now() }, ...lines].slice(0, 50));
-      setLine('');
     } else {
       setSent((lines) => [{ text, failed: answer?.error?.message ?? 'The server does not answer' }, ...lines].slice(0, 50));
+      setLine((typing) => typing || text);
     }
   };
 
