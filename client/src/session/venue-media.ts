@@ -146,36 +146,43 @@ export class VenueMedia {
     if (entry.trying) return;
     entry.trying = true;
     const still = () => !this.closed && this.wanted.get(keyOf(entry.target)) === entry && entry.consumer === undefined;
-    void (async () => {
-      const started = Date.now();
-      for (let attempt = 1; still(); attempt++) {
-        const delay = attempt === 1 && firstDelayMs !== undefined ? firstDelayMs : this.receiveAgain.delayBefore(attempt, Date.now() - started);
-        if (delay === undefined) break;
-        await sleep(delay);
-        await this.rebuilding;
-        // While the socket is away the server has dropped this venue's media: the rebuild on its return receives again.
-        if (!still() || !this.channel.connectedNow) continue;
-        try {
-          const generation = this.generation;
-          const consumer = await this.consume(entry.target, entry.layer);
-          // Stopped, asked again or rebuilt while this consumer was being set up: it is not wanted any more.
-          if (!still() || generation !== this.generation) {
-            this.closeConsumer(consumer);
-            continue;
-          }
-          entry.consumer = consumer;
-          for (const waiter of entry.first.splice(0)) waiter.resolve(consumer.track);
-          for (const listener of this.trackListeners.get(keyOf(entry.target)) ?? []) listener(consumer.track);
-        } catch (error) {
-          // Not publishing (yet), or the media is moving: try again. Refused for good: give up.
-          if (error instanceof SessionError && FINAL.has(error.code)) {
-            for (const waiter of entry.first.splice(0)) waiter.reject(error);
-            break;
-          }
+    void this.retrying(still, async () => {
+      try {
+        const generation = this.generation;
+        const consumer = await this.consume(entry.target, entry.layer);
+        // Stopped, asked again or rebuilt while this consumer was being set up: it is not wanted any more.
+        if (!still() || generation !== this.generation) {
+          this.closeConsumer(consumer);
+          return false;
         }
+        entry.consumer = consumer;
+        for (const waiter of entry.first.splice(0)) waiter.resolve(consumer.track);
+        for (const listener of this.trackListeners.get(keyOf(entry.target)) ?? []) listener(consumer.track);
+        return true;
+      } catch (error) {
+        // Not publishing (yet), or the media is moving: try again. Refused for good: give up.
+        if (!(error instanceof SessionError && FINAL.has(error.code))) return false;
+        for (const waiter of entry.first.splice(0)) waiter.reject(error);
+        return true;
       }
-      entry.trying = false;
-    })();
+    }, firstDelayMs).finally(() => (entry.trying = false));
+  }
+
+  /**
+   * The one policy for trying again, for receiving and publishing alike: wait as the policy
+   * says, let a rebuild finish, skip while the socket is away (the rebuild on its return does
+   * it), try; until a try says it is done, `goOn` says no more, or the policy gives up.
+   */
+  private async retrying(goOn: () => boolean, tryOnce: () => Promise<boolean>, firstDelayMs?: number): Promise<void> {
+    const started = Date.now();
+    for (let attempt = 1; goOn(); attempt++) {
+      const delay = attempt === 1 && firstDelayMs !== undefined ? firstDelayMs : this.receiveAgain.delayBefore(attempt, Date.now() - started);
+      if (delay === undefined) return;
+      await sleep(delay);
+      await this.rebuilding;
+      if (!goOn() || !this.channel.connectedNow) continue;
+      if (await tryOnce()) return;
+    }
   }
 
   /** Sets the transports up again, publishes again, and receives everything wanted again. */
@@ -206,25 +213,18 @@ export class VenueMedia {
   private keepPublishing(): void {
     if (this.republishing) return;
     this.republishing = true;
-    void (async () => {
-      const started = Date.now();
-      for (let attempt = 1; !this.closed && this.published; attempt++) {
-        const delay = this.receiveAgain.delayBefore(attempt, Date.now() - started);
-        if (delay === undefined) break;
-        await sleep(delay);
-        await this.rebuilding;
-        if (!this.channel.connectedNow || !this.published) continue;
-        // Published meanwhile (a rebuild publishes by itself): once is enough.
-        if (this.publishedIn === this.generation) break;
-        const ok = await this.produce(this.published).then(() => true, () => false);
-        if (ok) break;
+    // Published meanwhile (a rebuild publishes by itself): once is enough.
+    const still = () => !this.closed && this.published !== undefined && this.publishedIn !== this.generation;
+    void this.retrying(still, async () => {
+      const published = await this.produce(this.published as MediaStream).then(() => true, () => false);
+      if (!published) {
         // What was made of a failed try (a transport, part of the tracks) goes: the next try starts clean.
         this.sendTransport?.close();
         this.sendTransport = undefined;
         this.making.send = undefined;
       }
-      this.republishing = false;
-    })();
+      return published;
+    }).finally(() => (this.republishing = false));
   }
 
   private async produce(stream: MediaStream): Promise<void> {

@@ -1,15 +1,15 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
-import { ErrorCode, PlenaryError, captionChannelIdSchema, ok, type CaptionChannel, type CaptionerLink } from '@plenary/shared';
+import { ErrorCode, PlenaryError, captionChannelIdSchema, conferenceIdSchema, ok, type CaptionChannel, type CaptionerLink } from '@plenary/shared';
 import { isAdminKey, requireAdminKey } from '../auth/admin';
 import { DEFAULT_LINK_TTL_SECONDS, JoinLinks } from '../auth/links';
 import type { ConferenceService } from '../conference/service';
 import type { MediaHost } from '../media/host';
 import { captionTextSchema } from '../media/caption-lines';
 import type { Limit } from '../app/limits';
+import { linkBodySchema } from './conferences';
 
-const idParam = z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/);
-const linkBodySchema = z.object({ ttlSeconds: z.number().int().min(1).max(90 * 24 * 3600).optional() }).strict();
+const idParam = conferenceIdSchema;
 const lineSchema = z.object({ text: captionTextSchema, channelId: captionChannelIdSchema.optional() }).strict();
 
 export type MintCaptionerLink = (conferenceId: string, channelId: string, ttlSeconds?: number) => Promise<CaptionerLink>;

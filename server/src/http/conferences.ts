@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { ErrorCode, PlenaryError, createConferenceSchema, ok, type ConferenceState, type PublicConference } from '@plenary/shared';
+import { ErrorCode, PlenaryError, conferenceIdSchema, createConferenceSchema, ok, type ConferenceState, type PublicConference } from '@plenary/shared';
 import { requireAdminKey } from '../auth/admin';
 import type { MintJoinLink } from '../conference/joinlinks';
 import type { ConferenceService } from '../conference/service';
@@ -14,9 +14,10 @@ const createBodySchema = createConferenceSchema.extend({
   linkTtlHours: z.number().min(1).max(24 * 90).default(24 * 7),
 });
 
-const linkBodySchema = z.object({ ttlSeconds: z.number().int().min(1).max(90 * 24 * 3600).optional() }).strict();
+/** The body of a link request: how long the new link stays valid. */
+export const linkBodySchema = z.object({ ttlSeconds: z.number().int().min(1).max(90 * 24 * 3600).optional() }).strict();
 
-const idParam = z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/);
+const idParam = conferenceIdSchema;
 
 /** A watch page's announcement: a random id it keeps while open. */
 const beaconSchema = z.object({ viewer: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/) }).strict();

@@ -1,5 +1,5 @@
 import { Router, type Response } from 'express';
-import { ErrorCode } from '@plenary/shared';
+import { CONFERENCE_ID, ErrorCode } from '@plenary/shared';
 import { RecordingShelf, type Hold, type Lookup, type MediaPlane, type RecordedFile } from '@plenary/sfu';
 import { sendError } from './errors';
 import type { BroadcastWhereabouts } from '../media/whereabouts';
@@ -10,7 +10,6 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Playlists change every part; a second of caching lets an edge collapse the crowd. */
 const PLAYLIST_CACHE = 'public, max-age=1';
 
-const CONFERENCE = /^[a-z0-9][a-z0-9-]{1,39}$/;
 
 /** Marks a request one process relayed to another, so that it is never relayed again. */
 const RELAYED = 'x-plenary-relayed';
@@ -87,7 +86,7 @@ export function hlsRouter({
   // answer, not an error they would give up on after a few retries.
   router.use('/:conferenceId', async (req, res, next) => {
     const conferenceId = req.params.conferenceId as string;
-    if (req.get(RELAYED) || !CONFERENCE.test(conferenceId)) return next();
+    if (req.get(RELAYED) || !CONFERENCE_ID.test(conferenceId)) return next();
     const deadline = Date.now() + BLOCK_LIMIT_MS;
     for (;;) {
       // A broadcast here is served here, unless this process was paused past its lease: then
@@ -115,23 +114,31 @@ export function hlsRouter({
     return sendError(res, lookup.status === 'invalid' ? ErrorCode.INVALID : ErrorCode.UNAVAILABLE, lookup.reason);
   };
 
-  // A live broadcast is served from memory; once it ended, the newest recording is served from disk.
+  /**
+   * The recording to serve: the one the broadcast going on writes, or the newest once the
+   * conference ended. A conference going on without a broadcast has none to show (an older one
+   * on disk is an earlier run's); nor does one the store cannot tell about.
+   */
+  const recordingOf = async (conferenceId: string, broadcasting: boolean) => {
+    if (!CONFERENCE_ID.test(conferenceId)) return undefined;
+    return broadcasting || !(await isLive(conferenceId).catch(() => true)) ? shelf?.latest(conferenceId) : undefined;
+  };
+
   // The chapters (one per speech) are the recording's, live or not: written as the floor moves.
   router.get('/:conferenceId/chapters.json', async (req, res) => {
     const conferenceId = req.params.conferenceId as string;
-    const broadcasting = CONFERENCE.test(conferenceId) && (await media.existingRoom(conferenceId))?.broadcast !== undefined;
-    const recording = CONFERENCE.test(conferenceId) && (broadcasting || !(await isLive(conferenceId).catch(() => true))) ? shelf?.latest(conferenceId) : undefined;
+    const broadcasting = CONFERENCE_ID.test(conferenceId) && (await media.existingRoom(conferenceId))?.broadcast !== undefined;
+    const recording = await recordingOf(conferenceId, broadcasting);
     if (!recording) return notProduced(res, 'This conference has no recording');
     return sendRecorded(res, recording.file(undefined, 'chapters.json'));
   });
 
+  // A live broadcast is served from memory; once it ended, the newest recording is served from disk.
   router.get(['/:conferenceId/master.m3u8', '/:conferenceId/:rendition/:file'], async (req, res) => {
     const { conferenceId, rendition, file = 'master.m3u8' } = req.params as { conferenceId: string; rendition?: string; file?: string };
-    const origin = CONFERENCE.test(conferenceId) ? (await media.existingRoom(conferenceId))?.broadcast?.origin : undefined;
+    const origin = CONFERENCE_ID.test(conferenceId) ? (await media.existingRoom(conferenceId))?.broadcast?.origin : undefined;
     if (!origin) {
-      // A conference going on is not its old recording (an earlier run's, say): it has not started broadcasting.
-      // (The store away: not known to have ended, so no recording either.)
-      const recording = CONFERENCE.test(conferenceId) && !(await isLive(conferenceId).catch(() => true)) ? shelf?.latest(conferenceId) : undefined;
+      const recording = await recordingOf(conferenceId, false);
       if (recording) return sendRecorded(res, recording.file(rendition, file));
       return notProduced(res, 'This conference is not broadcasting');
     }

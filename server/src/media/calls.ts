@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, MEDIA_CALLS, MESSAGES, PlenaryError, venueIdSchema, type MediaCallName, type RequestOf } from '@plenary/shared';
+import { ErrorCode, MEDIA_CALLS, MESSAGES, PlenaryError, conferenceIdSchema, venueIdSchema, type MediaCallName, type RequestOf } from '@plenary/shared';
 import type { ConferenceRoom, MediasoupTypes as types } from '@plenary/sfu';
 
 /**
@@ -26,7 +26,7 @@ export function parseMediaCall(call: unknown): { success: true; data: MediaCall 
 /** Who makes a media call: a socket of a venue (its id, so that closed consumers are told to it). */
 export const callerSchema = z
   .object({
-    conferenceId: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/),
+    conferenceId: conferenceIdSchema,
     venueId: venueIdSchema,
     role: z.enum(['presider', 'operator']),
     socketId: z.string().min(1).max(64),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { captionChannelIdSchema } from '@plenary/shared';
+import { captionChannelIdSchema, conferenceIdSchema } from '@plenary/shared';
 
 /**
  * A caption line as a captioner or a speech recognizer sends it: plain text on
@@ -18,7 +18,7 @@ export const captionTextSchema = z
 /** A line on its way from another server process to the one hosting the broadcast. */
 export const relayedCaptionSchema = z
   .object({
-    conferenceId: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/),
+    conferenceId: conferenceIdSchema,
     channelId: captionChannelIdSchema,
     cue: z.object({ at: z.number().int().positive(), text: captionTextSchema }).strict(),
   })

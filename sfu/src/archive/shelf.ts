@@ -1,9 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CONFERENCE_ID } from '@plenary/shared';
 import { CHAPTERS, isRenditionName, MEDIA_PLAYLIST, mediaType, MULTIVARIANT_PLAYLIST, parseObjectName } from '../hls/names';
 
-const CONFERENCE = /^[a-z0-9][a-z0-9-]{1,39}$/;
 
 /** A file of a recording: where it is on disk and how to serve it. */
 export interface RecordedFile {
@@ -34,7 +34,7 @@ export class RecordingShelf {
 
   /** The newest recording of a conference (one scan of its folder), if it has one. */
   latest(conferenceId: string): Recording | undefined {
-    if (!CONFERENCE.test(conferenceId)) return undefined;
+    if (!CONFERENCE_ID.test(conferenceId)) return undefined;
     const folder = join(this.archiveDir, conferenceId);
     if (!existsSync(folder)) return undefined;
     const names = readdirSync(folder).filter((name) => existsSync(join(folder, name, MULTIVARIANT_PLAYLIST))).sort();

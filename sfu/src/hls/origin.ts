@@ -116,10 +116,7 @@ export class BroadcastOrigin {
     if (object.kind === 'init') bytes = rendition.initFor(object.version);
     else if (object.kind === 'segment') bytes = rendition.segmentAt(object.msn)?.bytes;
     else {
-      // The preload hint names the next part before it exists: hold that request until it does.
-      const next = rendition.nextPart();
-      const hinted = next?.msn === object.msn && next.part === object.index;
-      if (!rendition.part(object.msn, object.index) && hinted) await (hold.holding ?? ((w) => w))(rendition.waitFor(object.msn, object.index, hold.limitMs));
+      await this.holdHinted(rendition, object.msn, object.index, hold);
       bytes = rendition.part(object.msn, object.index)?.bytes;
     }
     return bytes ? found({ bytes, contentType: mediaType(rendition.name) }) : notFound('Not produced');
@@ -132,14 +129,17 @@ export class BroadcastOrigin {
     let bytes: Buffer | undefined;
     if (object.kind === 'segment') bytes = subtitles.segment(object.msn);
     else {
-      const leader = subtitles.timeline;
-      const next = leader.nextPart();
-      if (!leader.part(object.msn, object.index) && next?.msn === object.msn && next.part === object.index) {
-        await (hold.holding ?? ((w) => w))(leader.waitFor(object.msn, object.index, hold.limitMs));
-      }
+      await this.holdHinted(subtitles.timeline, object.msn, object.index, hold);
       bytes = subtitles.part(object.msn, object.index);
     }
     return bytes ? found({ bytes, contentType: mediaType(subtitles.name) }) : notFound('Not produced');
+  }
+
+  /** The preload hint names the next part before it exists: a request for it is held until it does. */
+  private async holdHinted(rendition: HlsRendition, msn: number, index: number, hold: Hold): Promise<void> {
+    const next = rendition.nextPart();
+    if (rendition.part(msn, index) || next?.msn !== msn || next.part !== index) return;
+    await (hold.holding ?? ((wait) => wait))(rendition.waitFor(msn, index, hold.limitMs));
   }
 
   private rendition(name: string): HlsRendition | undefined {

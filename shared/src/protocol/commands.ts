@@ -54,13 +54,14 @@ export const agendaItemInputSchema = z
   })
   .strict();
 
+/** A conference id: in URLs, paths on disk and Redis keys, so nothing but these characters. */
+export const CONFERENCE_ID = /^[a-z0-9][a-z0-9-]{1,39}$/;
+export const conferenceIdSchema = z.string().regex(CONFERENCE_ID, 'an id is 2-40 characters of a-z 0-9 -');
+
 /** The body of POST /api/conferences. */
 export const createConferenceSchema = z
   .object({
-    id: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{1,39}$/, 'an id is 2-40 characters of a-z 0-9 -')
-      .optional(),
+    id: conferenceIdSchema.optional(),
     title: z.string().trim().min(1).max(200),
     mainVenueName: venueName,
     subVenues: z.array(z.object({ name: venueName }).strict()).max(200),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ConferenceState } from '../conference/state';
 import type { VersionedEvent } from '../conference/events';
 import type { Actor } from '../conference/actors';
-import { captionChannelIdSchema, venueIdSchema } from './commands';
+import { captionChannelIdSchema, conferenceIdSchema, venueIdSchema } from './commands';
 
 /**
  * How a socket proves who it is, in the Socket.io handshake `auth`: the
@@ -15,7 +15,7 @@ const recovery = { pid: z.string().max(64).optional(), offset: z.string().max(64
 export const handshakeAuthSchema = z.union([
   z
     .object({
-      conferenceId: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/),
+      conferenceId: conferenceIdSchema,
       hostSecret: z.string().min(16).max(128),
       ...recovery,
     })
