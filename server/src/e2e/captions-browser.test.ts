@@ -67,6 +67,8 @@ describe('live captions in real browsers: typed on the captioner page, shown on 
       return cues.some((cue) => cue.text === '各位代表，上午好') && cues.some((cue) => cue.text.includes('script')) ? cues : undefined;
     }, 30_000);
     expect(shown.every((cue) => cue.language === 'ko')).toBe(true);
+    // Each line once, though every part it overlaps carries it (a map per part showed it twice).
+    expect(shown.filter((cue) => cue.text === '各位代表，上午好')).toHaveLength(1);
     // Markup in a line is shown as its characters: no element, nothing run.
     const markup = shown.find((cue) => cue.text.includes('script'));
     expect(markup).toEqual({ language: 'ko', text: '<script>window.pwned = 1</script> & <b>bold</b>', elements: 0 });

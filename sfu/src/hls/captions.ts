@@ -38,7 +38,8 @@ function vttTime(seconds: number): string {
  * video: the same media sequence numbers, parts of the same length at the same
  * times (the leader rendition's), each a WebVTT file holding the lines shown
  * during it. Cue times are media times, mapped by X-TIMESTAMP-MAP to the
- * video's timeline (MPEGTS in 90 kHz units of the same media time), so a line
+ * video's timeline (MPEGTS in 90 kHz units of the same media time, one map for
+ * every file), so a line
  * appears with the picture it was timed to. A line overlapping several parts
  * is in each (players keep one copy).
  */
@@ -96,7 +97,10 @@ export class SubtitleRendition {
     const start = (parts[0] as Part).startTime;
     const last = parts[parts.length - 1] as Part;
     const [from, to] = [wallOf(start), wallOf(last.startTime + last.duration)];
-    const lines = ['WEBVTT', `X-TIMESTAMP-MAP=MPEGTS:${Math.round(start * 90000)},LOCAL:${vttTime(start)}`, ''];
+    // One map for every file: media time 10 s is 900000 at 90 kHz, exactly. A map per part (its own
+    // start, rounded to the millisecond) moved each copy of a line by a fraction of a millisecond,
+    // and hls.js, which keeps one copy of a cue by its times, showed the line twice.
+    const lines = ['WEBVTT', 'X-TIMESTAMP-MAP=MPEGTS:900000,LOCAL:00:00:10.000', ''];
     for (const cue of this.cues) {
       // A fixed length, not "until the next line": every part that carries a line must carry it
       // with the same times, or players (which keep one copy of a cue by its times and text) show
