@@ -4,10 +4,11 @@ import { ErrorCode, type ConsumeTarget } from '@plenary/shared';
 import { SessionError, type ControlChannel } from './control-channel';
 import { backoff, sleep, type RetryPolicy } from './retry';
 
-/** What a venue may receive: the program or one venue's camera or microphone. */
+/** What a venue may receive: the program, one venue's camera or microphone, or an interpretation channel. */
 export type ReceiveTarget = ConsumeTarget;
 
-const keyOf = (target: ReceiveTarget) => ('program' in target ? `program:${target.program}` : `${target.venueId}:${target.kind}`);
+const keyOf = (target: ReceiveTarget) =>
+  'program' in target ? `program:${target.program}` : 'interpretation' in target ? `interpretation:${target.interpretation}` : `${target.venueId}:${target.kind}`;
 
 /** Simulcast for cameras: a low layer for the presider's thumbnails, a high one for the program. */
 const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [

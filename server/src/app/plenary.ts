@@ -31,7 +31,9 @@ import { homeRouter } from '../http/home';
 import { facesRouter } from '../http/faces';
 import { conferencesRouter } from '../http/conferences';
 import { hlsRouter } from '../http/hls';
-import { captionerLinkMinter, captionsRouter } from '../http/captions';
+import { captionsRouter } from '../http/captions';
+import { interpretationRouter } from '../http/interpretation';
+import { channelLinkMinter } from '../auth/channel-links';
 import { errorHandler, sendError } from '../http/errors';
 import { securityHeaders } from '../http/hardening';
 import { PlenaryMetrics } from './metrics';
@@ -166,10 +168,11 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     recoverLostRooms(media, host, conferences, io, logger.child({ component: 'media-recovery' }));
     const links = new JoinLinks(linkSecret);
     const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
-    const mintCaptionerLink = captionerLinkMinter(links, conferences, config.publicUrl);
+    const mintCaptionerLink = channelLinkMinter(links, conferences, config.publicUrl, 'captioner');
+    const mintInterpreterLink = channelLinkMinter(links, conferences, config.publicUrl, 'interpreter');
     const presence = config.redisUrl ? await PresenceReaper.start(config.redisUrl, io, conferences, logger.child({ component: 'presence' })) : undefined;
     if (presence) owned.push(() => presence.close());
-    attachControlChannel(io, { conferences, links, media: host, joinLink: (c, v) => mintJoinLink(c, v), captionerLink: (c, channel) => mintCaptionerLink(c, channel), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, isClosing: () => shuttingDown, socketsPerLink: config.socketsPerLink,
+    attachControlChannel(io, { conferences, links, media: host, joinLink: (c, v) => mintJoinLink(c, v), captionerLink: (c, channel) => mintCaptionerLink(c, channel), interpreterLink: (c, channel) => mintInterpreterLink(c, channel), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, isClosing: () => shuttingDown, socketsPerLink: config.socketsPerLink,
       // A burst of three seconds' worth at once, then the rate on average.
       joinLimit: limits.limit('join', config.joinRatePerAddress * 3, 3), clientAddress, recoveryMs: SESSION_RECOVERY_MS });
 
@@ -184,6 +187,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const beaconsPerAddress = Math.max(1, Math.ceil(config.viewersPerAddress * config.viewerSample));
     app.use('/api', conferencesRouter({ conferences, mintJoinLink, viewers, adminKey: config.adminKey, publicUrl: config.publicUrl, beaconLimit: limits.limit('beacon', beaconsPerAddress, BEACON_SECONDS), clientAddress }));
     app.use('/api', captionsRouter({ conferences, links, host, mintCaptionerLink, adminKey: config.adminKey, delayMs: config.captionDelayMs, lineLimit: limits.limit('captions', 10, 2) }));
+    app.use('/api', interpretationRouter({ mintInterpreterLink, adminKey: config.adminKey }));
     app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
     app.use('/hls', hlsRouter({
       media,

@@ -11,16 +11,21 @@ export interface JoinClaims {
 
 const ISSUER = 'plenary';
 const AUDIENCE = 'plenary-venue';
-/** Captioner links are another audience: one never opens what the other does. */
+/** Captioner and interpreter links are other audiences: one never opens what another does. */
 const CAPTIONER_AUDIENCE = 'plenary-captioner';
+const INTERPRETER_AUDIENCE = 'plenary-interpreter';
 const unauthenticated = (message: string) => new PlenaryError(ErrorCode.UNAUTHENTICATED, message);
 
-/** What a captioner link's token says: this captions channel of this conference, at this link version. */
-export interface CaptionerClaims {
+/** What a channel's link says (captioner, interpreter): this channel of this conference, at this link version. */
+export interface ChannelClaims {
   conferenceId: string;
   channelId: string;
   linkVersion: number;
 }
+export type CaptionerClaims = ChannelClaims;
+
+/** A link that opens a socket: a sub-venue's join link, or an interpreter's link. */
+export type SocketLinkClaims = ({ kind: 'venue' } & JoinClaims) | ({ kind: 'interpreter' } & ChannelClaims);
 
 /**
  * Signs and checks the links people open (HS256 JWTs): sub-venue join links,
@@ -51,6 +56,16 @@ export class JoinLinks {
     return { conferenceId, channelId: subject, linkVersion };
   }
 
+  mintInterpreter(claims: ChannelClaims, ttlSeconds: number, now = Date.now()): Promise<{ token: string; expiresAt: Date }> {
+    return this.sign(INTERPRETER_AUDIENCE, claims.channelId, claims.conferenceId, claims.linkVersion, ttlSeconds, now);
+  }
+
+  /** The claims of a genuine link that opens a socket: a join link or an interpreter link. */
+  async verifySocketLink(token: string): Promise<SocketLinkClaims> {
+    const { conferenceId, subject, linkVersion, audience } = await this.check(token, [AUDIENCE, INTERPRETER_AUDIENCE], 'link');
+    return audience === INTERPRETER_AUDIENCE ? { kind: 'interpreter', conferenceId, channelId: subject, linkVersion } : { kind: 'venue', conferenceId, venueId: subject, linkVersion };
+  }
+
   private async sign(audience: string, subject: string, conferenceId: string, linkVersion: number, ttlSeconds: number, now: number) {
     const expiresAt = new Date(now + ttlSeconds * 1000);
     const token = await new SignJWT({ conf: conferenceId, lv: linkVersion })
@@ -64,12 +79,12 @@ export class JoinLinks {
     return { token, expiresAt };
   }
 
-  private async check(token: string, audience: string, what: string): Promise<{ conferenceId: string; subject: string; linkVersion: number }> {
+  private async check(token: string, audience: string | string[], what: string): Promise<{ conferenceId: string; subject: string; linkVersion: number; audience: string }> {
     try {
       const { payload } = await jwtVerify(token, this.secret, { issuer: ISSUER, audience, algorithms: ['HS256'] });
-      const { conf, lv, sub } = payload;
-      if (typeof conf !== 'string' || typeof lv !== 'number' || typeof sub !== 'string') throw unauthenticated(`This ${what} is not valid`);
-      return { conferenceId: conf, subject: sub, linkVersion: lv };
+      const { conf, lv, sub, aud } = payload;
+      if (typeof conf !== 'string' || typeof lv !== 'number' || typeof sub !== 'string' || typeof aud !== 'string') throw unauthenticated(`This ${what} is not valid`);
+      return { conferenceId: conf, subject: sub, linkVersion: lv, audience: aud };
     } catch (error) {
       if (error instanceof PlenaryError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated(`This ${what} has expired; ask the presider for a new one`);
@@ -83,6 +98,13 @@ export class JoinLinks {
     const channel = state.captions?.[claims.channelId];
     if (!channel || channel.linkVersion !== claims.linkVersion) throw unauthenticated('This captions channel was removed; ask the presider for the current link');
     return channel;
+  }
+
+  /** Checks an interpreter link's claims against the conference as it is now (channel there, link current). */
+  static checkInterpreter(claims: ChannelClaims, state: ConferenceState | undefined): void {
+    if (!state) throw unauthenticated('The conference of this interpreter link does not exist any more');
+    const channel = state.interpretation?.[claims.channelId];
+    if (!channel || channel.linkVersion !== claims.linkVersion) throw unauthenticated('This interpretation channel was removed; ask the presider for the current link');
   }
 
   /** Checks the claims against the conference as it is now (venue still there, link not rotated). */

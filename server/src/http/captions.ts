@@ -1,8 +1,9 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
-import { ErrorCode, PlenaryError, captionChannelIdSchema, conferenceIdSchema, ok, type CaptionChannel, type CaptionerLink } from '@plenary/shared';
+import { ErrorCode, PlenaryError, captionChannelIdSchema, conferenceIdSchema, ok, type CaptionChannel } from '@plenary/shared';
 import { isAdminKey, requireAdminKey } from '../auth/admin';
-import { DEFAULT_LINK_TTL_SECONDS, JoinLinks } from '../auth/links';
+import { JoinLinks } from '../auth/links';
+import type { MintChannelLink } from '../auth/channel-links';
 import type { ConferenceService } from '../conference/service';
 import type { MediaHost } from '../media/host';
 import { captionTextSchema } from '../media/caption-lines';
@@ -12,17 +13,6 @@ import { linkBodySchema } from './conferences';
 const idParam = conferenceIdSchema;
 const lineSchema = z.object({ text: captionTextSchema, channelId: captionChannelIdSchema.optional() }).strict();
 
-export type MintCaptionerLink = (conferenceId: string, channelId: string, ttlSeconds?: number) => Promise<CaptionerLink>;
-
-export function captionerLinkMinter(links: JoinLinks, conferences: ConferenceService, publicUrl: string): MintCaptionerLink {
-  return async (conferenceId, channelId, ttlSeconds = DEFAULT_LINK_TTL_SECONDS) => {
-    const state = await conferences.get(conferenceId);
-    const channel = state?.captions?.[channelId];
-    if (!state || !channel) throw new PlenaryError(ErrorCode.NOT_FOUND, `There is no captions channel ${channelId} in this conference`);
-    const { token, expiresAt } = await links.mintCaptioner({ conferenceId, channelId, linkVersion: channel.linkVersion }, ttlSeconds);
-    return { channelId, url: `${publicUrl}/caption/${token}`, expiresAt: expiresAt.toISOString() };
-  };
-}
 
 const bearerOf = (req: Request) => /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
 
@@ -38,7 +28,7 @@ export function captionsRouter(deps: {
   conferences: ConferenceService;
   links: JoinLinks;
   host: MediaHost;
-  mintCaptionerLink: MintCaptionerLink;
+  mintCaptionerLink: MintChannelLink;
   adminKey: string;
   delayMs: number;
   /** Lines per channel: a stenographer sends a few a second at most. */

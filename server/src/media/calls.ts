@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCode, MEDIA_CALLS, MESSAGES, PlenaryError, conferenceIdSchema, venueIdSchema, type MediaCallName, type RequestOf } from '@plenary/shared';
+import { ErrorCode, MEDIA_CALLS, MESSAGES, PlenaryError, conferenceIdSchema, interpretationChannelIdSchema, venueIdSchema, type MediaCallName, type RequestOf } from '@plenary/shared';
 import type { ConferenceRoom, MediasoupTypes as types } from '@plenary/sfu';
 
 /**
@@ -23,15 +23,19 @@ export function parseMediaCall(call: unknown): { success: true; data: MediaCall 
   return { success: true, data: { name: shape.data.name, request: request.data } as MediaCall };
 }
 
-/** Who makes a media call: a socket of a venue (its id, so that closed consumers are told to it). */
+/**
+ * Who makes a media call: a socket of a venue (its id, so that closed consumers are told to
+ * it), or of an interpreter, whose media is kept under its channel's id.
+ */
 export const callerSchema = z
   .object({
     conferenceId: conferenceIdSchema,
-    venueId: venueIdSchema,
-    role: z.enum(['presider', 'operator']),
+    venueId: z.union([venueIdSchema, interpretationChannelIdSchema]),
+    role: z.enum(['presider', 'operator', 'interpreter']),
     socketId: z.string().min(1).max(64),
   })
-  .strict();
+  .strict()
+  .refine((caller) => (caller.role === 'interpreter') === interpretationChannelIdSchema.safeParse(caller.venueId).success, 'an interpreter, and only an interpreter, calls as its channel');
 export type Caller = z.infer<typeof callerSchema>;
 
 /**
@@ -52,7 +56,8 @@ async function mediasoupCall<T>(call: () => Promise<T>): Promise<T> {
 /**
  * Runs a checked call on the room that hosts the conference, as the caller's
  * venue: its transports only. Operators receive the program and the main
- * venue; only the presider receives every venue and sees their health.
+ * venue; only the presider receives every venue and sees their health. Anyone
+ * may hear an interpretation channel; an interpreter publishes its voice only.
  */
 export async function runMediaCall(room: ConferenceRoom, caller: Caller, call: MediaCall, consumerClosed: (consumerId: string) => void): Promise<unknown> {
   const { venueId } = caller;
@@ -67,12 +72,13 @@ export async function runMediaCall(room: ConferenceRoom, caller: Caller, call: M
       return {};
     case 'produce': {
       const { transportId, kind, rtpParameters } = call.request;
+      if (caller.role === 'interpreter' && kind !== 'audio') throw new PlenaryError(ErrorCode.FORBIDDEN, 'An interpreter publishes its voice only, no picture');
       return { id: await mediasoupCall(() => room.produce(venueId, transportId, kind, rtpParameters as unknown as types.RtpParameters)) };
     }
     case 'consume': {
       const { transportId, target, rtpCapabilities } = call.request;
       if ('venueId' in target && caller.role !== 'presider' && target.venueId !== 'main') {
-        throw new PlenaryError(ErrorCode.FORBIDDEN, 'A sub-venue receives the program and the main venue only');
+        throw new PlenaryError(ErrorCode.FORBIDDEN, 'Only the presider receives the sub-venues; others receive the program and the main venue');
       }
       return mediasoupCall(() => room.consume(venueId, transportId, target, rtpCapabilities as types.RtpCapabilities, consumerClosed));
     }

@@ -1,17 +1,24 @@
-import { captionChannels, type ConferenceState } from '@plenary/shared';
+import { captionChannels, interpretationChannels, isInterpretationChannelId, type ConferenceState } from '@plenary/shared';
 import type { ConferenceRoom, MediaPlane } from '@plenary/sfu';
 
 /**
  * Makes a room match the conference as stored: a removed venue's media closed,
  * a venue nobody is connected for without its browser's media (a simulated
  * camera stays), every venue's mutes (by the presider, by itself), who has
- * the floor, and the venues' names for the broadcast's speaker metadata. Idempotent: the owner runs it when it creates or rebuilds a room
+ * the floor, the venues' names for the broadcast's speaker metadata, and the
+ * captions and interpretation channels. Idempotent: the owner runs it when it creates or rebuilds a room
  * (before anyone uses it) and after every stored event. Before, a room first
  * asked for by a browser's media call (after a restart, say) started with the
  * main venue on air and nobody muted, whatever the conference said.
  */
 export async function reconcile(room: ConferenceRoom, state: ConferenceState, readAt = Date.now()): Promise<void> {
+  // Each interpretation channel has its feed (an audio rendition of the broadcast); a removed one's interpreter goes.
+  await room.setInterpretationChannels(interpretationChannels(state).map(({ id, language, name }) => ({ id, language, name })));
   for (const venueId of room.venueIds()) {
+    if (isInterpretationChannelId(venueId)) {
+      if (!state.interpretation?.[venueId]) await room.closeVenue(venueId);
+      continue;
+    }
     const venue = state.venues[venueId];
     if (!venue) await room.closeVenue(venueId);
     // Only what the venue set up before the state was read: a browser back since then stays.

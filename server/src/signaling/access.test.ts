@@ -54,7 +54,7 @@ describe('who may do what on the control channel', () => {
     const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'sv-2' })).toString('base64url');
     expect(await refusalOf({ token: `${header}.${forged}.${signature}` })).toMatchObject({
       code: 'UNAUTHENTICATED',
-      message: 'This join link is not valid',
+      message: 'This link is not valid',
     });
   });
 

@@ -20,6 +20,7 @@ import {
   type ConferenceState,
   type InterServerEvents,
   type CaptionerLink,
+  type InterpreterLink,
   type JoinLink,
   type ServerToClientEvents,
   type Snapshot,
@@ -44,6 +45,8 @@ export interface ChannelDeps {
   joinLink: (conferenceId: string, venueId: string) => Promise<JoinLink>;
   /** Mints a captions channel's captioner link (presider's "copy link"). */
   captionerLink: (conferenceId: string, channelId: string) => Promise<CaptionerLink>;
+  /** Mints an interpretation channel's interpreter link (presider's "copy link"). */
+  interpreterLink: (conferenceId: string, channelId: string) => Promise<InterpreterLink>;
   /** Where venues' media calls go: this process's room or the process hosting the conference's media. */
   media: MediaCalls;
   logger: Logger;
@@ -72,10 +75,13 @@ const COMMAND_RATE = { perSecond: 10, burst: 20 };
  */
 const MEDIA_RATE = { perSecond: 20, burst: (venues: number, role: Actor['role']) => 40 + (role === 'presider' ? 4 * venues : 0) };
 
-/** The venue a socket speaks for: its own sub-venue, or the main venue for the presider. */
+/**
+ * The venue a socket speaks for: its own sub-venue, the main venue for the presider, and for
+ * an interpreter its channel (its media is kept under the channel's id; it is no venue).
+ */
 export function venueOf(socket: PlenarySocket): string {
   const { actor } = socket.data;
-  return actor.role === 'operator' ? actor.venueId : MAIN_VENUE;
+  return actor.role === 'operator' ? actor.venueId : actor.role === 'interpreter' ? actor.channelId : MAIN_VENUE;
 }
 
 /**
@@ -106,9 +112,9 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
       const who = await authenticate(socket, conferences, links);
       // A recovered session is only ever its own identity's: another link cannot take it over.
       if (socket.recovered && !sameIdentity(socket.data, who)) throw new PlenaryError(ErrorCode.UNAUTHENTICATED, 'This session belongs to another join link; connect again without it');
-      // A join link is for one venue's room, not for everyone: a few tabs at most.
-      if (who.actor.role === 'operator') {
-        const open = await io.in(rooms.venue(who.conferenceId, who.actor.venueId)).fetchSockets();
+      // A join link is for one venue's room, not for everyone: a few tabs at most (an interpreter's too).
+      if (who.actor.role === 'operator' || who.actor.role === 'interpreter') {
+        const open = await io.in(rooms.venue(who.conferenceId, who.actor.role === 'operator' ? who.actor.venueId : who.actor.channelId)).fetchSockets();
         if (open.length >= socketsPerLink) {
           throw new PlenaryError(ErrorCode.CONFLICT, `This join link is already open in ${socketsPerLink} places; close one of them first`);
         }
@@ -160,8 +166,12 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
       // No snapshot for a recovered session, but its media budget still needs the conference's size.
       conferences.get(conferenceId).then((state) => (current = state ?? current), () => undefined);
     }
-    deps.presence?.connected(conferenceId, venueId);
-    void conferences.execute(conferenceId, SYSTEM, { type: 'join', venueId });
+    // An interpreter is no venue: it is not present in the conference's state.
+    const isVenue = actor.role !== 'interpreter';
+    if (isVenue) {
+      deps.presence?.connected(conferenceId, venueId);
+      void conferences.execute(conferenceId, SYSTEM, { type: 'join', venueId });
+    }
     log.info('connected');
 
     // One way to answer a message: its request checked against the message table's schema
@@ -187,6 +197,10 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
     handle('captionerLink', async ({ channelId }) => {
       if (actor.role !== 'presider') return fail(new PlenaryError(ErrorCode.FORBIDDEN, 'Only the presider can hand out captioner links'));
       return ok(await deps.captionerLink(conferenceId, channelId));
+    });
+    handle('interpreterLink', async ({ channelId }) => {
+      if (actor.role !== 'presider') return fail(new PlenaryError(ErrorCode.FORBIDDEN, 'Only the presider can hand out interpreter links'));
+      return ok(await deps.interpreterLink(conferenceId, channelId));
     });
 
     const hasEnded = () => current?.status !== 'live';
@@ -231,7 +245,7 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
       // A process shutting down keeps its venues present: they reconnect (here after a restart, or to
       // another process); those that do not are let go by the presence reaper.
       if (deps.isClosing?.()) return;
-      deps.presence?.disconnected(conferenceId, venueId);
+      if (isVenue) deps.presence?.disconnected(conferenceId, venueId);
       // Its transports go with it: a browser back on a new socket sets its media up again, and the
       // old ones would hold the venue's places at the SFU (four) while another socket keeps it present.
       if (actor.role !== 'system') {
@@ -240,6 +254,7 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
         );
       }
       // The venue is gone only when none of its sockets, on any server process, is left.
+      if (!isVenue) return;
       io.in(rooms.venue(conferenceId, venueId))
         .fetchSockets()
         .then(

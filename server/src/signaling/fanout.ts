@@ -9,7 +9,8 @@ import type { PlenaryIo } from './channel';
  * Where every stored event goes, once it is stored: the listeners of this
  * process (metrics, the media bridge), the other server processes' media
  * planes (through the Redis adapter), the conference's sockets on every
- * process, and the cut-off of whoever holds a rotated link or a removed venue.
+ * process, and the cut-off of whoever holds a rotated link, a removed venue or a
+ * removed interpretation channel.
  */
 export function eventFanOut(io: PlenaryIo, options: { local: ((events: VersionedEvent[]) => void)[]; toOtherProcesses: boolean }): (events: VersionedEvent[]) => void {
   return (events) => {
@@ -20,6 +21,8 @@ export function eventFanOut(io: PlenaryIo, options: { local: ((events: Versioned
       io.to(rooms.conference(event.conferenceId)).emit('event', event);
       // A rotated link or a removed venue stops working at once: whoever holds it is cut off.
       if (event.event.type === 'linkRotated' || event.event.type === 'venueRemoved') io.in(rooms.venue(event.conferenceId, event.event.venueId)).disconnectSockets(true);
+      // So does a removed interpretation channel's interpreter link (its sockets are in the channel's room).
+      if (event.event.type === 'interpretationChannelRemoved') io.in(rooms.venue(event.conferenceId, event.event.channelId)).disconnectSockets(true);
     }
   };
 }

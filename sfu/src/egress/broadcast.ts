@@ -6,11 +6,13 @@ import type { Logger } from 'pino';
 import { HlsRendition, type Segment } from '../hls/rendition';
 import { multivariantPlaylist, type DateRange } from '../hls/playlist';
 import { BroadcastOrigin } from '../hls/origin';
-import { SubtitleRendition, type CaptionTrackInfo, type Cue } from '../hls/captions';
+import type { CaptionTrackInfo, Cue } from '../hls/captions';
+import { CaptionChannels } from './caption-channels';
 import { CHAPTERS, MULTIVARIANT_PLAYLIST } from '../hls/names';
 import { RenditionArchive } from '../archive/recorder';
 import { ChapterBook } from '../archive/chapters';
 import { SLATE, type ProgramSwitcher } from '../program/switcher';
+import type { InterpretationFeed, InterpretationFeeds } from '../program/interpretation';
 import { TiedProcess } from '../net/tied-process';
 import { findFreeUdpPortPair, waitUntilUdpBound } from '../net/ports';
 import { plainRtpCapabilities } from '../selftest/loopback';
@@ -34,7 +36,7 @@ export interface BroadcastOptions {
 }
 
 
-/** A rendition of the broadcast: a video rung, or the audio. */
+/** A rendition of the broadcast: a video rung, the audio, or an interpretation channel's audio. */
 export interface BroadcastRendition {
   name: string;
   rung: Rung | undefined;
@@ -45,6 +47,12 @@ interface Input {
   transport: types.PlainTransport;
   consumer: types.Consumer;
   port: number;
+}
+
+/** An interpretation channel being encoded: its feed's input and its audio rendition. */
+interface ChannelInput extends Input {
+  feed: InterpretationFeed;
+  rendition: BroadcastRendition;
 }
 
 const LOOPBACK = '127.0.0.1';
@@ -59,7 +67,10 @@ const RESTART_DELAY_MS = 500;
  * discontinuity and keep their media sequence numbers) and stops it on close().
  */
 export class Broadcast {
-  readonly renditions: BroadcastRendition[];
+  /** The video rungs, the audio, then the interpretation channels (replaced when the channels change). */
+  renditions: BroadcastRendition[];
+  /** Media sequence numbers start here (see the constructor). */
+  private readonly sequenceStart: number;
   private ffmpeg: TiedProcess | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -75,14 +86,18 @@ export class Broadcast {
   /** The recording's chapters, one per speech (none without a recording). */
   private readonly chapters: ChapterBook | undefined;
   /** The captions channels, each a WebVTT rendition in step with the first video rendition. */
-  private subtitles: SubtitleRendition[] = [];
-  /** Every captions channel this broadcast recorded, with its recording (kept when the channel goes). */
-  private readonly captionArchives = new Map<string, { archive: RenditionArchive; info: CaptionTrackInfo }>();
-  /** Complete segments whose captions are not recorded yet (see recordCaptions). */
-  private readonly captionsToRecord: Segment[] = [];
+  private readonly captions: CaptionChannels;
   private masterWrites: Promise<void> = Promise.resolve();
+  /** The interpretation channels encoded now, in the encoder's order. */
+  private channels: ChannelInput[] = [];
+  /** Every interpretation channel this broadcast recorded (kept when the channel goes). */
+  private readonly channelArchives = new Map<string, { archive: RenditionArchive; info: InterpretationFeed['info'] }>();
+  /** Changes of the interpretation channels, one at a time. */
+  private reconfiguring: Promise<void> = Promise.resolve();
+  private feeds: InterpretationFeeds | undefined;
 
   private constructor(
+    private readonly router: types.Router,
     private readonly inputs: Input[],
     private readonly sdpPath: string,
     private readonly dir: string,
@@ -94,46 +109,63 @@ export class Broadcast {
     // broadcast's, so a player that stayed on the page sees a new timeline and follows it by
     // program date time. (It stays small: hls.js slows down with discontinuity numbers in the
     // hundreds of millions.)
-    const sequenceStart = Math.floor(Date.now() / 1000);
-    const hls = (name: string, leader: boolean) => {
-      const archive = options.archiveDir ? new RenditionArchive(join(options.archiveDir, name), Math.round(options.segmentSeconds) + 1, options.logger) : undefined;
-      if (archive) this.archives.push(archive);
-      const onSegment = (segment: Segment, init: Buffer | undefined) => {
-        archive?.add(segment, init);
-        if (leader) this.chapters?.recorded(segment);
-        // The captions follow the leader's segments into the recording too.
-        if (leader) this.recordCaptions(segment);
-      };
-      return new HlsRendition(name, { firstMsn: sequenceStart, firstDiscontinuitySequence: (options.earlierBroadcasts ?? 0) * 1000, segmentTarget: options.segmentSeconds, windowSegments: options.windowSegments, onSegment, onPart: () => options.onPart?.(name) });
-    };
+    this.sequenceStart = Math.floor(Date.now() / 1000);
     this.chapters = options.archiveDir ? new ChapterBook(join(options.archiveDir, CHAPTERS), options.logger) : undefined;
-    this.renditions = [...options.rungs.map((rung, i) => ({ name: rung.name, rung, hls: hls(rung.name, i === 0) })), { name: 'audio', rung: undefined, hls: hls('audio', false) }];
-    this.origin = new BroadcastOrigin(this.renditions.map((r) => r.hls), {
+    this.captions = new CaptionChannels({ archiveDir: options.archiveDir, segmentSeconds: options.segmentSeconds, logger: options.logger });
+    this.renditions = options.rungs.map((rung, i) => ({ name: rung.name, rung, hls: this.newRendition(rung.name, { leads: i === 0 }) }));
+    this.renditions.push({ name: 'audio', rung: undefined, hls: this.newRendition('audio', { follows: this.leader }) });
+    this.origin = new BroadcastOrigin(() => this.renditions.map((r) => r.hls), {
       partTarget: options.partSeconds,
       segmentTarget: options.segmentSeconds,
       multivariant: () => this.multivariant(),
       dateRanges: () => this.speakerRanges(),
-      subtitles: () => this.subtitles,
+      subtitles: () => this.captions.renditions,
     });
   }
 
-  /** Starts broadcasting a switcher's program; its cuts become timed metadata. */
-  static async start(router: types.Router, program: ProgramSwitcher, options: BroadcastOptions): Promise<Broadcast> {
+  /** The first video rendition: every other rendition's parts and numbers follow its own. */
+  private get leader(): HlsRendition {
+    return (this.renditions[0] as BroadcastRendition).hls;
+  }
+
+  /**
+   * A rendition and its recording. `leads`: the leader, whose segments drive the chapters and
+   * the captions' recording. `follows`: an audio rendition, whose parts are grouped at the
+   * leader's boundaries (so it has the leader's numbers). `channel`: an interpretation
+   * channel's, whose recording is kept for the channel if it comes back.
+   */
+  private newRendition(name: string, { leads = false, follows, channel }: { leads?: boolean; follows?: HlsRendition; channel?: InterpretationFeed['info'] }): HlsRendition {
+    const { options } = this;
+    let archive = this.channelArchives.get(name)?.archive;
+    if (!archive && options.archiveDir) {
+      archive = new RenditionArchive(join(options.archiveDir, name), Math.round(options.segmentSeconds) + 1, options.logger);
+      this.archives.push(archive);
+      if (channel) this.channelArchives.set(name, { archive, info: channel });
+    }
+    const onSegment = (segment: Segment, init: Buffer | undefined) => {
+      archive?.add(segment, init);
+      if (!leads) return;
+      this.chapters?.recorded(segment);
+      // The captions follow the leader's segments into the recording too.
+      this.captions.recorded(segment);
+    };
+    const firstDiscontinuitySequence = follows?.nextDiscontinuitySequence() ?? (options.earlierBroadcasts ?? 0) * 1000;
+    return new HlsRendition(name, { firstMsn: this.sequenceStart, firstDiscontinuitySequence, segmentTarget: options.segmentSeconds, windowSegments: options.windowSegments, onSegment, onPart: () => options.onPart?.(name), follows });
+  }
+
+  /** Starts broadcasting a switcher's program; its cuts become timed metadata; each interpretation channel becomes an audio rendition. */
+  static async start(router: types.Router, program: ProgramSwitcher, options: BroadcastOptions, feeds?: InterpretationFeeds): Promise<Broadcast> {
     const dir = await mkdtemp(join(tmpdir(), 'plenary-broadcast-'));
     const inputs: Input[] = [];
     try {
-      for (const producer of [program.videoProducer, program.audioProducer, program.mainAudioProducer]) {
-        const port = await findFreeUdpPortPair(LOOPBACK);
-        const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: LOOPBACK }, rtcpMux: false, comedia: false });
-        await transport.connect({ ip: LOOPBACK, port, rtcpPort: port + 1 });
-        const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: plainRtpCapabilities(router.rtpCapabilities), paused: true });
-        inputs.push({ transport, consumer, port });
-      }
+      for (const producer of [program.videoProducer, program.audioProducer, program.mainAudioProducer]) inputs.push(await plainInput(router, producer));
       const sdpPath = join(dir, 'program.sdp');
-      await writeFile(sdpPath, programSdp(inputs));
-      const broadcast = new Broadcast(inputs, sdpPath, dir, options);
+      const broadcast = new Broadcast(router, inputs, sdpPath, dir, options);
+      broadcast.feeds = feeds;
+      await broadcast.encodeChannels(feeds?.list() ?? []);
       if (options.archiveDir) await broadcast.writeArchiveMaster(options.archiveDir);
       await broadcast.startEncoder();
+      feeds?.on('changed', broadcast.onChannelsChanged);
       // Who is on air now, then every video cut: timed metadata for the viewers' captions.
       if (program.videoOnAir) broadcast.markSpeaker(program.videoOnAir, Date.now());
       program.on('cut', (cut) => {
@@ -155,13 +187,14 @@ export class Broadcast {
   async close(options: { abrupt?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.feeds?.off('changed', this.onChannelsChanged);
     clearTimeout(this.restartTimer);
+    await this.reconfiguring;
     await this.ffmpeg?.stop(options.abrupt ? 0 : 3000);
-    for (const input of this.inputs) input.transport.close();
+    for (const input of [...this.inputs, ...this.channels]) input.transport.close();
     for (const rendition of this.renditions) rendition.hls.close();
     // The recording is finished: its playlists end, and it plays as video on demand.
-    for (const segment of this.captionsToRecord.splice(0)) this.recordCaptionsOf(segment);
-    await Promise.all([...this.archives, ...[...this.captionArchives.values()].map((c) => c.archive)].map((archive) => archive.end()));
+    await Promise.all([...this.archives.map((archive) => archive.end()), this.captions.end()]);
     await this.masterWrites;
     await this.chapters?.flushed();
     await rm(this.dir, { recursive: true, force: true });
@@ -169,7 +202,57 @@ export class Broadcast {
 
   /** The multivariant playlist of this broadcast. */
   multivariant(): string {
-    return multivariantPlaylist(this.variants(), AUDIO_BITRATE, AUDIO_CODECS, this.subtitles.map((track) => track.info));
+    return multivariantPlaylist(this.variants(), AUDIO_BITRATE, AUDIO_CODECS, this.captions.renditions.map((track) => track.info), this.channels.map((c) => c.feed.info));
+  }
+
+  /** The interpretation channels changed: the encoder starts again with one audio rendition per channel. */
+  private readonly onChannelsChanged = (): void => {
+    this.reconfiguring = this.reconfiguring
+      .then(async () => {
+        const feeds = this.feeds?.list() ?? [];
+        const same = feeds.length === this.channels.length && feeds.every((feed, i) => this.channels[i]?.feed.producer === feed.producer);
+        if (this.closed || same) return;
+        // One encoder makes every rendition, so that they share one timeline: a channel added or
+        // removed while live starts it again (a discontinuity of about a second for the viewers).
+        const ffmpeg = this.ffmpeg;
+        this.ffmpeg = undefined;
+        clearTimeout(this.restartTimer);
+        await ffmpeg?.stop(0);
+        if (this.closed) return;
+        for (const rendition of this.renditions) rendition.hls.discontinuity();
+        await this.encodeChannels(feeds);
+        await this.rewriteArchiveMaster();
+        this.options.logger.info({ channels: feeds.map((f) => f.info.id) }, 'the broadcast encoder starts again for the interpretation channels');
+        await this.startEncoder();
+      })
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not change the interpretation channels of the broadcast'));
+  };
+
+  /**
+   * Sets up the encoder's input and an audio rendition for each channel (kept for a channel
+   * already encoded) and writes the SDP with them; the encoder is (re)started after.
+   */
+  private async encodeChannels(feeds: readonly InterpretationFeed[]): Promise<void> {
+    const kept = new Map(this.channels.map((c) => [c.feed.producer.id, c]));
+    const channels: ChannelInput[] = [];
+    for (const feed of feeds) {
+      const existing = kept.get(feed.producer.id);
+      kept.delete(feed.producer.id);
+      if (existing) {
+        channels.push(existing);
+        continue;
+      }
+      const input = await plainInput(this.router, feed.producer);
+      const hls = this.newRendition(feed.info.id, { follows: this.leader, channel: feed.info });
+      channels.push({ ...input, feed, rendition: { name: feed.info.id, rung: undefined, hls } });
+    }
+    for (const gone of kept.values()) {
+      gone.transport.close();
+      gone.rendition.hls.close();
+    }
+    this.channels = channels;
+    this.renditions = [...this.renditions.filter((r) => !r.name.startsWith('in-')), ...channels.map((c) => c.rendition)];
+    await writeFile(this.sdpPath, programSdp([...this.inputs, ...channels]));
   }
 
   private variants() {
@@ -178,57 +261,34 @@ export class Broadcast {
 
   /**
    * The captions channels as the conference has them now (the owner's reconcile tells every
-   * change): a new one becomes a subtitles rendition (recorded from then on), a removed one goes.
+   * change): each a subtitles rendition, recorded.
    */
   setCaptionTracks(tracks: readonly CaptionTrackInfo[]): void {
-    const leader = this.renditions.find((r) => r.rung)?.hls;
-    const same = tracks.length === this.subtitles.length && tracks.every((t, i) => JSON.stringify(t) === JSON.stringify(this.subtitles[i]?.info));
-    if (!leader || same || this.closed) return;
-    const existing = new Map(this.subtitles.map((track) => [track.name, track]));
-    this.subtitles = tracks.map((info) => {
-      const kept = existing.get(info.id);
-      return kept && JSON.stringify(kept.info) === JSON.stringify(info) ? kept : new SubtitleRendition(info, leader);
-    });
-    if (this.options.archiveDir) {
-      const archiveDir = this.options.archiveDir;
-      for (const track of this.subtitles) {
-        if (this.captionArchives.has(track.name)) continue;
-        const archive = new RenditionArchive(join(archiveDir, track.name), Math.round(this.options.segmentSeconds) + 1, this.options.logger, 'vtt');
-        this.captionArchives.set(track.name, { archive, info: track.info });
-      }
-      // The recording plays with the channels it has (a channel removed keeps what it recorded).
-      // One write at a time: two channels added together must not interleave their writes.
-      this.masterWrites = this.masterWrites
-        .then(() => this.writeArchiveMaster(archiveDir))
-        .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not write the recording\'s playlist'));
-    }
-  }
-
-  /**
-   * Records the captions of a complete segment two segments later: a line may be timed up to
-   * CAPTION_DELAY_MS (3 s) before it came, into a segment already complete.
-   */
-  private recordCaptions(segment: Segment): void {
-    this.captionsToRecord.push(segment);
-    while (this.captionsToRecord.length > 2) this.recordCaptionsOf(this.captionsToRecord.shift() as Segment);
-  }
-
-  private recordCaptionsOf(segment: Segment): void {
-    for (const track of this.subtitles) this.captionArchives.get(track.name)?.archive.add(segment, undefined, track.recorded(segment));
+    if (this.closed || !this.captions.set(tracks, this.leader)) return;
+    // The recording plays with the channels it has (a channel removed keeps what it recorded).
+    this.rewriteArchiveMaster();
   }
 
   /** Adds a caption line to a channel; false when the broadcast has no such channel. */
   addCue(trackId: string, cue: Cue): boolean {
-    const track = this.subtitles.find((t) => t.name === trackId);
-    track?.add(cue);
-    return track !== undefined;
+    return this.captions.addCue(trackId, cue);
+  }
+
+  /** Writes the recording's multivariant playlist again, one write at a time (two changes must not interleave). */
+  private rewriteArchiveMaster(): Promise<void> {
+    const { archiveDir } = this.options;
+    if (!archiveDir) return Promise.resolve();
+    this.masterWrites = this.masterWrites
+      .then(() => this.writeArchiveMaster(archiveDir))
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not write the recording\'s playlist'));
+    return this.masterWrites;
   }
 
   private async writeArchiveMaster(archiveDir: string): Promise<void> {
     await mkdir(archiveDir, { recursive: true });
     const variants = this.variants();
-    const recordedCaptions = [...this.captionArchives.values()].map((c) => c.info);
-    await writeFile(join(archiveDir, MULTIVARIANT_PLAYLIST), multivariantPlaylist(variants, AUDIO_BITRATE, AUDIO_CODECS, recordedCaptions));
+    const recordedChannels = [...this.channelArchives.values()].map((c) => c.info);
+    await writeFile(join(archiveDir, MULTIVARIANT_PLAYLIST), multivariantPlaylist(variants, AUDIO_BITRATE, AUDIO_CODECS, this.captions.recordedChannels, recordedChannels));
   }
 
   /** Records that a venue's first frame entered the program at `at`; playlists announce it as timed metadata. */
@@ -268,15 +328,16 @@ export class Broadcast {
   }
 
   private async startEncoder(): Promise<void> {
-    const ffmpeg = new TiedProcess('ffmpeg', ladderArgs(this.sdpPath, this.options.rungs, this.options.partSeconds), {
+    const ffmpeg = new TiedProcess('ffmpeg', ladderArgs(this.sdpPath, this.options.rungs, this.options.partSeconds, this.channels.length), {
       logger: this.options.logger,
       stopSignal: 'SIGINT',
       extraPipes: this.renditions.length,
     });
     this.ffmpeg = ffmpeg;
-    this.renditions.forEach((rendition, i) => ffmpeg.pipe(i).on('data', (chunk: Buffer) => rendition.hls.write(chunk)));
+    // What an encoder replaced by another (the channels changed) still writes is not this timeline's.
+    this.renditions.forEach((rendition, i) => ffmpeg.pipe(i).on('data', (chunk: Buffer) => this.ffmpeg === ffmpeg && rendition.hls.write(chunk)));
     void ffmpeg.ended.then(({ code, signal }) => {
-      if (this.closed) return;
+      if (this.closed || this.ffmpeg !== ffmpeg) return;
       this.options.logger.error({ code, signal, stderr: ffmpeg.log.slice(-2000) }, 'the broadcast encoder stopped; restarting');
       for (const rendition of this.renditions) rendition.hls.discontinuity();
       this.restartTimer = setTimeout(() => {
@@ -286,14 +347,29 @@ export class Broadcast {
       }, RESTART_DELAY_MS);
     });
     // ffmpeg binds its RTP ports once it has read the SDP; then the program may flow (from a keyframe).
-    for (const input of this.inputs) await waitUntilUdpBound(input.port, LOOPBACK, 10_000);
+    const inputs = [...this.inputs, ...this.channels];
+    for (const input of inputs) await waitUntilUdpBound(input.port, LOOPBACK, 10_000);
     // Media time 0 of this encoder is (about) now: its input starts flowing.
     const origin = Date.now();
     for (const rendition of this.renditions) rendition.hls.setTimelineOrigin(origin);
-    for (const input of this.inputs) {
+    for (const input of inputs) {
       await input.consumer.resume();
       if (input.consumer.kind === 'video') await input.consumer.requestKeyFrame();
     }
+  }
+}
+
+/** A paused consumer of a producer, sent over RTP to a port on loopback where the encoder will listen. */
+async function plainInput(router: types.Router, producer: types.Producer): Promise<Input> {
+  const port = await findFreeUdpPortPair(LOOPBACK);
+  const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: LOOPBACK }, rtcpMux: false, comedia: false });
+  try {
+    await transport.connect({ ip: LOOPBACK, port, rtcpPort: port + 1 });
+    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: plainRtpCapabilities(router.rtpCapabilities), paused: true });
+    return { transport, consumer, port };
+  } catch (error) {
+    transport.close();
+    throw error;
   }
 }
 

@@ -1,3 +1,5 @@
+import { FOLLOWER_FRAGMENT_SECONDS } from '../hls/rendition';
+
 /** One video rendition of the broadcast. */
 export interface Rung {
   name: string;
@@ -32,25 +34,45 @@ export function parseLadder(text: string): Rung[] {
 }
 
 /**
+ * How an interpretation channel is mixed: the original (the program's two audio tracks) ducked
+ * under the interpreter's voice by a compressor keyed on that voice, then the voice on top.
+ * While the interpreter is silent or away (the feed carries silence), nothing keys the
+ * compressor and the channel carries the original as it is: a listener never hears silence.
+ * About 20 dB down under a voice at -12 dBFS; back up 0.3 s after the voice stops.
+ */
+const DUCKING = 'sidechaincompress=threshold=0.02:ratio=20:attack=5:release=300';
+
+/**
  * ffmpeg arguments for the ladder: the program's video scaled to each rung and
  * encoded with aligned keyframes every 2 s, the two program audio tracks mixed
- * into one AAC track, each rendition written as fragmented MP4 to its own pipe
- * (fd 3, 4, ... in rung order; audio last).
+ * into one AAC track, one more per interpretation channel, each rendition written
+ * as fragmented MP4 to its own pipe (fd 3, 4, ... in rung order; then the audio,
+ * then the channels). The SDP lists the video, the two audio tracks, then one
+ * audio track per channel (its interpreter's feed).
  */
-export function ladderArgs(sdpPath: string, rungs: Rung[], partSeconds: number): string[] {
+export function ladderArgs(sdpPath: string, rungs: Rung[], partSeconds: number, channels = 0): string[] {
   const input = ['-protocol_whitelist', 'file,udp,rtp', '-reorder_queue_size', '64', '-i', sdpPath];
-  return ['-hide_banner', '-nostdin', '-loglevel', 'error', ...input, ...ladderOutputs(rungs, partSeconds, ['[0:v]', '[0:a:0]', '[0:a:1]'])];
+  const interpreters = Array.from({ length: channels }, (_, i) => `[0:a:${2 + i}]`);
+  return ['-hide_banner', '-nostdin', '-loglevel', 'error', ...input, ...ladderOutputs(rungs, partSeconds, ['[0:v]', '[0:a:0]', '[0:a:1]'], interpreters)];
 }
 
 /**
  * The encoding half of the ladder: filters and one fMP4 output per rendition on
- * pipes 3, 4, ... (audio last), from a video and two audio stream labels.
- * Also used by the ladder speed benchmark with synthetic inputs.
+ * pipes 3, 4, ... (audio, then the interpretation channels, last), from a video,
+ * two audio stream labels and one per interpreter. Also used by the ladder speed
+ * benchmark with synthetic inputs.
  */
-export function ladderOutputs(rungs: Rung[], partSeconds: number, [video, audioA, audioB]: [string, string, string]): string[] {
+export function ladderOutputs(rungs: Rung[], partSeconds: number, [video, audioA, audioB]: [string, string, string], interpreters: string[] = []): string[] {
   const split = rungs.map((_, i) => `[v${i}]`).join('');
   const scales = rungs.map((r, i) => `[v${i}]scale=${r.width}:${r.height}:force_original_aspect_ratio=decrease,pad=${r.width}:${r.height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=30[o${i}]`);
-  const filter = [`${video}split=${rungs.length}${split}`, ...scales, `${audioA}${audioB}amix=inputs=2:duration=longest:normalize=0[a]`].join(';');
+  const originals = interpreters.map((_, i) => `[orig${i}]`).join('');
+  const mix = `${audioA}${audioB}amix=inputs=2:duration=longest:normalize=0${interpreters.length > 0 ? `,asplit=${interpreters.length + 1}[a]${originals}` : '[a]'}`;
+  const channels = interpreters.flatMap((voice, i) => [
+    `${voice}asplit=2[key${i}][voice${i}]`,
+    `[orig${i}][key${i}]${DUCKING}[bed${i}]`,
+    `[bed${i}][voice${i}]amix=inputs=2:duration=longest:normalize=0[ch${i}]`,
+  ]);
+  const filter = [`${video}split=${rungs.length}${split}`, ...scales, mix, ...channels].join(';');
   const fmp4 = (fragmentMicros: number) => ['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof+skip_trailer', '-frag_duration', String(fragmentMicros)];
   const args = ['-filter_complex', filter];
   rungs.forEach((rung, i) => {
@@ -58,7 +80,10 @@ export function ladderOutputs(rungs: Rung[], partSeconds: number, [video, audioA
       '-b:v', String(rung.bitrate), '-maxrate', String(rung.bitrate), '-bufsize', String(rung.bitrate), '-g', '60', '-keyint_min', '60',
       '-sc_threshold', '0', '-force_key_frames', 'expr:gte(t,n_forced*2)', '-an', ...fmp4(Math.round(partSeconds * 1e6)), `pipe:${3 + i}`);
   });
-  // AAC frames are 1024 samples (21.33 ms): 0.48 s fragments end on frame boundaries near the part target.
-  args.push('-map', '[a]', '-c:a', 'aac', '-b:a', String(AUDIO_BITRATE), '-ar', '48000', '-vn', ...fmp4(480_000), `pipe:${3 + rungs.length}`);
+  // Audio comes in small fragments that the packager groups into parts at the video's part
+  // boundaries (see PartAligner): AAC frames (21.3 ms) never end where video frames do.
+  const audio = (label: string, pipe: number) => ['-map', label, '-c:a', 'aac', '-b:a', String(AUDIO_BITRATE), '-ar', '48000', '-vn', ...fmp4(Math.round(FOLLOWER_FRAGMENT_SECONDS * 1e6)), `pipe:${pipe}`];
+  args.push(...audio('[a]', 3 + rungs.length));
+  interpreters.forEach((_, i) => args.push(...audio(`[ch${i}]`, 4 + rungs.length + i)));
   return args;
 }

@@ -38,7 +38,7 @@ describe('a captions channel as a WebVTT rendition in step with the video', () =
     // The program's media time 0 was at T0: a line said at T0 + 3 s belongs at media time 3 s.
     video.setTimelineOrigin(T0);
     captions = new SubtitleRendition({ id: 'cc-zh', language: 'zh', name: '中文' }, video);
-    origin = new BroadcastOrigin([video], { partTarget: 0.5, segmentTarget: 2, multivariant: () => '', dateRanges: () => [], subtitles: () => [captions] });
+    origin = new BroadcastOrigin(() => [video], { partTarget: 0.5, segmentTarget: 2, multivariant: () => '', dateRanges: () => [], subtitles: () => [captions] });
     for (const chunk of chunks) video.write(chunk);
     captions.add({ at: T0 + 3000, text: '各位代表，上午好' });
     captions.add({ at: T0 + 5200, text: '<script>alert(1)</script> & more' });

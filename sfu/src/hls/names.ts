@@ -4,8 +4,11 @@
  * back from request paths. Anything that does not parse here is not ours.
  */
 
-/** A rendition's name: a video rung, the audio, or a captions channel (`cc-<language>`, WebVTT). */
-const RENDITION = /^(1080p|720p|480p|360p|240p|audio|cc-[a-z]{2,3})$/;
+/**
+ * A rendition's name: a video rung, the audio, an interpretation channel's audio
+ * (`in-<language>`), or a captions channel (`cc-<language>`, WebVTT).
+ */
+const RENDITION = /^(1080p|720p|480p|360p|240p|audio|in-[a-z]{2,3}|cc-[a-z]{2,3})$/;
 const SUBTITLES = /^cc-[a-z]{2,3}$/;
 // Media sequence numbers start from the clock (seconds since 1970, ten digits today): see Broadcast.
 const OBJECT = /^(?:init-(\d{1,6})\.mp4|part-(\d{1,12})-(\d{1,3})\.(m4s|vtt)|segment-(\d{1,12})\.(m4s|vtt))$/;
@@ -50,7 +53,7 @@ export function parseObjectName(name: string): MediaObject | undefined {
 /** The content type of a rendition's media objects. */
 export function mediaType(rendition: string): string {
   if (isSubtitlesName(rendition)) return 'text/vtt; charset=utf-8';
-  return rendition === 'audio' ? 'audio/mp4' : 'video/mp4';
+  return rendition === 'audio' || rendition.startsWith('in-') ? 'audio/mp4' : 'video/mp4';
 }
 
 /** HLS seconds: up to five decimals, at least one. */

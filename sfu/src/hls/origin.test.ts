@@ -22,7 +22,7 @@ describe('the broadcast as an origin sees it', () => {
   beforeEach(() => {
     video = new HlsRendition('360p', { segmentTarget: 2, windowSegments: 10 });
     const speakers = () => Object.entries(names).map(([id, name], i) => ({ id: `speaker-${i}`, className: 'com.plenary.speaker', startDate: 1_000 * i, attributes: { 'venue-id': id, 'venue-name': name } }));
-    origin = new BroadcastOrigin([video], { partTarget: 0.5, segmentTarget: 2, multivariant: () => '#EXTM3U\n', dateRanges: speakers });
+    origin = new BroadcastOrigin(() => [video], { partTarget: 0.5, segmentTarget: 2, multivariant: () => '#EXTM3U\n', dateRanges: speakers });
   });
 
   afterEach(() => video.close());

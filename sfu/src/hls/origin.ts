@@ -71,10 +71,15 @@ const notYet = <T>(reason: string): Lookup<T> => ({ status: 'not-yet', reason })
 export class BroadcastOrigin {
   private readonly built = new Map<string, { stamp: string; playlist: BuiltPlaylist | undefined }>();
 
+  /** `renditions`: the broadcast's media renditions as they are now (interpretation channels come and go). */
   constructor(
-    private readonly renditions: readonly HlsRendition[],
+    private readonly renditionsNow: () => readonly HlsRendition[],
     private readonly options: OriginOptions,
   ) {}
+
+  private get renditions(): readonly HlsRendition[] {
+    return this.renditionsNow();
+  }
 
   multivariant(): string {
     return this.options.multivariant();

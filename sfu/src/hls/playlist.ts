@@ -134,11 +134,16 @@ export interface VariantInfo {
 /**
  * The multivariant playlist: one variant per video rendition (BANDWIDTH as peak,
  * AVERAGE-BANDWIDTH, CODECS, RESOLUTION, FRAME-RATE) sharing one audio group,
+ * with the original sound (the default) and one alternate per interpretation channel,
  * and one subtitles group with a rendition per captions channel (off by default).
  */
-export function multivariantPlaylist(variants: VariantInfo[], audioBitrate: number, audioCodecs: string, captions: readonly CaptionTrackInfo[] = []): string {
+export function multivariantPlaylist(variants: VariantInfo[], audioBitrate: number, audioCodecs: string, captions: readonly CaptionTrackInfo[] = [], interpretation: readonly CaptionTrackInfo[] = []): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:9', '#EXT-X-INDEPENDENT-SEGMENTS',
     `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Program",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/${MEDIA_PLAYLIST}"`];
+  for (const channel of interpretation) {
+    // AUTOSELECT=NO: a player must not pick an interpretation for a viewer by the device's language; the viewer chooses.
+    lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME=${quoted(channel.name)},LANGUAGE="${channel.language}",DEFAULT=NO,AUTOSELECT=NO,CHANNELS="2",URI="${channel.id}/${MEDIA_PLAYLIST}"`);
+  }
   for (const track of captions) {
     lines.push(`#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME=${quoted(track.name)},LANGUAGE="${track.language}",DEFAULT=NO,AUTOSELECT=NO,FORCED=NO,URI="${track.id}/${MEDIA_PLAYLIST}"`);
   }

@@ -1,4 +1,5 @@
 import { BoxSplitter, readFragment, readInit, type InitInfo } from './fmp4';
+import { PartAligner, type Placement } from './aligner';
 
 /** One LL-HLS part: a whole fMP4 fragment (moof + mdat). */
 export interface Part {
@@ -43,7 +44,24 @@ export interface RenditionOptions {
   /** Told of every part as it is published (metrics). */
   onPart?: () => void;
   clock?: () => number;
+  /**
+   * The rendition whose parts and numbers this one follows (audio follows the first video
+   * rendition): its own fragments are grouped into parts at the leader's part boundaries.
+   */
+  follows?: HlsRendition;
 }
+
+/** Told of every part a rendition publishes, with where it went. */
+type PartListener = (placement: Placement, part: Part) => void;
+
+/**
+ * How long the audio's fragments are at least (see PartAligner); ffmpeg's -frag_duration for a
+ * follower: two AAC frames (42.7 ms), so parts grouped from them are 0.47-0.51 s against 0.5 s
+ * video parts (every part but a segment's last must be at least 85 % of PART-TARGET; 0.1 s
+ * fragments made 0.43 and 0.53 s parts, which players may refuse). Each fragment's header costs
+ * about 110 bytes: some 2.5 kB/s (20 kbit/s) per audio rendition, 1-3 % of a viewer's bitrate.
+ */
+export const FOLLOWER_FRAGMENT_SECONDS = 0.042;
 
 /** How many held requests are let go per turn of the event loop. */
 const RELEASE_BATCH = 64;
@@ -62,7 +80,7 @@ interface Waiter {
  * and lets blocking playlist requests wait until a given part exists.
  */
 export class HlsRendition {
-  private readonly splitter = new BoxSplitter();
+  private splitter = new BoxSplitter();
   private initInfo: InitInfo | undefined;
   private initParts: Buffer[] = [];
   /** Init segments by version, so segments from before a discontinuity stay playable. */
@@ -86,6 +104,10 @@ export class HlsRendition {
   /** The longest part seen, seconds: PART-TARGET must not be below it. */
   maxPartDuration = 0;
   private partsPublished = 0;
+  private readonly partListeners = new Set<PartListener>();
+  /** Set when this rendition follows a leader's parts. */
+  private readonly aligner: PartAligner | undefined;
+  private readonly stopFollowing: (() => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -94,6 +116,24 @@ export class HlsRendition {
     this.clock = options.clock ?? Date.now;
     this.nextMsn = options.firstMsn ?? 0;
     this.discontinuitySequence = options.firstDiscontinuitySequence ?? 0;
+    const leader = options.follows;
+    if (leader) {
+      const aligner = new PartAligner((part, placement) => this.addPart(part, placement), FOLLOWER_FRAGMENT_SECONDS / 2);
+      this.aligner = aligner;
+      this.stopFollowing = leader.onPart((placement, part) => aligner.leaderPart(placement, part));
+    }
+  }
+
+  /** Tells `listener` of every part published from now on; returns how to stop. */
+  onPart(listener: PartListener): () => void {
+    this.partListeners.add(listener);
+    return () => this.partListeners.delete(listener);
+  }
+
+  /** The discontinuity sequence number the next segment will have (a rendition added now starts there). */
+  nextDiscontinuitySequence(): number {
+    const marked = this.segments.filter((s) => s.discontinuity).length;
+    return this.discontinuitySequence + marked + (this.forceCut && this.segments.length > 0 ? 1 : 0);
   }
 
   /** The current init segment (ftyp + moov), once ffmpeg has written it. */
@@ -123,7 +163,9 @@ export class HlsRendition {
       else if (box.type === 'mdat' && this.pendingMoof && this.initInfo) {
         const info = readFragment(this.pendingMoof, this.initInfo);
         const timescale = this.initInfo.timescale;
-        this.addPart({ bytes: Buffer.concat([this.pendingMoof, box.bytes]), startTime: info.startTime / timescale, duration: info.duration / timescale, independent: info.independent });
+        const part = { bytes: Buffer.concat([this.pendingMoof, box.bytes]), startTime: info.startTime / timescale, duration: info.duration / timescale, independent: info.independent };
+        if (this.aligner) this.aligner.fragment(part);
+        else this.addPart(part);
         this.pendingMoof = undefined;
       }
     }
@@ -144,6 +186,9 @@ export class HlsRendition {
     this.initVersion++;
     this.initInfo = undefined;
     this.pendingMoof = undefined;
+    // The new encoder's stream starts afresh: nothing of a box the old one left half-written.
+    this.splitter = new BoxSplitter();
+    this.aligner?.reset();
   }
 
   /**
@@ -154,6 +199,9 @@ export class HlsRendition {
   nextPart(): { msn: number; part: number } | undefined {
     const last = this.segments[this.segments.length - 1];
     if (!last) return undefined;
+    // A follower's next part is the leader's part it has not matched yet, or the leader's next.
+    const leader = this.options.follows?.segmentAt(last.msn);
+    if (leader) return leader.complete && leader.parts.length <= last.parts.length ? { msn: last.msn + 1, part: 0 } : { msn: last.msn, part: last.parts.length };
     return last.duration >= this.options.segmentTarget - 0.01 ? { msn: last.msn + 1, part: 0 } : { msn: last.msn, part: last.parts.length };
   }
 
@@ -195,6 +243,7 @@ export class HlsRendition {
 
   /** Gives up every pending wait (shutdown); the ones whose part arrived are let go at once. */
   close(): void {
+    this.stopFollowing?.();
     if (this.releasing) clearImmediate(this.releasing);
     this.releasing = undefined;
     for (const waiter of this.ready.splice(0)) waiter.resolve(true);
@@ -213,11 +262,13 @@ export class HlsRendition {
     return index < last.parts.length;
   }
 
-  private addPart(part: Part): void {
+  /** Publishes a part: where its own rule says (a segment starts on an independent part past the target), or where a leader put its own. */
+  private addPart(part: Part, placement?: Placement): void {
     this.maxPartDuration = Math.max(this.maxPartDuration, part.duration);
     const current = this.segments[this.segments.length - 1];
-    const cut = !current || this.forceCut || (part.independent && current.duration >= this.options.segmentTarget - 0.01);
-    if (cut) {
+    const cut = placement ? current?.msn !== placement.msn : this.forceCut || (part.independent && (current?.duration ?? Infinity) >= this.options.segmentTarget - 0.01);
+    if (cut || !current) {
+      if (placement) this.nextMsn = placement.msn;
       if (current) {
         complete(current);
         this.options.onSegment?.(current, this.initFor(current.initVersion));
@@ -226,7 +277,7 @@ export class HlsRendition {
         msn: this.nextMsn++,
         parts: [part],
         duration: part.duration,
-        programDateTime: this.timelineOrigin !== undefined ? this.timelineOrigin + part.startTime * 1000 : this.clock() - part.duration * 1000,
+        programDateTime: placement?.programDateTime ?? (this.timelineOrigin !== undefined ? this.timelineOrigin + part.startTime * 1000 : this.clock() - part.duration * 1000),
         complete: false,
         bytes: undefined,
         discontinuity: this.forceCut && current !== undefined,
@@ -246,6 +297,8 @@ export class HlsRendition {
     }
     this.partsPublished++;
     this.options.onPart?.();
+    const segment = this.segments[this.segments.length - 1] as Segment;
+    for (const listener of this.partListeners) listener({ msn: segment.msn, index: segment.parts.length - 1, programDateTime: segment.programDateTime }, part);
     for (const waiter of this.waiters) {
       if (this.has(waiter.msn, waiter.part)) {
         clearTimeout(waiter.timer);

@@ -7,7 +7,7 @@ import { OpusNumbering, Vp8Numbering } from './codecs';
 
 /** The program's codecs: what every venue publishes (VP8, Opus) and the broadcast encoder takes. */
 const PROGRAM_VIDEO_PT = 101;
-const PROGRAM_AUDIO_PT = 100;
+export const PROGRAM_AUDIO_PT = 100;
 const VIDEO_FRAME_TICKS = 3000; // 30 fps at 90 kHz
 const AUDIO_FRAME_TICKS = 960; // 20 ms at 48 kHz
 

@@ -1,16 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
-import { ErrorCode, PlenaryError, type VenueMediaStats } from '@plenary/shared';
+import { ErrorCode, PlenaryError, isInterpretationChannelId, type VenueMediaStats } from '@plenary/shared';
 import { ProgramSwitcher } from '../program/switcher';
 import { ProgramSlate } from '../program/slate';
+import { InterpretationFeeds, type InterpretationChannelInfo } from '../program/interpretation';
 import { SimulatedVenue, type Rgb } from '../simulated/venue';
 import type { MediaWorker, WorkerPool } from '../workers/pool';
 import { RouterSet } from './routers';
 import { Broadcast, type BroadcastOptions } from '../egress/broadcast';
 import { RestartSchedule } from './restarts';
 import type { ConsumeTarget, ConsumerInfo, SimulatedVenueSpec, TransportInfo } from './media-types';
-import { healthOf, type VenueMedia } from './venue-media';
+import { MicrophoneMutes, healthOf, type VenueMedia } from './venue-media';
 
 export type { ConsumeTarget, ConsumerInfo, SimulatedVenueSpec, TransportInfo } from './media-types';
 
@@ -32,8 +33,8 @@ const notFound = (what: string) => new PlenaryError(ErrorCode.NOT_FOUND, what);
 export class ConferenceRoom extends EventEmitter<RoomEvents> {
   private readonly venues = new Map<string, VenueMedia>();
   private readonly pending = new Map<string, Promise<VenueMedia>>();
-  /** Who muted each venue (its microphone is paused while anyone did); kept while a venue is away. */
-  private readonly muted = new Map<string, Set<'presider' | 'self'>>();
+  /** Who muted each venue; kept while a venue is away. */
+  private readonly mutes = new MicrophoneMutes();
   /** A simulated venue that stopped by itself is started again: the pending restarts. */
   private readonly simulatedRestarts = new RestartSchedule();
   private closed = false;
@@ -46,6 +47,8 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     readonly conferenceId: string,
     readonly routers: RouterSet,
     readonly switcher: ProgramSwitcher,
+    /** The interpretation channels' feeds: an interpreter's producer goes there, not to the program. */
+    readonly interpretation: InterpretationFeeds,
     private readonly logger: Logger,
   ) {
     super();
@@ -59,6 +62,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
       const encoderGone = this.broadcast?.close({ abrupt: true });
       void this.slate.close();
       this.switcher.close();
+      this.interpretation.close();
       for (const venue of this.venues.values()) void venue.simulated?.venue.close();
       this.venues.clear();
       this.logger.error({ conferenceId }, 'the conference lost a router with its worker');
@@ -105,7 +109,8 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     const routers = await RouterSet.create(pool, conferenceId);
     try {
       const switcher = await ProgramSwitcher.create(routers.primary.router, { fallbackVenueId: options.fallbackVenueId, logger: options.logger });
-      return new ConferenceRoom(conferenceId, routers, switcher, options.logger);
+      const interpretation = await InterpretationFeeds.create(routers.primary.router, options.logger);
+      return new ConferenceRoom(conferenceId, routers, switcher, interpretation, options.logger);
     } catch (error) {
       await routers.close();
       throw error;
@@ -175,6 +180,9 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   /** A venue publishes its camera or microphone; it becomes a program source at once. */
   async produce(venueId: string, transportId: string, kind: types.MediaKind, rtpParameters: types.RtpParameters): Promise<string> {
     const transport = this.transportOf(venueId, transportId);
+    if (isInterpretationChannelId(venueId) && (kind !== 'audio' || !this.interpretation.producerOf(venueId))) {
+      throw kind === 'audio' ? notFound('There is no such interpretation channel') : new PlenaryError(ErrorCode.FORBIDDEN, 'An interpreter publishes its voice only');
+    }
     const venue = await this.venue(venueId);
     venue.producers.get(kind)?.close();
     const producer = await transport.produce({ kind, rtpParameters, appData: { venueId } });
@@ -193,7 +201,9 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     const source =
       'program' in target
         ? { producer: target.program === 'video' ? this.switcher.videoProducer : this.switcher.audioProducer, router: this.router }
-        : { producer: this.producerOf(target.venueId, target.kind), router: this.venues.get(target.venueId)?.edge.router };
+        : 'interpretation' in target
+          ? { producer: this.interpretation.producerOf(target.interpretation), router: this.router }
+          : { producer: this.producerOf(target.venueId, target.kind), router: this.venues.get(target.venueId)?.edge.router };
     if (!source.producer || !source.router) throw notFound('That venue is not publishing this kind of media');
     const producer = await this.routers.bring(source.producer, source.router, venue.edge.router);
     if (!venue.edge.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
@@ -225,23 +235,12 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
    * carries silence, whatever the venue's browser does.
    */
   async setMuted(venueId: string, by: 'presider' | 'self', muted: boolean): Promise<void> {
-    const flags = this.muted.get(venueId) ?? new Set();
-    if (muted) flags.add(by);
-    else flags.delete(by);
-    this.muted.set(venueId, flags);
-    await this.applyMute(venueId);
+    this.mutes.set(venueId, by, muted);
+    await this.mutes.apply(venueId, this.producerOf(venueId, 'audio'));
   }
 
   isMuted(venueId: string): boolean {
-    return (this.muted.get(venueId)?.size ?? 0) > 0;
-  }
-
-  private async applyMute(venueId: string): Promise<void> {
-    const microphone = this.venues.get(venueId)?.producers.get('audio');
-    // Already so: nothing to ask the worker (the server reconciles after every event).
-    if (!microphone || microphone.closed || microphone.paused === this.isMuted(venueId)) return;
-    if (this.isMuted(venueId)) await microphone.pause();
-    else await microphone.resume();
+    return this.mutes.isMuted(venueId);
   }
 
   /** The venue no longer shows this stream (a tile closed): the consumer goes. */
@@ -313,7 +312,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   /** Starts encoding the program as an LL-HLS ladder (once). */
   async startBroadcast(options: BroadcastOptions): Promise<Broadcast> {
     this.assertOpen();
-    this.broadcast ??= await Broadcast.start(this.router, this.switcher, options);
+    this.broadcast ??= await Broadcast.start(this.router, this.switcher, options, this.interpretation);
     return this.broadcast;
   }
 
@@ -322,6 +321,11 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     const broadcast = this.broadcast;
     this.broadcast = undefined;
     await broadcast?.close();
+  }
+
+  /** The interpretation channels as the conference has them (the broadcast follows). */
+  setInterpretationChannels(channels: readonly InterpretationChannelInfo[]): Promise<void> {
+    return this.interpretation.setChannels(channels);
   }
 
   /** Follows the floor. */
@@ -375,6 +379,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     this.broadcast = undefined;
     await this.slate.close();
     this.switcher.close();
+    this.interpretation.close();
     await this.routers.close();
   }
 
@@ -384,10 +389,12 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     producer.observer.on('close', () => {
       if (venue.producers.get(producer.kind) === producer) venue.producers.delete(producer.kind);
     });
-    if (producer.kind === 'audio') await this.applyMute(venueId);
+    if (producer.kind === 'audio') await this.mutes.apply(venueId, producer);
     try {
       const onPrimary = await this.routers.bring(producer, venue.edge.router, this.router);
-      await this.switcher.addSource(venueId, onPrimary);
+      // An interpreter (its channel's id for a venue id) is heard on its channel, never in the program.
+      if (isInterpretationChannelId(venueId)) await this.interpretation.setInterpreter(venueId, onPrimary);
+      else await this.switcher.addSource(venueId, onPrimary);
     } catch (error) {
       this.logger.error({ err: error, venueId }, 'could not add a program source');
     }

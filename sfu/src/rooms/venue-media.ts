@@ -27,3 +27,27 @@ export async function healthOf(venues: Map<string, VenueMedia>): Promise<VenueMe
   }
   return result;
 }
+
+/** Who muted each venue: its microphone is paused at the SFU while anyone did. */
+export class MicrophoneMutes {
+  private readonly flags = new Map<string, Set<'presider' | 'self'>>();
+
+  set(venueId: string, by: 'presider' | 'self', muted: boolean): void {
+    const flags = this.flags.get(venueId) ?? new Set();
+    if (muted) flags.add(by);
+    else flags.delete(by);
+    this.flags.set(venueId, flags);
+  }
+
+  isMuted(venueId: string): boolean {
+    return (this.flags.get(venueId)?.size ?? 0) > 0;
+  }
+
+  /** Pauses or resumes a venue's microphone to match. */
+  async apply(venueId: string, microphone: types.Producer | undefined): Promise<void> {
+    // Already so: nothing to ask the worker (the server reconciles after every event).
+    if (!microphone || microphone.closed || microphone.paused === this.isMuted(venueId)) return;
+    if (this.isMuted(venueId)) await microphone.pause();
+    else await microphone.resume();
+  }
+}

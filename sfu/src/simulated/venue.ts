@@ -34,6 +34,50 @@ export const SIMULATED_AUDIO_PT = 100;
 const LOOPBACK = '127.0.0.1';
 const rtcpFeedback: types.RtcpFeedback[] = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }];
 
+/** A plain transport GStreamer sends into from a port of its own (RTCP both ways, for keyframe requests). */
+export interface PlainSender {
+  transport: types.PlainTransport;
+  sendFrom: number;
+  rtcpIn: number;
+  to: number;
+  rtcpTo: number;
+}
+
+// comedia off: mediasoup sends RTCP (and so keyframe requests) to the port
+// where GStreamer listens, and accepts RTP from the port GStreamer sends from.
+export async function plainSender(router: types.Router, transports: types.PlainTransport[]): Promise<PlainSender> {
+  const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: LOOPBACK }, rtcpMux: false, comedia: false });
+  transports.push(transport);
+  const local = await findFreeUdpPortPair(LOOPBACK);
+  await transport.connect({ ip: LOOPBACK, port: local, rtcpPort: local + 1 });
+  return { transport, sendFrom: local, rtcpIn: local + 1, to: transport.tuple.localPort, rtcpTo: transport.rtcpTuple?.localPort ?? 0 };
+}
+
+/** The Opus producer of a simulated sender's tone. */
+export function toneProducer(sender: PlainSender, ssrc: number, appData: Record<string, unknown>): Promise<types.Producer> {
+  return sender.transport.produce({
+    kind: 'audio',
+    rtpParameters: {
+      codecs: [{ mimeType: 'audio/opus', payloadType: SIMULATED_AUDIO_PT, clockRate: 48000, channels: 2, rtcpFeedback: [] }],
+      encodings: [{ ssrc }],
+    },
+    appData,
+  });
+}
+
+/** The GStreamer elements of a tone sent as Opus RTP through session `session` of the pipeline's rtpbin (named rtp). */
+export function tonePipeline(sender: PlainSender, ssrc: number, toneHz: number, session: number): string[] {
+  return [
+    'audiotestsrc', 'is-live=true', 'wave=sine', `freq=${toneHz}`, 'volume=0.2',
+    '!', 'audio/x-raw,rate=48000,channels=2', '!', 'opusenc', 'bitrate=64000',
+    '!', 'rtpopuspay', `pt=${SIMULATED_AUDIO_PT}`, `ssrc=${ssrc}`,
+    '!', `rtp.send_rtp_sink_${session}`,
+    `rtp.send_rtp_src_${session}`, '!', 'udpsink', `host=${LOOPBACK}`, `port=${sender.to}`, `bind-port=${sender.sendFrom}`, 'sync=false', 'async=false',
+    `rtp.send_rtcp_src_${session}`, '!', 'udpsink', `host=${LOOPBACK}`, `port=${sender.rtcpTo}`, 'sync=false', 'async=false',
+    'udpsrc', `port=${sender.rtcpIn}`, `address=${LOOPBACK}`, '!', `rtp.recv_rtcp_sink_${session}`,
+  ];
+}
+
 const hex = (n: number) => Math.max(0, Math.min(255, Math.round(n))).toString(16).padStart(2, '0');
 
 /**
@@ -64,17 +108,8 @@ export class SimulatedVenue {
     const { router, name, colour, width = 640, height = 360, toneHz = 440, bitrate = 600_000, busy = false, logger, onStopped } = options;
     const transports: types.PlainTransport[] = [];
     try {
-      // comedia off: mediasoup sends RTCP (and so keyframe requests) to the port
-      // where GStreamer listens, and accepts RTP from the port GStreamer sends from.
-      const plain = async () => {
-        const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: LOOPBACK }, rtcpMux: false, comedia: false });
-        transports.push(transport);
-        const local = await findFreeUdpPortPair(LOOPBACK);
-        await transport.connect({ ip: LOOPBACK, port: local, rtcpPort: local + 1 });
-        return { transport, sendFrom: local, rtcpIn: local + 1, to: transport.tuple.localPort, rtcpTo: transport.rtcpTuple?.localPort ?? 0 };
-      };
-      const video = await plain();
-      const audio = await plain();
+      const video = await plainSender(router, transports);
+      const audio = await plainSender(router, transports);
       const videoSsrc = randomInt(1, 2 ** 31);
       const audioSsrc = randomInt(1, 2 ** 31);
       const videoProducer = await video.transport.produce({
@@ -85,14 +120,7 @@ export class SimulatedVenue {
         },
         appData: { simulated: true, venueName: name },
       });
-      const audioProducer = await audio.transport.produce({
-        kind: 'audio',
-        rtpParameters: {
-          codecs: [{ mimeType: 'audio/opus', payloadType: SIMULATED_AUDIO_PT, clockRate: 48000, channels: 2, rtcpFeedback: [] }],
-          encodings: [{ ssrc: audioSsrc }],
-        },
-        appData: { simulated: true, venueName: name },
-      });
+      const audioProducer = await toneProducer(audio, audioSsrc, { simulated: true, venueName: name });
 
       const text = name.replace(/["\\]/g, '');
       const pipeline = [
@@ -108,13 +136,7 @@ export class SimulatedVenue {
         'rtp.send_rtp_src_0', '!', 'udpsink', `host=${LOOPBACK}`, `port=${video.to}`, `bind-port=${video.sendFrom}`, 'sync=false', 'async=false',
         'rtp.send_rtcp_src_0', '!', 'udpsink', `host=${LOOPBACK}`, `port=${video.rtcpTo}`, 'sync=false', 'async=false',
         'udpsrc', `port=${video.rtcpIn}`, `address=${LOOPBACK}`, '!', 'rtp.recv_rtcp_sink_0',
-        'audiotestsrc', 'is-live=true', 'wave=sine', `freq=${toneHz}`, 'volume=0.2',
-        '!', 'audio/x-raw,rate=48000,channels=2', '!', 'opusenc', 'bitrate=64000',
-        '!', 'rtpopuspay', `pt=${SIMULATED_AUDIO_PT}`, `ssrc=${audioSsrc}`,
-        '!', 'rtp.send_rtp_sink_1',
-        'rtp.send_rtp_src_1', '!', 'udpsink', `host=${LOOPBACK}`, `port=${audio.to}`, `bind-port=${audio.sendFrom}`, 'sync=false', 'async=false',
-        'rtp.send_rtcp_src_1', '!', 'udpsink', `host=${LOOPBACK}`, `port=${audio.rtcpTo}`, 'sync=false', 'async=false',
-        'udpsrc', `port=${audio.rtcpIn}`, `address=${LOOPBACK}`, '!', 'rtp.recv_rtcp_sink_1',
+        ...tonePipeline(audio, audioSsrc, toneHz, 1),
       ];
       const gst = new TiedProcess('gst-launch-1.0', ['-q', ...pipeline], { logger, stopSignal: 'SIGTERM' });
       const log = logger.child({ simulatedVenue: name, pid: gst.pid });

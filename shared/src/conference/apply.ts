@@ -68,6 +68,12 @@ function reduce(state: ConferenceState, event: ConferenceEvent): ConferenceState
       const { [event.channelId]: _removed, ...captions } = state.captions ?? {};
       return { ...state, captions };
     }
+    case 'interpretationChannelAdded':
+      return { ...state, interpretation: { ...(state.interpretation ?? {}), [event.channel.id]: event.channel } };
+    case 'interpretationChannelRemoved': {
+      const { [event.channelId]: _removed, ...interpretation } = state.interpretation ?? {};
+      return { ...state, interpretation };
+    }
     case 'conferenceEnded':
       return { ...state, status: 'ended', floor: { holder: MAIN_VENUE, since: event.at, queue: [] } };
   }

@@ -2,7 +2,7 @@ import type { Command } from '../protocol/commands';
 import { ErrorCode, PlenaryError } from '../errors/codes';
 import type { Actor } from './actors';
 import type { ConferenceEvent } from './events';
-import { MAIN_VENUE, type ConferenceState, type Venue, type VenueId } from './state';
+import { MAIN_VENUE, type ConferenceState, type LanguageChannel, type Venue, type VenueId } from './state';
 
 /** Commands the server issues for presence; never accepted from a client. */
 export type SystemCommand = { type: 'join'; venueId: VenueId } | { type: 'leave'; venueId: VenueId };
@@ -54,6 +54,17 @@ function floorTo(state: ConferenceState, venueId: VenueId, at: number, reason: '
     }
   }
   return events;
+}
+
+/**
+ * A new channel in one language (`cc-ko`, `in-ko`): one per language of each kind. Its link
+ * version is the conference's next version, so a channel removed and added again has links
+ * of its own.
+ */
+function newChannel(state: ConferenceState, existing: Record<string, LanguageChannel> | undefined, prefix: 'cc' | 'in', command: { language: string; name: string }, what: string): LanguageChannel {
+  const id = `${prefix}-${command.language}`;
+  if (existing?.[id]) throw conflict(`There is already ${what} in ${command.language}`);
+  return { id, language: command.language, name: command.name, linkVersion: state.version + 1 };
 }
 
 /** When a venue goes away while holding the floor, the floor returns to the main venue. */
@@ -174,14 +185,23 @@ export function decide(state: ConferenceState, command: Command | SystemCommand,
     }
     case 'addCaptionChannel': {
       requirePresider(actor, 'add a captions channel');
-      const id = `cc-${command.language}`;
-      if (state.captions?.[id]) throw conflict(`There is already a captions channel in ${command.language}`);
-      return [{ type: 'captionChannelAdded', channel: { id, language: command.language, name: command.name, linkVersion: state.version + 1 } }];
+      const channel = newChannel(state, state.captions, 'cc', command, 'a captions channel');
+      return [{ type: 'captionChannelAdded', channel }];
     }
     case 'removeCaptionChannel': {
       requirePresider(actor, 'remove a captions channel');
       if (!state.captions?.[command.channelId]) throw new PlenaryError(ErrorCode.NOT_FOUND, `There is no captions channel ${command.channelId}`);
       return [{ type: 'captionChannelRemoved', channelId: command.channelId }];
+    }
+    case 'addInterpretationChannel': {
+      requirePresider(actor, 'add an interpretation channel');
+      const channel = newChannel(state, state.interpretation, 'in', command, 'an interpretation channel');
+      return [{ type: 'interpretationChannelAdded', channel }];
+    }
+    case 'removeInterpretationChannel': {
+      requirePresider(actor, 'remove an interpretation channel');
+      if (!state.interpretation?.[command.channelId]) throw new PlenaryError(ErrorCode.NOT_FOUND, `There is no interpretation channel ${command.channelId}`);
+      return [{ type: 'interpretationChannelRemoved', channelId: command.channelId }];
     }
     case 'endConference': {
       requirePresider(actor, 'end the conference');

@@ -1,4 +1,4 @@
-import type { AgendaItem, CaptionChannel, ConferenceState, Venue, VenueId } from './state';
+import type { AgendaItem, CaptionChannel, ConferenceState, InterpretationChannel, Venue, VenueId } from './state';
 
 /** Why the floor moved, so the console and the logs can say it. */
 export type FloorReason = 'given' | 'revoked' | 'agenda' | 'holderLeft' | 'holderRemoved';
@@ -23,6 +23,8 @@ export type ConferenceEvent =
   | { type: 'linkRotated'; venueId: VenueId; linkVersion: number }
   | { type: 'captionChannelAdded'; channel: CaptionChannel }
   | { type: 'captionChannelRemoved'; channelId: string }
+  | { type: 'interpretationChannelAdded'; channel: InterpretationChannel }
+  | { type: 'interpretationChannelRemoved'; channelId: string }
   | { type: 'conferenceEnded'; at: number };
 
 export type ConferenceEventType = ConferenceEvent['type'];

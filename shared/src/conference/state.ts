@@ -19,19 +19,23 @@ export interface Venue {
 }
 
 /**
- * A captions channel: live captions in one language (a stenographer's or a
- * speech recognizer's), one WebVTT subtitles rendition of the broadcast.
+ * A channel of the broadcast in one language: live captions (a stenographer's or
+ * a speech recognizer's, one WebVTT subtitles rendition) or interpretation (an
+ * interpreter's voice over the original, one alternate audio rendition).
  */
-export interface CaptionChannel {
-  /** `cc-<language>`: one channel per language. */
+export interface LanguageChannel {
+  /** `cc-<language>` for captions, `in-<language>` for interpretation: one channel per language of each. */
   id: string;
   /** ISO 639 code, lower case (zh, ko, en, ...). */
   language: string;
-  /** What the viewers' captions menu shows, e.g. 中文, 한국어. */
+  /** What the viewers' menu shows, e.g. 中文, 한국어. */
   name: string;
-  /** Captioner links name it; a channel removed and added again has a new one, so old links stay dead. */
+  /** Captioner and interpreter links name it; a channel removed and added again has a new one, so old links stay dead. */
   linkVersion: number;
 }
+
+export type CaptionChannel = LanguageChannel;
+export type InterpretationChannel = LanguageChannel;
 
 export interface AgendaItem {
   title: string;
@@ -77,11 +81,18 @@ export interface ConferenceState {
   muteOthersOnGive: boolean;
   /** Caption channels by id (absent in conferences stored before captions existed: read with captionChannels). */
   captions?: Record<string, CaptionChannel>;
+  /** Interpretation channels by id (absent in conferences stored before interpretation existed). */
+  interpretation?: Record<string, InterpretationChannel>;
 }
 
 /** A conference's caption channels (none for one stored before captions existed). */
 export function captionChannels(state: ConferenceState): CaptionChannel[] {
   return Object.values(state.captions ?? {});
+}
+
+/** A conference's interpretation channels (none for one stored before interpretation existed). */
+export function interpretationChannels(state: ConferenceState): InterpretationChannel[] {
+  return Object.values(state.interpretation ?? {});
 }
 
 /** The venues in display order: main venue first. */

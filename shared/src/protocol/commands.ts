@@ -6,6 +6,13 @@ const venueName = z.string().trim().min(1, 'a name is needed').max(80, 'at most 
 /** A language as an ISO 639 code in lower case: two or three letters (zh, ko, en, yue). */
 export const languageSchema = z.string().regex(/^[a-z]{2,3}$/, 'a language is an ISO 639 code of 2 or 3 lower-case letters, e.g. zh, ko, en');
 export const captionChannelIdSchema = z.string().regex(/^cc-[a-z]{2,3}$/, 'not a caption channel id');
+export const interpretationChannelIdSchema = z.string().regex(/^in-[a-z]{2,3}$/, 'not an interpretation channel id');
+const channelName = z.string().trim().min(1, 'a name is needed').max(40, 'at most 40 characters');
+
+/** Whether an id names an interpretation channel (its interpreter's media is kept under it). */
+export function isInterpretationChannelId(id: string): boolean {
+  return interpretationChannelIdSchema.safeParse(id).success;
+}
 
 /**
  * Every command a client may send on the control channel. `id` is chosen by the
@@ -26,8 +33,10 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('setMuteOthersOnGive'), enabled: z.boolean() }).strict(),
   z.object({ type: z.literal('advanceAgenda'), giveFloor: z.boolean() }).strict(),
   z.object({ type: z.literal('rotateLink'), venueId: venueIdSchema }).strict(),
-  z.object({ type: z.literal('addCaptionChannel'), language: languageSchema, name: z.string().trim().min(1, 'a name is needed').max(40, 'at most 40 characters') }).strict(),
+  z.object({ type: z.literal('addCaptionChannel'), language: languageSchema, name: channelName }).strict(),
   z.object({ type: z.literal('removeCaptionChannel'), channelId: captionChannelIdSchema }).strict(),
+  z.object({ type: z.literal('addInterpretationChannel'), language: languageSchema, name: channelName }).strict(),
+  z.object({ type: z.literal('removeInterpretationChannel'), channelId: interpretationChannelIdSchema }).strict(),
   z.object({ type: z.literal('endConference') }).strict(),
 ]);
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { venueIdSchema } from './commands';
+import { interpretationChannelIdSchema, venueIdSchema } from './commands';
 
 /**
  * Media signalling on the control channel (WebRTC transports, produce,
@@ -39,8 +39,12 @@ export const produceSchema = z
   })
   .strict();
 
-/** What a venue may receive: the program, or one venue's camera or microphone. */
-export const consumeTargetSchema = z.union([z.object({ program: kind }).strict(), z.object({ venueId: venueIdSchema, kind }).strict()]);
+/** What a venue may receive: the program, one venue's camera or microphone, or an interpretation channel's voice. */
+export const consumeTargetSchema = z.union([
+  z.object({ program: kind }).strict(),
+  z.object({ venueId: venueIdSchema, kind }).strict(),
+  z.object({ interpretation: interpretationChannelIdSchema }).strict(),
+]);
 export type ConsumeTarget = z.infer<typeof consumeTargetSchema>;
 
 export const consumeSchema = z

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Ack } from './ack';
 import { commandEnvelopeSchema } from './commands';
 import { connectTransportSchema, consumeSchema, consumerRequestSchema, produceSchema, resumeConsumerSchema, transportRequestSchema } from './media';
-import { captionerLinkRequestSchema, joinLinkRequestSchema, type CaptionerLink, type JoinLink, type MediaConsumerInfo, type MediaTransportInfo, type Snapshot, type VenueMediaStats } from './socket';
+import { captionerLinkRequestSchema, interpreterLinkRequestSchema, joinLinkRequestSchema, type CaptionerLink, type InterpreterLink, type JoinLink, type MediaConsumerInfo, type MediaTransportInfo, type Snapshot, type VenueMediaStats } from './socket';
 
 /** Which per-socket budget a message draws on: floor control, or WebRTC signalling. */
 export type Budget = 'commands' | 'media';
@@ -23,6 +23,8 @@ export const MESSAGES = {
   joinLink: { request: joinLinkRequestSchema, budget: 'commands', resend: true },
   /** A captions channel's captioner link (the presider's "copy link"). */
   captionerLink: { request: captionerLinkRequestSchema, budget: 'commands', resend: true },
+  /** An interpretation channel's interpreter link. */
+  interpreterLink: { request: interpreterLinkRequestSchema, budget: 'commands', resend: true },
   'media:capabilities': { request: undefined, budget: 'media', resend: true },
   'media:createTransport': { request: undefined, budget: 'media', resend: false },
   'media:connectTransport': { request: connectTransportSchema, budget: 'media', resend: false },
@@ -44,6 +46,7 @@ export interface MessageAnswers {
   sync: Snapshot;
   joinLink: JoinLink;
   captionerLink: CaptionerLink;
+  interpreterLink: InterpreterLink;
   'media:capabilities': unknown;
   'media:createTransport': MediaTransportInfo;
   'media:connectTransport': Record<string, never>;

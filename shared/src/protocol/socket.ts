@@ -2,12 +2,12 @@ import { z } from 'zod';
 import type { ConferenceState } from '../conference/state';
 import type { VersionedEvent } from '../conference/events';
 import type { Actor } from '../conference/actors';
-import { captionChannelIdSchema, conferenceIdSchema, venueIdSchema } from './commands';
+import { captionChannelIdSchema, conferenceIdSchema, interpretationChannelIdSchema, venueIdSchema } from './commands';
 
 /**
  * How a socket proves who it is, in the Socket.io handshake `auth`: the
  * presider with the conference's host secret, an operator with its venue's
- * join link token.
+ * join link token, an interpreter with its channel's interpreter link token.
  */
 // socket.io-client adds these when it tries to recover a session after a disconnect.
 const recovery = { pid: z.string().max(64).optional(), offset: z.string().max(64).optional() };
@@ -26,13 +26,18 @@ export type HandshakeAuth = z.infer<typeof handshakeAuthSchema>;
 
 export const joinLinkRequestSchema = z.object({ venueId: venueIdSchema }).strict();
 export const captionerLinkRequestSchema = z.object({ channelId: captionChannelIdSchema }).strict();
+export const interpreterLinkRequestSchema = z.object({ channelId: interpretationChannelIdSchema }).strict();
 
-/** A captions channel's captioner link (the presider hands it to a stenographer). */
-export interface CaptionerLink {
+/** A channel's link: a captions channel's captioner link, an interpretation channel's interpreter link. */
+export interface ChannelLink {
   channelId: string;
   url: string;
   expiresAt: string;
 }
+/** A captions channel's captioner link (the presider hands it to a stenographer). */
+export type CaptionerLink = ChannelLink;
+/** An interpretation channel's interpreter link. */
+export type InterpreterLink = ChannelLink;
 
 /** A venue's join link as the presider copies it. */
 export interface JoinLink {
@@ -106,7 +111,7 @@ export interface InterServerEvents {
 export interface SocketData {
   conferenceId: string;
   actor: Actor;
-  /** An operator's join link version: the socket's standing ends when the link is replaced. */
+  /** An operator's join link version (an interpreter's link version): the socket's standing ends when the link is replaced. */
   linkVersion?: number;
 }
 

@@ -1,0 +1,82 @@
+import type { Part } from './rendition';
+
+/** Where a part goes in the leader's numbering: its segment, that segment's start time and its index. */
+export interface Placement {
+  msn: number;
+  index: number;
+  programDateTime: number;
+}
+
+/** How much audio an aligner keeps waiting for the picture (or the reverse) before it lets the oldest go. */
+const BACKLOG_SECONDS = 10;
+
+/**
+ * Puts an audio rendition's parts where the video's are. The encoder writes audio in small
+ * fragments (two AAC frames: AAC frames are 21.3 ms, video frames 33.3 ms, so the two never end
+ * together); each time the leader (the first video rendition) publishes a part, the fragments
+ * up to its end become one part with the leader's media sequence number and index. So every
+ * rendition has the same numbers and parts of (almost) the same times, and a player switching
+ * language, or asking for the same part of each, finds them. A follower that starts late (the
+ * encoder's audio comes a moment after the picture) starts on the leader's next segment.
+ */
+export class PartAligner {
+  private fragments: Part[] = [];
+  private boundaries: (Placement & { start: number; end: number })[] = [];
+  private started = false;
+
+  /** `slack`: half a fragment, seconds; a fragment belongs to the part it mostly lies in. */
+  constructor(
+    private readonly place: (part: Part, placement: Placement) => void,
+    private readonly slack: number,
+  ) {}
+
+  /** The leader published part `index` of the segment `msn`. */
+  leaderPart(placement: Placement, part: Part): void {
+    this.boundaries.push({ ...placement, start: part.startTime, end: part.startTime + part.duration });
+    while (this.boundaries.length > 1 && part.startTime - (this.boundaries[0]?.start ?? 0) > BACKLOG_SECONDS) this.boundaries.shift();
+    this.drain();
+  }
+
+  /** A fragment of the follower's own stream. */
+  fragment(fragment: Part): void {
+    this.fragments.push(fragment);
+    while (this.fragments.length > 1 && fragment.startTime - (this.fragments[0]?.startTime ?? 0) > BACKLOG_SECONDS) this.fragments.shift();
+    this.drain();
+  }
+
+  /** The encoder restarted: both streams begin again at media time 0. */
+  reset(): void {
+    this.fragments = [];
+    this.boundaries = [];
+    this.started = false;
+  }
+
+  private drain(): void {
+    for (;;) {
+      const boundary = this.boundaries[0];
+      if (!boundary) return;
+      if (!this.started) {
+        // Start on a segment's first part, with the audio from its start.
+        if (boundary.index !== 0) {
+          this.boundaries.shift();
+          continue;
+        }
+        while (this.fragments[0] && end(this.fragments[0]) <= boundary.start + this.slack) this.fragments.shift();
+      }
+      const last = this.fragments[this.fragments.length - 1];
+      if (!last || end(last) < boundary.end - this.slack) return; // the audio of this part is still to come
+      const taken: Part[] = [];
+      while (this.fragments[0] && this.fragments[0].startTime < boundary.end - this.slack) taken.push(this.fragments.shift() as Part);
+      this.boundaries.shift();
+      const first = taken[0];
+      if (!first) continue; // no audio at all in this part (a gap in the encoder's output)
+      this.place(
+        { bytes: Buffer.concat(taken.map((f) => f.bytes)), startTime: first.startTime, duration: taken.reduce((sum, f) => sum + f.duration, 0), independent: true },
+        { msn: boundary.msn, index: boundary.index, programDateTime: boundary.programDateTime },
+      );
+      this.started = true;
+    }
+  }
+}
+
+const end = (part: Part) => part.startTime + part.duration;

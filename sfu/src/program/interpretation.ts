@@ -1,0 +1,129 @@
+import { randomInt } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import { ProgramTrack } from './track';
+import { OpusNumbering } from './codecs';
+import { PROGRAM_AUDIO_PT } from './switcher';
+
+/** An interpretation channel as the broadcast lists it: `in-<language>`, its language and its name. */
+export interface InterpretationChannelInfo {
+  id: string;
+  language: string;
+  name: string;
+}
+
+/** One channel's feed: the interpreter's voice, or Opus silence while there is none. */
+export interface InterpretationFeed {
+  info: InterpretationChannelInfo;
+  producer: types.Producer;
+}
+
+interface Feed extends InterpretationFeed {
+  track: ProgramTrack;
+}
+
+interface FeedEvents {
+  /** The set of channels changed (the broadcast encodes one audio rendition per channel). */
+  changed: [];
+}
+
+const AUDIO_FRAME_TICKS = 960;
+
+/**
+ * The interpretation channels of one conference, on the program's router: per
+ * channel one continuous audio track (a producer the broadcast encoder and the
+ * venues consume) carrying the channel's interpreter while one publishes and
+ * Opus silence otherwise, so the encoder's input never stops and a venue
+ * listening to the channel keeps its consumer when the interpreter comes and goes.
+ */
+export class InterpretationFeeds extends EventEmitter<FeedEvents> {
+  private readonly feeds = new Map<string, Feed>();
+  private closed = false;
+
+  private constructor(
+    private readonly router: types.Router,
+    private readonly transport: types.DirectTransport,
+    private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  static async create(router: types.Router, logger: Logger): Promise<InterpretationFeeds> {
+    return new InterpretationFeeds(router, await router.createDirectTransport({ maxMessageSize: 262144 }), logger);
+  }
+
+  /** The channels, in the order the conference lists them. */
+  list(): InterpretationFeed[] {
+    return [...this.feeds.values()].map(({ info, producer }) => ({ info, producer }));
+  }
+
+  producerOf(channelId: string): types.Producer | undefined {
+    return this.feeds.get(channelId)?.producer;
+  }
+
+  /** The channels as the conference has them now: a new one gets its feed, a removed one's goes. */
+  async setChannels(channels: readonly InterpretationChannelInfo[]): Promise<void> {
+    if (this.closed) return;
+    let changed = false;
+    for (const [id, feed] of this.feeds) {
+      const now = channels.find((c) => c.id === id);
+      if (now && JSON.stringify(now) === JSON.stringify(feed.info)) continue;
+      this.drop(id);
+      changed = true;
+    }
+    for (const info of channels) {
+      if (this.feeds.has(info.id)) continue;
+      const producer = await this.transport.produce({
+        kind: 'audio',
+        rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: PROGRAM_AUDIO_PT, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: randomInt(1, 2 ** 31) }] },
+        appData: { interpretation: info.id },
+      });
+      if (this.closed) return producer.close();
+      const track = new ProgramTrack({
+        codec: new OpusNumbering(),
+        producer,
+        ssrc: producer.rtpParameters.encodings?.[0]?.ssrc ?? 0,
+        payloadType: PROGRAM_AUDIO_PT,
+        clockRate: 48000,
+        frameTicks: AUDIO_FRAME_TICKS,
+        onCut: () => undefined,
+        silenceFill: true,
+        logger: this.logger,
+      });
+      this.feeds.set(info.id, { info, producer, track });
+      changed = true;
+    }
+    if (changed) this.emit('changed');
+  }
+
+  /** The channel's interpreter publishes (its producer on this router): the feed carries it until it goes. */
+  async setInterpreter(channelId: string, producer: types.Producer): Promise<void> {
+    const feed = this.feeds.get(channelId);
+    if (!feed) throw new Error(`no interpretation channel ${channelId}`);
+    const consumer = await this.transport.consume({ producerId: producer.id, rtpCapabilities: { codecs: this.router.rtpCapabilities.codecs, headerExtensions: [] }, paused: true });
+    if (this.feeds.get(channelId) !== feed) return consumer.close();
+    consumer.on('producerclose', () => {
+      if (!feed.track.has(channelId)) return;
+      feed.track.removeSource(channelId);
+      void feed.track.silence();
+    });
+    feed.track.addSource(channelId, consumer);
+    await feed.track.switchTo(channelId);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const id of [...this.feeds.keys()]) this.drop(id);
+    this.transport.close();
+  }
+
+  private drop(id: string): void {
+    const feed = this.feeds.get(id);
+    if (!feed) return;
+    this.feeds.delete(id);
+    feed.track.close();
+    feed.producer.close();
+  }
+}
