@@ -3,12 +3,13 @@ import type { Plenary } from '../app/plenary';
 import { ControlClient, rawEmit } from '../test/control-client';
 import { createTestConference, startTestPlenary, threeVenues, tokenOf } from '../test/harness';
 
-type Role = 'presider' | 'own operator' | 'other operator';
+type Role = 'presider' | 'own operator' | 'other operator' | 'interpreter';
 
 /**
  * Every command, with what must be true first for it to succeed (done by whoever may do it),
  * and the roles allowed to send it. Targets are sv-1 (Jilin City) where a venue is meant: its
- * own operator is Jilin's link, the other operator is Siping's link trying to act on Jilin.
+ * own operator is Jilin's link, the other operator is Siping's link trying to act on Jilin, the
+ * interpreter is the English channel's interpreter link (it commands nothing).
  * Links that are expired, tampered with or missing never get a socket (access.test.ts).
  */
 const COMMANDS: { command: Command; prepare?: (c: { presider: ControlClient; own: ControlClient }) => Promise<unknown>; allowed: Role[] }[] = [
@@ -29,9 +30,11 @@ const COMMANDS: { command: Command; prepare?: (c: { presider: ControlClient; own
   { command: { type: 'rotateLink', venueId: 'sv-3' }, allowed: ['presider'] },
   { command: { type: 'addCaptionChannel', language: 'ko', name: '한국어' }, allowed: ['presider'] },
   { command: { type: 'removeCaptionChannel', channelId: 'cc-ko' }, prepare: ({ presider }) => presider.command({ type: 'addCaptionChannel', language: 'ko', name: '한국어' }), allowed: ['presider'] },
+  { command: { type: 'addInterpretationChannel', language: 'ko', name: '한국어' }, allowed: ['presider'] },
+  { command: { type: 'removeInterpretationChannel', channelId: 'in-en' }, allowed: ['presider'] },
   { command: { type: 'endConference' }, allowed: ['presider'] },
 ];
-const ROLES: Role[] = ['presider', 'own operator', 'other operator'];
+const ROLES: Role[] = ['presider', 'own operator', 'other operator', 'interpreter'];
 
 describe('the authorisation matrix: every command by every role', () => {
   let plenary: Plenary;
@@ -49,7 +52,10 @@ describe('the authorisation matrix: every command by every role', () => {
     const presider = await ControlClient.connect(plenary.url, { conferenceId: id, hostSecret: created.hostSecret });
     const own = await ControlClient.connect(plenary.url, { token: tokenOf(created.joinLinks[0]!.url) });
     const other = await ControlClient.connect(plenary.url, { token: tokenOf(created.joinLinks[1]!.url) });
-    return { id, presider, own, other, close: () => [presider, own, other].forEach((c) => c.close()) };
+    await presider.command({ type: 'addInterpretationChannel', language: 'en', name: 'English' });
+    const link = (await rawEmit(presider, 'interpreterLink', { channelId: 'in-en' })) as { data: { url: string } };
+    const interpreter = await ControlClient.connect(plenary.url, { token: tokenOf(link.data.url) });
+    return { id, presider, own, other, interpreter, close: () => [presider, own, other, interpreter].forEach((c) => c.close()) };
   };
 
   const cells = COMMANDS.flatMap(({ command, prepare, allowed }) => ROLES.map((role) => [command.type, role, command, prepare, allowed.includes(role)] as const));
@@ -59,7 +65,7 @@ describe('the authorisation matrix: every command by every role', () => {
     try {
       await prepare?.(s);
       const before = (await plenary.conferences.get(s.id))?.version as number;
-      const sender = role === 'presider' ? s.presider : role === 'own operator' ? s.own : s.other;
+      const sender = { presider: s.presider, 'own operator': s.own, 'other operator': s.other, interpreter: s.interpreter }[role];
       const answer = await sender.command(command);
       const after = (await plenary.conferences.get(s.id))?.version as number;
       if (allowed) {
@@ -78,8 +84,9 @@ describe('the authorisation matrix: every command by every role', () => {
     const s = await session();
     try {
       expect(await rawEmit(s.presider, 'joinLink', { venueId: 'sv-1' })).toMatchObject({ ok: true });
-      for (const operator of [s.own, s.other]) {
+      for (const operator of [s.own, s.other, s.interpreter]) {
         expect(await rawEmit(operator, 'joinLink', { venueId: 'sv-1' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+        expect(await rawEmit(operator, 'interpreterLink', { channelId: 'in-en' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
         expect(await rawEmit(operator, 'media:stats')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
       }
       expect(await rawEmit(s.presider, 'media:stats')).toMatchObject({ ok: true });
