@@ -16,7 +16,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'chrome100',
     rollupOptions: {
-      input: { host: resolve(__dirname, 'host.html'), join: resolve(__dirname, 'join.html'), watch: resolve(__dirname, 'watch.html'), caption: resolve(__dirname, 'caption.html') },
+      input: { host: resolve(__dirname, 'host.html'), join: resolve(__dirname, 'join.html'), watch: resolve(__dirname, 'watch.html'), caption: resolve(__dirname, 'caption.html'), interpret: resolve(__dirname, 'interpret.html') },
     },
   },
   server: {

@@ -21,6 +21,10 @@ export interface LivePlayer {
   /** The captions shown, or -1 for none (the default). */
   readonly chosenCaptions: number;
   chooseCaptions(index: number): void;
+  /** The sound: the original (first, the default) and each interpretation channel; empty on native HLS, which has its own menu. */
+  readonly audioTracks: { index: number; language: string; name: string; original: boolean }[];
+  readonly chosenAudio: number;
+  chooseAudio(index: number): void;
   /** Plays from a position of a recording (seconds from its start), e.g. a speech's chapter. */
   seek(seconds: number): void;
   /** True when playback is well behind the live edge (paused, or stalled and resumed). */
@@ -59,7 +63,7 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
     void video.play().catch(() => undefined);
     return {
       latency: undefined, targetLatency: undefined, playingDate: undefined, speaker: undefined, levels: [], chosenLevel: -1, chooseLevel: () => undefined,
-      captions: [], chosenCaptions: -1, chooseCaptions: () => undefined, seek: (seconds) => (video.currentTime = seconds),
+      captions: [], chosenCaptions: -1, chooseCaptions: () => undefined, audioTracks: [], chosenAudio: -1, chooseAudio: () => undefined, seek: (seconds) => (video.currentTime = seconds),
       behindLive: false, goLive: () => undefined, troubled: false, fatalErrors: 0, lastFatalError: undefined, destroy: () => video.removeAttribute('src'),
     };
   }
@@ -150,6 +154,16 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
       // hls.js loads the chosen channel's parts alongside the picture and shows them on the video.
       hls.subtitleDisplay = index >= 0;
       hls.subtitleTrack = index;
+    },
+    get audioTracks() {
+      return hls.audioTracks.map((track, index) => ({ index, language: track.lang ?? '', name: track.name, original: track.default }));
+    },
+    get chosenAudio() {
+      return hls.audioTrack;
+    },
+    chooseAudio(index: number) {
+      // hls.js switches the audio rendition at the next part: the same numbers, the same times.
+      hls.audioTrack = index;
     },
     seek(seconds: number) {
       video.currentTime = seconds;

@@ -1,4 +1,4 @@
-import type { CaptionerLink, HandshakeAuth, Command, Identity, JoinLink, VenueMediaStats } from '@plenary/shared';
+import type { CaptionerLink, HandshakeAuth, InterpreterLink, Command, Identity, JoinLink, VenueMediaStats } from '@plenary/shared';
 import { ControlChannel, SessionError, type ControlChannelOptions, type SessionStatus } from './control-channel';
 import { VenueMedia, type ReceiveTarget } from './venue-media';
 
@@ -72,7 +72,12 @@ export class VenueSession {
     return this.channel.request('captionerLink', { channelId });
   }
 
-  /** Publishes the venue's camera (simulcast) and microphone into the conference. */
+  /** The presider asks for an interpretation channel's interpreter link. */
+  interpreterLink(channelId: string): Promise<InterpreterLink> {
+    return this.channel.request('interpreterLink', { channelId });
+  }
+
+  /** Publishes the venue's camera (simulcast) and microphone into the conference (an interpreter: its microphone only). */
   publish(stream: MediaStream): Promise<void> {
     return this.media.publish(stream);
   }

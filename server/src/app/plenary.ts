@@ -215,7 +215,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     if (options.demo) {
       await ensureDemoConference(conferences, config.adminKey);
       if (config.demoSimulatedVenues > 0) {
-        await simulateVenues(conferences, host, DEMO_CONFERENCE_ID, config.demoSimulatedVenues);
+        await simulateVenues(conferences, host, DEMO_CONFERENCE_ID, config.demoSimulatedVenues, { interpreter: true });
         // With simulated venues comes a simulated captioner in two languages (its timer stops before the media).
         const captions = await DemoCaptionFeed.start(conferences, host, DEMO_CONFERENCE_ID, logger.child({ component: 'demo-captions' }));
         owned.push(() => captions.stop());

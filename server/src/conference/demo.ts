@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { SYSTEM, createConferenceSchema, type JoinLink } from '@plenary/shared';
+import { PRESIDER, SYSTEM, createConferenceSchema, type JoinLink } from '@plenary/shared';
 import type { Rgb } from '@plenary/sfu';
 import type { MediaHost } from '../media/host';
 import { hashHostSecret } from '../auth/links';
@@ -71,14 +71,25 @@ export async function demoLinks(conferences: ConferenceService, mintJoinLink: Mi
   };
 }
 
+/** The demo's simulated interpreter: a tone of its own (the venues play 440 Hz) on an English channel. */
+export const DEMO_INTERPRETER_HZ = 660;
+const DEMO_INTERPRETATION = { id: 'in-en', language: 'en', name: 'English' } as const;
+
 /**
  * Publishes simulated venues into a conference: the main venue and the first
  * `count` sub-venues (sub-venues are added when the conference has fewer),
- * marks them present, and puts the floor holder on air.
+ * marks them present, and puts the floor holder on air; with `interpreter`, an
+ * English interpretation channel (added if missing) and its simulated interpreter.
  */
-export async function simulateVenues(conferences: ConferenceService, host: MediaHost, conferenceId: string, count: number): Promise<void> {
+export async function simulateVenues(conferences: ConferenceService, host: MediaHost, conferenceId: string, count: number, options: { interpreter?: boolean } = {}): Promise<void> {
   let state = await conferences.get(conferenceId);
   if (!state) return;
+  if (options.interpreter && !state.interpretation?.[DEMO_INTERPRETATION.id]) {
+    const { language, name } = DEMO_INTERPRETATION;
+    const answer = await conferences.execute(conferenceId, PRESIDER, { type: 'addInterpretationChannel', language, name });
+    // Another server process of the same demo added it first: fine.
+    if (!answer.ok && answer.error.code !== 'CONFLICT') throw new Error(`the demo interpretation channel was not added: ${answer.error.message}`);
+  }
   for (let n = state.venueOrder.length - 1; n < count; n++) {
     await conferences.execute(conferenceId, { role: 'presider' }, { type: 'addSubVenue', name: SUB_VENUE_NAMES[n] ?? `Venue ${n + 1}` });
   }
@@ -88,8 +99,9 @@ export async function simulateVenues(conferences: ConferenceService, host: Media
     const venue = state?.venues[venueId];
     return venue ? [{ venueId, name: venue.name, colour: SIMULATED_COLOURS[i % SIMULATED_COLOURS.length] as Rgb }] : [];
   });
+  const interpreter = { venueId: DEMO_INTERPRETATION.id, name: DEMO_INTERPRETATION.name, colour: SIMULATED_COLOURS[0] as Rgb, toneHz: DEMO_INTERPRETER_HZ };
   // Published by the process hosting the media (this one, unless another already does), and saved
   // for whoever hosts it next; the floor holder's cuts in once it publishes.
-  await host.addSimulatedVenues(conferenceId, venues);
+  await host.addSimulatedVenues(conferenceId, options.interpreter ? [...venues, interpreter] : venues);
   for (const { venueId } of venues) await conferences.execute(conferenceId, SYSTEM, { type: 'join', venueId });
 }

@@ -11,7 +11,7 @@ export const FACES_DIR = join(__dirname, '..', '..', '..', 'client', 'dist');
 /**
  * The web faces, built by Vite: /host/:conferenceId (presider console),
  * /join/:token (sub-venue page), /watch/:conferenceId (public watch page),
- * /caption/:token (a captioner's page).
+ * /caption/:token (a captioner's page), /interpret/:token (an interpreter's page).
  * Their hashed assets are immutable; the pages themselves are revalidated, so a
  * new release reaches every browser.
  */
@@ -24,6 +24,7 @@ export function facesRouter(dir = FACES_DIR): Router {
     ['/join/:token', 'join.html'],
     ['/watch/:conferenceId', 'watch.html'],
     ['/caption/:token', 'caption.html'],
+    ['/interpret/:token', 'interpret.html'],
   ];
   const read = new Map<string, Buffer>();
   for (const [path, file] of pages) {

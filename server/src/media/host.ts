@@ -126,7 +126,7 @@ export class MediaHost {
     const room = await this.roomHere(conferenceId);
     if (!room) return; // the owner elsewhere published them
     const publishing = new Set(room.simulatedVenues().map((venue) => venue.venueId));
-    for (const venue of venues) if (!publishing.has(venue.venueId)) await room.addSimulatedVenue(venue.venueId, venue.name, venue.colour);
+    for (const venue of venues) if (!publishing.has(venue.venueId)) await room.publishSimulated(venue);
     await this.deps.ownership.saveSetup(conferenceId, { simulated: room.simulatedVenues() });
   }
 
@@ -197,7 +197,7 @@ export class MediaHost {
       building = (async () => {
         const setup = await this.deps.ownership.setupOf(conferenceId);
         const room = await this.deps.roomOf(conferenceId);
-        for (const venue of setup?.simulated ?? []) await room.addSimulatedVenue(venue.venueId, venue.name, venue.colour);
+        for (const venue of setup?.simulated ?? []) await room.publishSimulated(venue);
         if (setup) {
           this.deps.mediaReset(conferenceId);
           this.deps.logger.warn({ conferenceId, simulated: setup.simulated.length }, 'conference media built here again; venues told to publish here');

@@ -39,6 +39,8 @@ const AUDIO_FRAME_TICKS = 960;
  */
 export class InterpretationFeeds extends EventEmitter<FeedEvents> {
   private readonly feeds = new Map<string, Feed>();
+  /** Interpreters whose channel has no feed yet (a simulated one started before the channel was reconciled). */
+  private readonly waiting = new Map<string, types.Producer>();
   private closed = false;
 
   private constructor(
@@ -93,6 +95,9 @@ export class InterpretationFeeds extends EventEmitter<FeedEvents> {
       });
       this.feeds.set(info.id, { info, producer, track });
       changed = true;
+      const interpreter = this.waiting.get(info.id);
+      this.waiting.delete(info.id);
+      if (interpreter && !interpreter.closed) await this.setInterpreter(info.id, interpreter);
     }
     if (changed) this.emit('changed');
   }
@@ -100,7 +105,11 @@ export class InterpretationFeeds extends EventEmitter<FeedEvents> {
   /** The channel's interpreter publishes (its producer on this router): the feed carries it until it goes. */
   async setInterpreter(channelId: string, producer: types.Producer): Promise<void> {
     const feed = this.feeds.get(channelId);
-    if (!feed) throw new Error(`no interpretation channel ${channelId}`);
+    if (!feed) {
+      // Heard once the channel is there.
+      this.waiting.set(channelId, producer);
+      return;
+    }
     const consumer = await this.transport.consume({ producerId: producer.id, rtpCapabilities: { codecs: this.router.rtpCapabilities.codecs, headerExtensions: [] }, paused: true });
     if (this.feeds.get(channelId) !== feed) return consumer.close();
     consumer.on('producerclose', () => {

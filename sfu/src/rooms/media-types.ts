@@ -23,9 +23,11 @@ export interface ConsumerInfo {
 /** What a venue may receive: the program, or one venue's camera or microphone (the protocol's own type). */
 export type { ConsumeTarget } from '@plenary/shared';
 
-/** What it takes to publish a simulated venue again (after its worker died). */
+/** What it takes to publish a simulated venue (or interpreter: an interpretation channel's id) again (after its worker died). */
 export interface SimulatedVenueSpec {
   venueId: string;
   name: string;
   colour: Rgb;
+  /** The tone it plays (a venue's default: 440 Hz; an interpreter's: 660 Hz). */
+  toneHz?: number;
 }

@@ -6,6 +6,7 @@ import { ProgramSwitcher } from '../program/switcher';
 import { ProgramSlate } from '../program/slate';
 import { InterpretationFeeds, type InterpretationChannelInfo } from '../program/interpretation';
 import { SimulatedVenue, type Rgb } from '../simulated/venue';
+import { SimulatedVoice } from '../simulated/voice';
 import type { MediaWorker, WorkerPool } from '../workers/pool';
 import { RouterSet } from './routers';
 import { Broadcast, type BroadcastOptions } from '../egress/broadcast';
@@ -98,7 +99,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     if (browsers.length > 0) this.emit('venuesLost', browsers);
     // The dead worker's slot is refilled within about a second; a live one is picked meanwhile.
     for (const spec of simulated) {
-      await this.addSimulatedVenue(spec.venueId, spec.name, spec.colour).catch((error: unknown) => {
+      await this.publishSimulated(spec).catch((error: unknown) => {
         this.logger.error({ err: error, venueId: spec.venueId }, 'could not publish the simulated venue again');
         this.restartSimulatedLater(spec, 1);
       });
@@ -256,35 +257,44 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   }
 
   /** A simulated venue (coloured picture, name, clock, tone) publishing into this room. */
-  async addSimulatedVenue(venueId: string, name: string, colour: Rgb, restarts = 0): Promise<void> {
+  addSimulatedVenue(venueId: string, name: string, colour: Rgb, restarts = 0): Promise<void> {
+    return this.publishSimulated({ venueId, name, colour }, restarts);
+  }
+
+  /**
+   * A simulated venue, or for an interpretation channel's id a simulated interpreter (a tone of
+   * its own, its voice only), publishing into this room; started again if its sender stops.
+   */
+  async publishSimulated(spec: SimulatedVenueSpec, restarts = 0): Promise<void> {
     this.assertOpen();
+    const { venueId, name, colour } = spec;
     this.simulatedRestarts.cancel(venueId);
     const venue = await this.venue(venueId);
     await venue.simulated?.venue.close();
     const startedAt = Date.now();
-    const spec = { venueId, name, colour };
-    const simulated: SimulatedVenue = await SimulatedVenue.start({
-      router: venue.edge.router,
-      name,
-      colour,
-      logger: this.logger,
-      onStopped: () => {
-        if (this.closed || venue.simulated?.venue !== simulated) return;
-        // A sender that ran a while starts again at once; one that keeps failing backs off up to 10 s.
-        const again = Date.now() - startedAt > 30_000 ? 0 : restarts + 1;
-        this.restartSimulatedLater(spec, again);
-      },
-    });
+    const onStopped = () => {
+      if (this.closed || venue.simulated?.venue !== simulated) return;
+      // A sender that ran a while starts again at once; one that keeps failing backs off up to 10 s.
+      const again = Date.now() - startedAt > 30_000 ? 0 : restarts + 1;
+      this.restartSimulatedLater(spec, again);
+    };
+    const router = venue.edge.router;
+    const simulated = isInterpretationChannelId(venueId)
+      ? await SimulatedVoice.start({ router, toneHz: spec.toneHz ?? 660, logger: this.logger, onStopped })
+      : await SimulatedVenue.start({ router, name, colour, ...(spec.toneHz ? { toneHz: spec.toneHz } : {}), logger: this.logger, onStopped });
+    // Closed, or the venue gone, meanwhile: not needed. Another call's sender started meanwhile
+    // (a venue's browser left on two paths at once): this one replaces it; none is left running.
+    if (this.closed || this.venues.get(venueId) !== venue) return void (await simulated.close());
+    if (venue.simulated?.venue !== simulated) await venue.simulated?.venue.close();
     venue.simulated = { venue: simulated, spec };
-    await this.trackProducer(venueId, venue, simulated.videoProducer);
-    await this.trackProducer(venueId, venue, simulated.audioProducer);
+    for (const producer of simulated.producers) await this.trackProducer(venueId, venue, producer);
   }
 
   private restartSimulatedLater(spec: SimulatedVenueSpec, restarts: number): void {
     this.simulatedRestarts.schedule(spec.venueId, restarts, async () => {
       if (this.closed || !this.venues.has(spec.venueId)) return; // the venue left meanwhile
       try {
-        await this.addSimulatedVenue(spec.venueId, spec.name, spec.colour, restarts);
+        await this.publishSimulated(spec, restarts);
         this.logger.warn({ venueId: spec.venueId, restarts }, 'simulated venue started again');
       } catch (error) {
         if (this.closed) return;
@@ -350,7 +360,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     if (!venue.simulated || venue.transports.size > 0) return;
     if (venue.producers.has('video') && venue.producers.has('audio')) return;
     const { spec } = venue.simulated;
-    await this.addSimulatedVenue(spec.venueId, spec.name, spec.colour);
+    await this.publishSimulated(spec);
   }
 
   /** The venue is gone (removed, or left without a stand-in): transports, producers, consumers close; a simulated venue stops. */

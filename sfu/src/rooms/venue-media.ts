@@ -1,6 +1,7 @@
 import type { types } from 'mediasoup';
 import type { VenueMediaStats } from '@plenary/shared';
 import type { SimulatedVenue } from '../simulated/venue';
+import type { SimulatedVoice } from '../simulated/voice';
 import type { Edge } from './routers';
 import type { SimulatedVenueSpec } from './media-types';
 
@@ -12,7 +13,8 @@ export interface VenueMedia {
   /** Producers by kind: one camera and one microphone per venue. */
   producers: Map<types.MediaKind, types.Producer>;
   consumers: Map<string, types.Consumer>;
-  simulated: { venue: SimulatedVenue; spec: SimulatedVenueSpec } | undefined;
+  /** A simulated camera and tone, or for an interpreter a simulated voice. */
+  simulated: { venue: SimulatedVenue | SimulatedVoice; spec: SimulatedVenueSpec } | undefined;
 }
 
 /** Media health of every venue's producers (the presider's tiles). */

@@ -152,6 +152,11 @@ export class SimulatedVenue {
     }
   }
 
+  /** What it publishes: its camera and its tone. */
+  get producers(): types.Producer[] {
+    return [this.videoProducer, this.audioProducer];
+  }
+
   /** The GStreamer process id (tests kill it to simulate a dropped venue). */
   get pid(): number | undefined {
     return this.gst.pid;

@@ -37,6 +37,11 @@ export class SimulatedVoice {
     }
   }
 
+  /** What it publishes: its tone, as a voice. */
+  get producers(): types.Producer[] {
+    return [this.producer];
+  }
+
   get pid(): number | undefined {
     return this.gst.pid;
   }

@@ -3,11 +3,12 @@ import { useText } from './i18n';
 import { LevelMeter, VideoView } from './ui';
 
 /**
- * Camera and microphone choice with a live preview and a level meter. The
- * chosen stream is handed to `onStream`; a stream replaced by another choice is
- * stopped. The last one belongs to the parent (it may be published).
+ * Camera and microphone choice with a live preview and a level meter (the
+ * microphone only, `audioOnly`: an interpreter). The chosen stream is handed to
+ * `onStream`; a stream replaced by another choice is stopped. The last one
+ * belongs to the parent (it may be published).
  */
-export function DevicePicker({ onStream }: { onStream: (stream: MediaStream | undefined) => void }) {
+export function DevicePicker({ onStream, audioOnly = false }: { onStream: (stream: MediaStream | undefined) => void; audioOnly?: boolean }) {
   const { t } = useText();
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   const [cameraId, setCameraId] = useState('');
@@ -20,7 +21,7 @@ export function DevicePicker({ onStream }: { onStream: (stream: MediaStream | un
     let stopped = false;
     navigator.mediaDevices
       .getUserMedia({
-        video: cameraId ? { deviceId: { exact: cameraId }, width: 1280, height: 720 } : { width: 1280, height: 720 },
+        video: audioOnly ? false : cameraId ? { deviceId: { exact: cameraId }, width: 1280, height: 720 } : { width: 1280, height: 720 },
         audio: micId ? { deviceId: { exact: micId } } : true,
       })
       .then(async (next) => {
@@ -47,8 +48,8 @@ export function DevicePicker({ onStream }: { onStream: (stream: MediaStream | un
   return (
     <div className="devices">
       {problem && <p role="alert" className="problem">{t('noDevices', { message: problem })}</p>}
-      <VideoView source={stream} label={t('ownCamera')} className="video preview" />
-      <DeviceSelect label={t('camera')} devices={cameras} value={cameraId || current('video')} onChange={setCameraId} />
+      {!audioOnly && <VideoView source={stream} label={t('ownCamera')} className="video preview" />}
+      {!audioOnly && <DeviceSelect label={t('camera')} devices={cameras} value={cameraId || current('video')} onChange={setCameraId} />}
       <DeviceSelect label={t('microphone')} devices={mics} value={micId || current('audio')} onChange={setMicId} />
       <div>
         <span className="muted-text">{t('micLevel')}</span>

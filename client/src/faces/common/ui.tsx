@@ -16,7 +16,7 @@ export function LanguageSwitch() {
 }
 
 /** A muted, inline <video> showing one track or stream; `label` names it for screen readers. */
-export function VideoView({ source, label, className, muted = true }: { source: MediaStreamTrack | MediaStream | undefined; label: string; className?: string; muted?: boolean }) {
+export function VideoView({ source, label, className, muted = true, volume = 1 }: { source: MediaStreamTrack | MediaStream | undefined; label: string; className?: string; muted?: boolean; volume?: number }) {
   const video = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     const element = video.current;
@@ -27,6 +27,9 @@ export function VideoView({ source, label, className, muted = true }: { source: 
   useEffect(() => {
     if (video.current) video.current.muted = muted;
   }, [muted]);
+  useEffect(() => {
+    if (video.current) video.current.volume = volume;
+  }, [volume]);
   return <video ref={video} className={className ?? 'video'} aria-label={label} autoPlay playsInline muted={muted} />;
 }
 

@@ -5,6 +5,10 @@ import { useText } from '../common/i18n';
 import { fetchPublic, type PublicConference } from '../common/public';
 import { useReceivedTrack, useSessionRevision } from '../common/session-hooks';
 import { LanguageSwitch, VideoView } from '../common/ui';
+import { interpretationChannels } from '@plenary/shared';
+
+/** The original under an interpretation the room hears: about 12 dB down. */
+const DUCKED = 0.25;
 
 /** What the link says about itself (shown before joining; the server checks the signature). */
 function readToken(token: string): { conferenceId: string; venueId: string } | undefined {
@@ -90,6 +94,11 @@ function VenueRoom({ session, stream }: { session: VenueSession; stream: MediaSt
   const mainAudio = useReceivedTrack(session, { venueId: 'main', kind: 'audio' }, undefined, state?.venues.main?.present);
   const mainVenue = useReceivedTrack(session, { venueId: 'main', kind: 'video' }, 0, state?.venues.main?.present);
   const [problem, setProblem] = useState<string>();
+  // The room may hear an interpretation channel: the interpreter's voice, the original under it.
+  const [hearing, setHearing] = useState('');
+  const channels = state ? interpretationChannels(state) : [];
+  const heard = channels.some((c) => c.id === hearing) ? hearing : '';
+  const interpreted = useReceivedTrack(session, heard ? { interpretation: heard } : undefined);
 
   if (session.status === 'refused') return <Shell title={state?.title ?? 'Plenary'}><p role="alert">{t('refused', { message: session.refusal?.message ?? '' })}</p></Shell>;
   if (!state || !venueId) return <Shell title="">{t('loading')}</Shell>;
@@ -115,6 +124,15 @@ function VenueRoom({ session, stream }: { session: VenueSession; stream: MediaSt
         )}
       </div>
       {problem && <p role="alert" className="problem">{problem}</p>}
+      {channels.length > 0 && (
+        <label>
+          {t('hearChannel')}{' '}
+          <select data-testid="hear-channel" value={heard} onChange={(e) => setHearing(e.target.value)}>
+            <option value="">{t('original')}</option>
+            {channels.map((channel) => <option key={channel.id} value={channel.id} lang={channel.language}>{channel.name}</option>)}
+          </select>
+        </label>
+      )}
       <section className="stage">
         <figure>
           <VideoView source={program} label={t('programView')} className="video program" />
@@ -132,8 +150,9 @@ function VenueRoom({ session, stream }: { session: VenueSession; stream: MediaSt
         </div>
       </section>
       {/* The program's sound, for the room. Browsers may hold it until the page is touched. */}
-      <VideoView source={programAudio} label={t('programView')} className="hidden" muted={false} />
-      <VideoView source={mainAudio} label={t('mainVenueView')} className="hidden" muted={false} />
+      <VideoView source={programAudio} label={t('programView')} className="hidden" muted={false} volume={heard ? DUCKED : 1} />
+      <VideoView source={mainAudio} label={t('mainVenueView')} className="hidden" muted={false} volume={heard ? DUCKED : 1} />
+      <VideoView source={interpreted} label={t('interpretation')} className="hidden" muted={false} />
     </Shell>
   );
 }

@@ -6,9 +6,9 @@ import { LanguageSwitch, formatDuration, useNow } from '../common/ui';
 
 /**
  * The public watch page: the broadcast in low-latency HLS, the current speaker
- * from the stream's own metadata, quality choice, live captions in each
- * language the conference has (off by default), a way back to live, the
- * viewer count. No socket: everything it reads is cacheable.
+ * from the stream's own metadata, quality choice, the sound in each language
+ * interpreted (the original by default), live captions in each language the
+ * conference has (off by default), a way back to live, the viewer count. No socket: everything it reads is cacheable.
  */
 export function WatchPage({ conferenceId }: { conferenceId: string }) {
   const { t } = useText();
@@ -78,6 +78,16 @@ function Player({ conferenceId, ended, fallbackSpeaker }: { conferenceId: string
             <select value={player.chosenLevel} onChange={(e) => player.chooseLevel(Number(e.target.value))}>
               <option value={-1}>{t('auto')}</option>
               {player.levels.map((level) => <option key={level.index} value={level.index}>{level.height}p</option>)}
+            </select>
+          </label>
+        )}
+        {player && player.audioTracks.length > 1 && (
+          <label>
+            {t('audioMenu')}{' '}
+            <select data-testid="audio-menu" value={player.chosenAudio} onChange={(e) => player.chooseAudio(Number(e.target.value))}>
+              {player.audioTracks.map((track) => (
+                <option key={track.index} value={track.index} lang={track.original ? undefined : track.language}>{track.original ? t('original') : track.name}</option>
+              ))}
             </select>
           </label>
         )}
