@@ -1,9 +1,11 @@
 // Benchmark: what one viewer asks of the origin. The real watch page (hls.js 1.7
 // full build, low-latency mode) plays the demo's broadcast in Chromium; every
-// request it makes under /hls/ is counted by kind, for 30 s after a warm-up,
-// with captions off (the default) and then on (one WebVTT rendition). This is
-// the number the capacity plan multiplies by the audience. The watch page used
-// hls.js's light build before 2026-12-02, which played the video rendition only.
+// request it makes under /hls/ is counted by kind, with the bytes it received,
+// for 30 s after a warm-up: as it opens (the original sound, captions off), with
+// captions on (one WebVTT rendition), and with the English interpretation
+// (another audio rendition in place of the original). This is the number the
+// capacity plan multiplies by the audience. The watch page used hls.js's light
+// build before 2026-12-02, which played the video rendition only.
 //
 //   npm run bench:viewer-requests      (BROADCAST_LADDER=360p by default)
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,7 +25,7 @@ const SAMPLE_MS = 30_000;
 /** What a request under /hls/ is for. */
 function kindOf(path: string): string {
   const [, , , rendition = '', file = ''] = path.split('/');
-  const track = rendition === 'audio' ? 'audio' : rendition.startsWith('cc-') ? 'captions' : /^\d+p$/.test(rendition) ? 'video' : 'multivariant';
+  const track = rendition === 'audio' || rendition.startsWith('in-') ? 'audio' : rendition.startsWith('cc-') ? 'captions' : /^\d+p$/.test(rendition) ? 'video' : 'multivariant';
   if (file.endsWith('.m3u8')) return `${track} playlist`;
   if (file.startsWith('part-')) return `${track} part`;
   if (file.startsWith('segment-')) return `${track} segment`;
@@ -37,24 +39,33 @@ async function main() {
   const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: ladder, ARCHIVE_DIR: archive, PLENARY_ADMIN_KEY: 'bench-admin-key-0123456789' });
   const plenary = await startPlenary(config, pino({ level: 'warn' }), { demo: true });
   const browser = await launchChromium();
-  const results: Record<string, { perSecond: number; byKind: Record<string, number> }> = {};
+  const results: Record<string, { perSecond: number; kbitPerSecond: number; byKind: Record<string, number> }> = {};
+  const modes = [
+    { mode: 'captions off', menu: undefined },
+    { mode: 'captions on (English)', menu: 'captions-menu' },
+    { mode: 'interpretation (English)', menu: 'audio-menu' },
+  ];
   try {
-    for (const captions of [undefined, 'English']) {
-      const mode = captions ? `captions on (${captions})` : 'captions off';
+    for (const { mode, menu: menuId } of modes) {
       const page = await browser.newPage();
       let counting = false;
       const counts: Record<string, number> = {};
+      let bytes = 0;
       page.on('request', (request) => {
         const path = new URL(request.url()).pathname;
         if (!counting || !path.startsWith('/hls/')) return;
         const kind = kindOf(path);
         counts[kind] = (counts[kind] ?? 0) + 1;
       });
+      page.on('requestfinished', (request) => {
+        if (!counting || !new URL(request.url()).pathname.startsWith('/hls/')) return;
+        void request.sizes().then((sizes) => (bytes += sizes.responseBodySize + sizes.responseHeadersSize), () => undefined);
+      });
       await page.goto(`${plenary.url}/watch/demo`);
-      if (captions) {
-        const menu = page.getByTestId('captions-menu');
+      if (menuId) {
+        const menu = page.getByTestId(menuId);
         await menu.waitFor({ timeout: 60_000 });
-        await menu.selectOption({ label: captions });
+        await menu.selectOption({ label: 'English' });
       }
       await sleep(WARMUP_MS);
       counting = true;
@@ -62,7 +73,7 @@ async function main() {
       counting = false;
       const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
       const perSecond = (n: number) => Math.round((n / (SAMPLE_MS / 1000)) * 100) / 100;
-      results[mode] = { perSecond: perSecond(total), byKind: Object.fromEntries(Object.entries(counts).sort().map(([kind, n]) => [kind, perSecond(n)])) };
+      results[mode] = { perSecond: perSecond(total), kbitPerSecond: Math.round((bytes * 8) / SAMPLE_MS), byKind: Object.fromEntries(Object.entries(counts).sort().map(([kind, n]) => [kind, perSecond(n)])) };
       process.stdout.write(`${mode}: ${JSON.stringify(results[mode])}\n`);
       await page.close();
     }
@@ -72,13 +83,15 @@ async function main() {
     await rm(archive, { recursive: true, force: true });
   }
   const off = results['captions off']?.perSecond ?? 0;
-  const on = Object.entries(results).find(([mode]) => mode.startsWith('captions on'))?.[1].perSecond ?? 0;
+  const on = results['captions on (English)']?.perSecond ?? 0;
+  const ratio = (mode: string) => Math.round(((results[mode]?.kbitPerSecond ?? 0) / (results['captions off']?.kbitPerSecond || 1)) * 100) / 100;
   writeResults('viewer-requests', {
     machine: machine(),
     ladder,
     player: 'the watch page (hls.js 1.7.4 full build, low-latency mode) in Chromium (Debian), 0.5 s parts, 2 s segments',
     results,
     captionsOnVsOff: off > 0 ? Math.round((on / off) * 100) / 100 : undefined,
+    bytesVsPlain: { captions: ratio('captions on (English)'), interpretation: ratio('interpretation (English)') },
   });
 }
 

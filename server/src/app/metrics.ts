@@ -46,7 +46,8 @@ export class PlenaryMetrics {
       help: 'Venues with at least one socket on this process',
       registers: [this.registry],
       collect() {
-        this.set(new Set(census.sockets().map((s) => s.venue)).size);
+        // An interpreter's socket is no venue's.
+        this.set(new Set(census.sockets().filter((s) => s.role !== 'interpreter').map((s) => s.venue)).size);
       },
     });
     media.on('cut', (_conferenceId, cut) => {

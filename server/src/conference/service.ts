@@ -26,7 +26,7 @@ const MAX_ATTEMPTS = 8;
 
 /** A stable key for a command's answer: who sent it and their command id. */
 function commandKey(actor: Actor, commandId: string): string {
-  const who = actor.role === 'operator' ? `op-${actor.venueId}` : actor.role;
+  const who = actor.role === 'operator' ? `op-${actor.venueId}` : actor.role === 'interpreter' ? `interpreter-${actor.channelId}` : actor.role;
   return `${who}:${commandId}`;
 }
 

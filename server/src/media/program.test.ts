@@ -90,14 +90,15 @@ describe('the program follows the floor through the whole server', () => {
     const before = await plenary.media.room('demo');
     const holder = (await plenary.conferences.get('demo'))?.floor.holder;
     const senders = before.simulatedVenues().length;
-    expect(senders).toBe(4);
+    // The main venue, three sub-venues and the English channel's simulated interpreter.
+    expect(senders).toBe(5);
 
     process.kill(before.worker.worker.pid, 'SIGKILL');
     await eventually(() => resets > 0, 15_000);
     const after = await plenary.media.room('demo');
     expect(after).not.toBe(before);
     expect(after.worker.worker.pid).not.toBe(before.worker.worker.pid);
-    expect(after.simulatedVenues().map((v) => v.venueId).sort()).toEqual(['main', 'sv-1', 'sv-2', 'sv-3']);
+    expect(after.simulatedVenues().map((v) => v.venueId).sort()).toEqual(['in-en', 'main', 'sv-1', 'sv-2', 'sv-3']);
     await eventually(() => after.switcher.videoOnAir === holder, 10_000);
     // Not just listed: every venue's camera is sending to the new worker.
     await eventually(async () => {

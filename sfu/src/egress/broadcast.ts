@@ -164,8 +164,10 @@ export class Broadcast {
       broadcast.feeds = feeds;
       await broadcast.encodeChannels(feeds?.list() ?? []);
       if (options.archiveDir) await broadcast.writeArchiveMaster(options.archiveDir);
-      await broadcast.startEncoder();
+      // A change while the encoder starts waits for it (one change at a time).
       feeds?.on('changed', broadcast.onChannelsChanged);
+      broadcast.reconfiguring = broadcast.startEncoder();
+      await broadcast.reconfiguring;
       // Who is on air now, then every video cut: timed metadata for the viewers' captions.
       if (program.videoOnAir) broadcast.markSpeaker(program.videoOnAir, Date.now());
       program.on('cut', (cut) => {
@@ -208,44 +210,61 @@ export class Broadcast {
   /** The interpretation channels changed: the encoder starts again with one audio rendition per channel. */
   private readonly onChannelsChanged = (): void => {
     this.reconfiguring = this.reconfiguring
-      .then(async () => {
-        const feeds = this.feeds?.list() ?? [];
-        const same = feeds.length === this.channels.length && feeds.every((feed, i) => this.channels[i]?.feed.producer === feed.producer);
-        if (this.closed || same) return;
-        // One encoder makes every rendition, so that they share one timeline: a channel added or
-        // removed while live starts it again (a discontinuity of about a second for the viewers).
-        const ffmpeg = this.ffmpeg;
-        this.ffmpeg = undefined;
-        clearTimeout(this.restartTimer);
-        await ffmpeg?.stop(0);
-        if (this.closed) return;
-        for (const rendition of this.renditions) rendition.hls.discontinuity();
-        await this.encodeChannels(feeds);
-        await this.rewriteArchiveMaster();
-        this.options.logger.info({ channels: feeds.map((f) => f.info.id) }, 'the broadcast encoder starts again for the interpretation channels');
-        await this.startEncoder();
-      })
-      .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not change the interpretation channels of the broadcast'));
+      .then(() => this.reconfigure())
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not start the broadcast encoder again for the interpretation channels'));
   };
 
   /**
+   * One encoder makes every rendition, so that they share one timeline: a channel added or
+   * removed while live starts it again (a discontinuity of about a second for the viewers).
+   * The channels are read once the old encoder is gone (they may have changed meanwhile), and
+   * the encoder is started again whatever happens to a channel: the broadcast never stays down.
+   */
+  private async reconfigure(): Promise<void> {
+    const wanted = () => (this.feeds?.list() ?? []).filter((feed) => !feed.producer.closed);
+    const now = wanted();
+    const same = now.length === this.channels.length && now.every((feed, i) => this.channels[i]?.feed.producer === feed.producer);
+    if (this.closed || (same && this.ffmpeg)) return;
+    const ffmpeg = this.ffmpeg;
+    this.ffmpeg = undefined;
+    clearTimeout(this.restartTimer);
+    await ffmpeg?.stop(0);
+    if (this.closed) return;
+    for (const rendition of this.renditions) rendition.hls.discontinuity();
+    const feeds = wanted();
+    try {
+      await this.encodeChannels(feeds);
+    } catch (error) {
+      // A channel could not be set up: the broadcast goes on with the channels that still stand.
+      this.options.logger.error({ err: error }, 'could not set up an interpretation channel; broadcasting without it');
+      await this.encodeChannels(this.channels.filter((c) => !c.feed.producer.closed).map((c) => c.feed));
+    }
+    await this.rewriteArchiveMaster();
+    this.options.logger.info({ channels: this.channels.map((c) => c.feed.info.id) }, 'the broadcast encoder starts again for the interpretation channels');
+    await this.startEncoder();
+  }
+
+  /**
    * Sets up the encoder's input and an audio rendition for each channel (kept for a channel
-   * already encoded) and writes the SDP with them; the encoder is (re)started after.
+   * already encoded) and writes the SDP with them; the encoder is (re)started after. All or
+   * nothing: if an input cannot be made, what was made for this call is closed again.
    */
   private async encodeChannels(feeds: readonly InterpretationFeed[]): Promise<void> {
     const kept = new Map(this.channels.map((c) => [c.feed.producer.id, c]));
-    const channels: ChannelInput[] = [];
-    for (const feed of feeds) {
+    const made = new Map<string, Input>();
+    try {
+      for (const feed of feeds) if (!kept.has(feed.producer.id)) made.set(feed.producer.id, await plainInput(this.router, feed.producer));
+    } catch (error) {
+      for (const input of made.values()) input.transport.close();
+      throw error;
+    }
+    const channels: ChannelInput[] = feeds.map((feed) => {
       const existing = kept.get(feed.producer.id);
       kept.delete(feed.producer.id);
-      if (existing) {
-        channels.push(existing);
-        continue;
-      }
-      const input = await plainInput(this.router, feed.producer);
+      if (existing) return existing;
       const hls = this.newRendition(feed.info.id, { follows: this.leader, channel: feed.info });
-      channels.push({ ...input, feed, rendition: { name: feed.info.id, rung: undefined, hls } });
-    }
+      return { ...(made.get(feed.producer.id) as Input), feed, rendition: { name: feed.info.id, rung: undefined, hls } };
+    });
     for (const gone of kept.values()) {
       gone.transport.close();
       gone.rendition.hls.close();
@@ -349,6 +368,8 @@ export class Broadcast {
     // ffmpeg binds its RTP ports once it has read the SDP; then the program may flow (from a keyframe).
     const inputs = [...this.inputs, ...this.channels];
     for (const input of inputs) await waitUntilUdpBound(input.port, LOOPBACK, 10_000);
+    // Replaced meanwhile (the channels changed while a restart after a crash waited): the new one's.
+    if (this.ffmpeg !== ffmpeg) return;
     // Media time 0 of this encoder is (about) now: its input starts flowing.
     const origin = Date.now();
     for (const rendition of this.renditions) rendition.hls.setTimelineOrigin(origin);

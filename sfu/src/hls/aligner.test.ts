@@ -38,6 +38,20 @@ describe('audio parts where the picture\'s are', () => {
     expect(placed[0]?.part.startTime).toBeCloseTo(2, 1);
   });
 
+  it('after a gap in the audio, leaves the rest of that segment out and starts again in step', () => {
+    const placed: Placement[] = [];
+    const aligner = new PartAligner((_, placement) => placed.push(placement), FRAGMENT / 2);
+    const audio = (from: number, to: number) => {
+      for (let t = from; t < to - 1e-9; t += FRAGMENT) aligner.fragment(part(t, FRAGMENT));
+    };
+    audio(0, 0.5);
+    aligner.leaderPart({ msn: 1, index: 0, programDateTime: 0 }, part(0, 0.5));
+    // Nothing for the second part (0.5-1.0 s): the audio resumes at 1.0 s.
+    audio(1.0, 4.2);
+    for (let index = 1; index < 8; index++) aligner.leaderPart({ msn: 1 + Math.floor(index / 4), index: index % 4, programDateTime: 0 }, part(index * 0.5, 0.5));
+    expect(placed.map((p) => `${p.msn}/${p.index}`)).toEqual(['1/0', '2/0', '2/1', '2/2', '2/3']);
+  });
+
   it('waits for audio that has not come yet, then places it', () => {
     const placed: Placement[] = [];
     const aligner = new PartAligner((_, placement) => placed.push(placement), FRAGMENT / 2);

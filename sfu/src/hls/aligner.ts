@@ -17,7 +17,8 @@ const BACKLOG_SECONDS = 10;
  * up to its end become one part with the leader's media sequence number and index. So every
  * rendition has the same numbers and parts of (almost) the same times, and a player switching
  * language, or asking for the same part of each, finds them. A follower that starts late (the
- * encoder's audio comes a moment after the picture) starts on the leader's next segment.
+ * encoder's audio comes a moment after the picture), or after a gap in its audio, starts on the
+ * leader's next segment: a part has the leader's numbers or is not there at all.
  */
 export class PartAligner {
   private fragments: Part[] = [];
@@ -62,6 +63,11 @@ export class PartAligner {
           continue;
         }
         while (this.fragments[0] && end(this.fragments[0]) <= boundary.start + this.slack) this.fragments.shift();
+        // Audio that begins after the segment does would make a short first part: wait for the next segment.
+        if (this.fragments[0] && this.fragments[0].startTime > boundary.start + this.slack) {
+          this.boundaries.shift();
+          continue;
+        }
       }
       const last = this.fragments[this.fragments.length - 1];
       if (!last || end(last) < boundary.end - this.slack) return; // the audio of this part is still to come
@@ -69,7 +75,12 @@ export class PartAligner {
       while (this.fragments[0] && this.fragments[0].startTime < boundary.end - this.slack) taken.push(this.fragments.shift() as Part);
       this.boundaries.shift();
       const first = taken[0];
-      if (!first) continue; // no audio at all in this part (a gap in the encoder's output)
+      if (!first) {
+        // No audio at all in this part (a gap in the encoder's output): the parts after it would
+        // take the wrong numbers, so this segment ends here and the next one starts in step.
+        this.started = false;
+        continue;
+      }
       this.place(
         { bytes: Buffer.concat(taken.map((f) => f.bytes)), startTime: first.startTime, duration: taken.reduce((sum, f) => sum + f.duration, 0), independent: true },
         { msn: boundary.msn, index: boundary.index, programDateTime: boundary.programDateTime },

@@ -60,7 +60,10 @@ describe('the broadcast as an origin sees it', () => {
     const playlist = origin.playlist('360p', { msn: next.msn, part: next.part, skip: false }, hold);
     for (const chunk of chunks.slice(half)) video.write(chunk);
     expect(valueOf(await part).bytes.length).toBeGreaterThan(0);
-    expect(valueOf(await playlist).text).toContain(`URI="part-${next.msn}-${next.part}.m4s"`);
+    // The part is listed, or (once more than three target durations came after it) its whole segment is.
+    // How far the second half goes depends on where the encoder's output was cut into chunks.
+    const text = valueOf(await playlist).text;
+    expect(text.includes(`URI="part-${next.msn}-${next.part}.m4s"`) || text.includes(`\nsegment-${next.msn}.m4s`)).toBe(true);
   });
 
   it('answers "not yet" when a part does not come within the hold, and "invalid" far past the live edge', async () => {

@@ -21,6 +21,8 @@ export interface InterpretationFeed {
 
 interface Feed extends InterpretationFeed {
   track: ProgramTrack;
+  /** The interpreter's producer while one publishes. */
+  interpreter: types.Producer | undefined;
 }
 
 interface FeedEvents {
@@ -41,6 +43,8 @@ export class InterpretationFeeds extends EventEmitter<FeedEvents> {
   private readonly feeds = new Map<string, Feed>();
   /** Interpreters whose channel has no feed yet (a simulated one started before the channel was reconciled). */
   private readonly waiting = new Map<string, types.Producer>();
+  /** Changes of the channels, one at a time. */
+  private changing: Promise<void> = Promise.resolve();
   private closed = false;
 
   private constructor(
@@ -65,12 +69,20 @@ export class InterpretationFeeds extends EventEmitter<FeedEvents> {
   }
 
   /** The channels as the conference has them now: a new one gets its feed, a removed one's goes. */
-  async setChannels(channels: readonly InterpretationChannelInfo[]): Promise<void> {
+  setChannels(channels: readonly InterpretationChannelInfo[]): Promise<void> {
+    const change = this.changing.then(() => this.change(channels));
+    this.changing = change.catch(() => undefined);
+    return change;
+  }
+
+  private async change(channels: readonly InterpretationChannelInfo[]): Promise<void> {
     if (this.closed) return;
     let changed = false;
     for (const [id, feed] of this.feeds) {
       const now = channels.find((c) => c.id === id);
       if (now && JSON.stringify(now) === JSON.stringify(feed.info)) continue;
+      // Renamed: the new feed takes the interpreter over.
+      if (now && feed.interpreter && !feed.interpreter.closed) this.wait(id, feed.interpreter);
       this.drop(id);
       changed = true;
     }
@@ -93,7 +105,7 @@ export class InterpretationFeeds extends EventEmitter<FeedEvents> {
         silenceFill: true,
         logger: this.logger,
       });
-      this.feeds.set(info.id, { info, producer, track });
+      this.feeds.set(info.id, { info, producer, track, interpreter: undefined });
       changed = true;
       const interpreter = this.waiting.get(info.id);
       this.waiting.delete(info.id);
@@ -105,20 +117,24 @@ export class InterpretationFeeds extends EventEmitter<FeedEvents> {
   /** The channel's interpreter publishes (its producer on this router): the feed carries it until it goes. */
   async setInterpreter(channelId: string, producer: types.Producer): Promise<void> {
     const feed = this.feeds.get(channelId);
-    if (!feed) {
-      // Heard once the channel is there.
-      this.waiting.set(channelId, producer);
-      return;
-    }
+    if (!feed) return this.wait(channelId, producer);
     const consumer = await this.transport.consume({ producerId: producer.id, rtpCapabilities: { codecs: this.router.rtpCapabilities.codecs, headerExtensions: [] }, paused: true });
     if (this.feeds.get(channelId) !== feed) return consumer.close();
     consumer.on('producerclose', () => {
+      if (feed.interpreter === producer) feed.interpreter = undefined;
       if (!feed.track.has(channelId)) return;
       feed.track.removeSource(channelId);
       void feed.track.silence();
     });
+    feed.interpreter = producer;
     feed.track.addSource(channelId, consumer);
     await feed.track.switchTo(channelId);
+  }
+
+  /** Heard once the channel is there; forgotten if it goes first. */
+  private wait(channelId: string, producer: types.Producer): void {
+    this.waiting.set(channelId, producer);
+    producer.observer.once('close', () => this.waiting.get(channelId) === producer && this.waiting.delete(channelId));
   }
 
   close(): void {

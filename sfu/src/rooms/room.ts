@@ -358,7 +358,8 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     if (stale.length === venue.transports.size && !venue.simulated) return this.closeVenue(venueId);
     for (const transport of stale) transport.close();
     if (!venue.simulated || venue.transports.size > 0) return;
-    if (venue.producers.has('video') && venue.producers.has('audio')) return;
+    // The stand-in still publishes (the browser had not replaced it): nothing to do.
+    if (venue.simulated.venue.producers.every((p) => !p.closed && venue.producers.get(p.kind) === p)) return;
     const { spec } = venue.simulated;
     await this.publishSimulated(spec);
   }
