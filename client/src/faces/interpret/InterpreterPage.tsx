@@ -13,7 +13,8 @@ import { LanguageSwitch, LevelMeter, VideoView } from '../common/ui';
  * can do nothing else: its link is for its voice on its channel.
  */
 export function InterpreterPage({ token }: { token: string }) {
-  const { t } = useText();
+  const { t, language } = useText();
+  const channel = channelLanguageName(token, language);
   const [microphone, setMicrophone] = useState<MediaStream>();
   const [session, setSession] = useState<VenueSession>();
   const [starting, setStarting] = useState(false);
@@ -41,10 +42,10 @@ export function InterpreterPage({ token }: { token: string }) {
   return (
     <main className="page narrow interpreter">
       <header className="bar">
-        <h1>{t('interpretation')}</h1>
+        <h1>{channel ? t('interpreterTitle', { channel }) : t('interpretation')}</h1>
         <LanguageSwitch />
       </header>
-      <p>{t('interpreterHint', { channel: '' })}</p>
+      <p>{t('interpreterHint', { channel: channel ?? '' })}</p>
       <DevicePicker onStream={setMicrophone} audioOnly />
       {problem && <p role="alert" className="problem">{t('refused', { message: problem })}</p>}
       <button className="primary" disabled={!microphone || starting} onClick={() => void start()}>
@@ -52,6 +53,20 @@ export function InterpreterPage({ token }: { token: string }) {
       </button>
     </main>
   );
+}
+
+/**
+ * The language of the link's channel (`in-ko` → 한국어 / Korean / 朝鲜语), in the page's language,
+ * before connecting: what the link says about itself (the server checks the signature).
+ */
+function channelLanguageName(token: string, pageLanguage: string): string | undefined {
+  try {
+    const payload = JSON.parse(atob((token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown };
+    const code = typeof payload.sub === 'string' ? /^in-([a-z]{2,3})$/.exec(payload.sub)?.[1] : undefined;
+    return code ? new Intl.DisplayNames([pageLanguage === 'zh' ? 'zh-CN' : 'en'], { type: 'language' }).of(code) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Interpreting: the program to follow, the live / muted switch, the level of the voice going out. */
