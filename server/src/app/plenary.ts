@@ -7,7 +7,7 @@ import { ErrorCode, rooms } from '@plenary/shared';
 import { MediaPlane, parseLadder, type WorkerPool } from '@plenary/sfu';
 import { mediaBridge } from '../media/bridge';
 import { recoverLostRooms } from '../media/recovery';
-import { roomsReconciled } from '../media/reconcile';
+import { reconcileChannels, roomsReconciled } from '../media/reconcile';
 import { RedisOwnership, SoleOwnership, type MediaOwnership } from '../media/ownership';
 import { MediaStandby } from '../media/standby';
 import { MediaHost } from '../media/host';
@@ -166,6 +166,11 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       logger.child({ component: 'conferences' }),
     );
     recoverLostRooms(media, host, conferences, io, logger.child({ component: 'media-recovery' }));
+    // A broadcast starts with the conference's interpretation channels (one encoder start, not two).
+    media.beforeBroadcast(async (room) => {
+      const state = await conferences.get(room.conferenceId);
+      if (state) await reconcileChannels(room, state);
+    });
     const links = new JoinLinks(linkSecret);
     const mintJoinLink = joinLinkMinter(links, conferences, config.publicUrl);
     const mintCaptionerLink = channelLinkMinter(links, conferences, config.publicUrl, 'captioner');

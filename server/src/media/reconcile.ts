@@ -13,7 +13,7 @@ import type { ConferenceRoom, MediaPlane } from '@plenary/sfu';
  */
 export async function reconcile(room: ConferenceRoom, state: ConferenceState, readAt = Date.now()): Promise<void> {
   // Each interpretation channel has its feed (an audio rendition of the broadcast); a removed one's interpreter goes.
-  await room.setInterpretationChannels(interpretationChannels(state).map(({ id, language, name }) => ({ id, language, name })));
+  await reconcileChannels(room, state);
   for (const venueId of room.venueIds()) {
     if (isInterpretationChannelId(venueId)) {
       if (!state.interpretation?.[venueId]) await room.closeVenue(venueId);
@@ -34,6 +34,11 @@ export async function reconcile(room: ConferenceRoom, state: ConferenceState, re
   room.broadcast?.nameVenues(Object.fromEntries(Object.values(state.venues).map((venue) => [venue.id, venue.name])), agendaItem);
   // Each captions channel is a subtitles rendition of the broadcast.
   room.broadcast?.setCaptionTracks(captionChannels(state).map(({ id, language, name }) => ({ id, language, name })));
+}
+
+/** The room's interpretation channels as the conference has them (also before its broadcast starts). */
+export function reconcileChannels(room: ConferenceRoom, state: ConferenceState): Promise<void> {
+  return room.setInterpretationChannels(interpretationChannels(state).map(({ id, language, name }) => ({ id, language, name })));
 }
 
 /** Gets a conference's room, reconciled with the stored state: the one way the server reaches a room. */

@@ -52,6 +52,18 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
 
   private broadcastNumber: BroadcastNumber = async () => 0;
 
+  /** Run on a new room before its broadcast starts (see beforeBroadcast). */
+  private prepare: (room: ConferenceRoom) => Promise<void> = async () => undefined;
+
+  /**
+   * Tells a new room what its broadcast is made of before the broadcast starts (the server
+   * gives the conference's interpretation channels): otherwise the first reconcile would start
+   * the encoder a second time, a second more before a rebuilt broadcast is back.
+   */
+  beforeBroadcast(prepare: (room: ConferenceRoom) => Promise<void>): void {
+    this.prepare = prepare;
+  }
+
   /** When set, every conference room broadcasts its program with these settings. */
   private broadcast: Omit<BroadcastOptions, 'logger'> | undefined;
 
@@ -65,7 +77,10 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
         created.on('venuesLost', (venueIds) => this.emit('venueslost', conferenceId, venueIds));
         // One encoder and one recording per conference: only the lease holder's room broadcasts.
         const number = await this.broadcastNumber(conferenceId).catch(() => undefined);
-        if (number !== undefined) await this.startBroadcastOf(created, number, logger);
+        if (number !== undefined) {
+          await this.prepare(created).catch((error: unknown) => logger.warn({ err: error }, 'could not prepare the broadcast; it follows the conference once reconciled'));
+          await this.startBroadcastOf(created, number, logger);
+        }
         return created;
       });
       this.rooms.set(conferenceId, room);
