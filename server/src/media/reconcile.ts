@@ -29,6 +29,8 @@ export async function reconcile(room: ConferenceRoom, state: ConferenceState, re
     await room.setMuted(venue.id, 'self', venue.selfMuted);
   }
   await room.setOnAir(state.floor.holder);
+  // The sign-language venue's picture in the broadcast's corner, or none.
+  await room.switcher.setSignVenue(state.signLanguage ?? undefined);
   // The speaker metadata names venues as the conference does: the names come with the events.
   const agendaItem = state.agenda[state.currentItem]?.title;
   room.broadcast?.nameVenues(Object.fromEntries(Object.values(state.venues).map((venue) => [venue.id, venue.name])), agendaItem);

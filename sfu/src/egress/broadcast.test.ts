@@ -6,7 +6,7 @@ import type { types } from 'mediasoup';
 import { routerMediaCodecs } from '../codecs';
 import { runToCompletion } from '../ffmpeg/process';
 import { mediaPlaylist } from '../hls/playlist';
-import type { Segment } from '../hls/rendition';
+import type { HlsRendition, Segment } from '../hls/rendition';
 import { ProgramSwitcher } from '../program/switcher';
 import { SimulatedVenue } from '../simulated/venue';
 import { testLogger } from '../test/logger';
@@ -14,11 +14,11 @@ import { WorkerPool } from '../workers/pool';
 import { Broadcast } from './broadcast';
 import { parseLadder } from './ladder';
 
-/** Mean colour of every frame of a file, as RGB triples. */
-async function rawFrames(file: string): Promise<Buffer> {
+/** Mean colour of every frame of a file (or of a region of it, `crop`), as RGB triples. */
+async function rawFrames(file: string, crop?: string): Promise<Buffer> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
-    const ffmpeg = spawn('ffmpeg', ['-v', 'error', '-i', file, '-vf', 'scale=1:1:flags=area,format=rgb24', '-f', 'rawvideo', '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const ffmpeg = spawn('ffmpeg', ['-v', 'error', '-i', file, '-vf', `${crop ? `${crop},` : ''}scale=1:1:flags=area,format=rgb24`, '-f', 'rawvideo', '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const chunks: Buffer[] = [];
     ffmpeg.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     ffmpeg.once('error', reject);
@@ -97,6 +97,43 @@ describe('the broadcast: the program as an LL-HLS ladder', () => {
       const playlist = HLS.parse(mediaPlaylist(rendition.hls, { partTarget: 0.5, segmentTarget: 2 })) as HLS.types.MediaPlaylist;
       expect(playlist.segments.length).toBeGreaterThanOrEqual(2);
     }
+  });
+
+  it('puts the sign-language venue\'s picture in the corner, says so in the metadata, and takes it out', async () => {
+    const video = broadcast.renditions[0]?.hls as HlsRendition;
+    /** The colour of the corner and of the top left of the newest complete segment's last frame. */
+    const colours = async () => {
+      const segment = video.window.filter((s) => s.complete).at(-1) as Segment;
+      const file = join(dir, `corner-${segment.msn}.mp4`);
+      await writeFile(file, Buffer.concat([video.initFor(segment.initVersion) as Buffer, ...segment.parts.map((p) => p.bytes)]));
+      const corner = await rawFrames(file, 'crop=60:30:520:290');
+      const topLeft = await rawFrames(file, 'crop=60:30:20:20');
+      const last = (rgb: Buffer) => [rgb[rgb.length - 3] ?? 0, rgb[rgb.length - 2] ?? 0, rgb[rgb.length - 1] ?? 0];
+      return { corner: last(corner), topLeft: last(topLeft), at: segment.programDateTime };
+    };
+    const red = ([r, g]: number[]) => (r ?? 0) > 150 && (g ?? 0) < 100;
+    const yellow = ([r, g, b]: number[]) => (r ?? 0) > 150 && (g ?? 0) > 150 && (b ?? 0) < 100;
+    expect(yellow((await colours()).corner)).toBe(true);
+
+    const encoder = broadcast.encoderPid;
+    await switcher.setSignVenue('sv-1');
+    await until(() => broadcast.encoderPid !== undefined && broadcast.encoderPid !== encoder, 10_000);
+    const on = Date.now();
+    await until(() => video.window.some((s) => s.complete && s.programDateTime > on + 500), 30_000);
+    const shown = await colours();
+    expect(red(shown.corner)).toBe(true);
+    expect(yellow(shown.topLeft)).toBe(true);
+    const text = (await broadcast.origin.playlist(video.name, { skip: false }, { limitMs: 1000 })) as { value: { text: string } };
+    expect(text.value.text).toMatch(/CLASS="com.plenary.sign-language",START-DATE="[^"]+",X-STATE="on",X-VENUE-ID="sv-1"/);
+
+    const composed = broadcast.encoderPid;
+    await switcher.setSignVenue(undefined);
+    await until(() => broadcast.encoderPid !== undefined && broadcast.encoderPid !== composed, 10_000);
+    const off = Date.now();
+    await until(() => video.window.some((s) => s.complete && s.programDateTime > off + 500), 30_000);
+    expect(yellow((await colours()).corner)).toBe(true);
+    const after = (await broadcast.origin.playlist(video.name, { skip: false }, { limitMs: 1000 })) as { value: { text: string } };
+    expect(after.value.text).toContain('X-STATE="off"');
   });
 
   it('announces a floor change as timed metadata that starts with the new speaker\'s first frame', async () => {

@@ -4,18 +4,19 @@ import { join } from 'node:path';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { HlsRendition, type Segment } from '../hls/rendition';
-import { multivariantPlaylist, type DateRange } from '../hls/playlist';
+import { multivariantPlaylist } from '../hls/playlist';
 import { BroadcastOrigin } from '../hls/origin';
 import type { CaptionTrackInfo, Cue } from '../hls/captions';
 import { CaptionChannels } from './caption-channels';
 import { CHAPTERS, MULTIVARIANT_PLAYLIST } from '../hls/names';
 import { RenditionArchive } from '../archive/recorder';
 import { ChapterBook } from '../archive/chapters';
-import { SLATE, type ProgramSwitcher } from '../program/switcher';
+import type { ProgramSwitcher } from '../program/switcher';
+import { TimedMetadata } from './timed-metadata';
 import type { InterpretationFeed, InterpretationFeeds } from '../program/interpretation';
 import { TiedProcess } from '../net/tied-process';
-import { findFreeUdpPortPair, waitUntilUdpBound } from '../net/ports';
-import { plainRtpCapabilities } from '../selftest/loopback';
+import { waitUntilUdpBound } from '../net/ports';
+import { LOOPBACK, plainInput, programSdp, type Input } from './encoder-inputs';
 import { AUDIO_BITRATE, AUDIO_CODECS, ladderArgs, videoCodecs, type Rung } from './ladder';
 
 export interface BroadcastOptions {
@@ -43,11 +44,6 @@ export interface BroadcastRendition {
   hls: HlsRendition;
 }
 
-interface Input {
-  transport: types.PlainTransport;
-  consumer: types.Consumer;
-  port: number;
-}
 
 /** An interpretation channel being encoded: its feed's input and its audio rendition. */
 interface ChannelInput extends Input {
@@ -55,7 +51,6 @@ interface ChannelInput extends Input {
   rendition: BroadcastRendition;
 }
 
-const LOOPBACK = '127.0.0.1';
 /** How soon a dead encoder is started again. */
 const RESTART_DELAY_MS = 500;
 
@@ -77,10 +72,8 @@ export class Broadcast {
   /** How many times the encoder was restarted after dying. */
   restarts = 0;
   private readonly archives: RenditionArchive[] = [];
-  /** Floor changes as they reached the program (wall time of the new speaker's first frame), newest last. */
-  readonly speakers: { venueId: string; at: number }[] = [];
-  /** The venues' names for the timed metadata, as the conference has them (see nameVenues). */
-  private venueNames: Readonly<Record<string, string>> = {};
+  /** Who speaks, and when the sign-language picture is on: the playlists' timed metadata. */
+  private readonly metadata: TimedMetadata;
   /** What the HTTP origin serves of this broadcast: playlists and media objects. */
   readonly origin: BroadcastOrigin;
   /** The recording's chapters, one per speech (none without a recording). */
@@ -95,9 +88,14 @@ export class Broadcast {
   /** Changes of the interpretation channels, one at a time. */
   private reconfiguring: Promise<void> = Promise.resolve();
   private feeds: InterpretationFeeds | undefined;
+  /** The sign-language picture's input while it is composed into the program's corner. */
+  private corner: Input | undefined;
+  /** Whether the sign-language picture should be in the corner (its venue publishes one). */
+  private cornerWanted = false;
 
   private constructor(
     private readonly router: types.Router,
+    private readonly program: ProgramSwitcher,
     private readonly inputs: Input[],
     private readonly sdpPath: string,
     private readonly dir: string,
@@ -111,6 +109,7 @@ export class Broadcast {
     // hundreds of millions.)
     this.sequenceStart = Math.floor(Date.now() / 1000);
     this.chapters = options.archiveDir ? new ChapterBook(join(options.archiveDir, CHAPTERS), options.logger) : undefined;
+    this.metadata = new TimedMetadata(2 * options.windowSegments * options.segmentSeconds * 1000, this.chapters);
     this.captions = new CaptionChannels({ archiveDir: options.archiveDir, segmentSeconds: options.segmentSeconds, logger: options.logger });
     this.renditions = options.rungs.map((rung, i) => ({ name: rung.name, rung, hls: this.newRendition(rung.name, { leads: i === 0 }) }));
     this.renditions.push({ name: 'audio', rung: undefined, hls: this.newRendition('audio', { follows: this.leader }) });
@@ -118,7 +117,7 @@ export class Broadcast {
       partTarget: options.partSeconds,
       segmentTarget: options.segmentSeconds,
       multivariant: () => this.multivariant(),
-      dateRanges: () => this.speakerRanges(),
+      dateRanges: () => this.metadata.ranges(),
       subtitles: () => this.captions.renditions,
     });
   }
@@ -160,7 +159,9 @@ export class Broadcast {
     try {
       for (const producer of [program.videoProducer, program.audioProducer, program.mainAudioProducer]) inputs.push(await plainInput(router, producer));
       const sdpPath = join(dir, 'program.sdp');
-      const broadcast = new Broadcast(router, inputs, sdpPath, dir, options);
+      const broadcast = new Broadcast(router, program, inputs, sdpPath, dir, options);
+      broadcast.cornerWanted = program.signShowing;
+      if (broadcast.cornerWanted) broadcast.corner = await plainInput(router, program.signProducer);
       broadcast.feeds = feeds;
       await broadcast.encodeChannels(feeds?.list() ?? []);
       if (options.archiveDir) await broadcast.writeArchiveMaster(options.archiveDir);
@@ -173,6 +174,8 @@ export class Broadcast {
       program.on('cut', (cut) => {
         if (cut.kind === 'video' && !broadcast.closed) broadcast.markSpeaker(cut.venueId, cut.cutAt);
       });
+      program.on('sign', broadcast.onSignChanged);
+      if (broadcast.cornerWanted) broadcast.metadata.signLanguage(program.signVenueId, Date.now());
       return broadcast;
     } catch (error) {
       for (const input of inputs) input.transport.close();
@@ -190,10 +193,11 @@ export class Broadcast {
     if (this.closed) return;
     this.closed = true;
     this.feeds?.off('changed', this.onChannelsChanged);
+    this.program.off('sign', this.onSignChanged);
     clearTimeout(this.restartTimer);
     await this.reconfiguring;
     await this.ffmpeg?.stop(options.abrupt ? 0 : 3000);
-    for (const input of [...this.inputs, ...this.channels]) input.transport.close();
+    for (const input of [...this.inputs, ...this.channels, ...(this.corner ? [this.corner] : [])]) input.transport.close();
     for (const rendition of this.renditions) rendition.hls.close();
     // The recording is finished: its playlists end, and it plays as video on demand.
     await Promise.all([...this.archives.map((archive) => archive.end()), this.captions.end()]);
@@ -206,6 +210,17 @@ export class Broadcast {
   multivariant(): string {
     return multivariantPlaylist(this.variants(), AUDIO_BITRATE, AUDIO_CODECS, this.captions.renditions.map((track) => track.info), this.channels.map((c) => c.feed.info));
   }
+
+  /**
+   * The sign-language picture came or went: the encoder starts again with it composed into the
+   * corner, or without it (a picture that stopped would hold the whole program back).
+   */
+  private readonly onSignChanged = (showing: boolean): void => {
+    if (showing === this.cornerWanted) return;
+    this.cornerWanted = showing;
+    this.metadata.signLanguage(showing ? this.program.signVenueId : undefined, Date.now());
+    this.onChannelsChanged();
+  };
 
   /** The interpretation channels changed: the encoder starts again with one audio rendition per channel. */
   private readonly onChannelsChanged = (): void => {
@@ -224,7 +239,7 @@ export class Broadcast {
     const wanted = () => (this.feeds?.list() ?? []).filter((feed) => !feed.producer.closed);
     const now = wanted();
     const same = now.length === this.channels.length && now.every((feed, i) => this.channels[i]?.feed.producer === feed.producer);
-    if (this.closed || (same && this.ffmpeg)) return;
+    if (this.closed || (same && this.ffmpeg && this.cornerWanted === (this.corner !== undefined))) return;
     const ffmpeg = this.ffmpeg;
     this.ffmpeg = undefined;
     clearTimeout(this.restartTimer);
@@ -232,6 +247,7 @@ export class Broadcast {
     if (this.closed) return;
     for (const rendition of this.renditions) rendition.hls.discontinuity();
     const feeds = wanted();
+    await this.placeCorner();
     try {
       await this.encodeChannels(feeds);
     } catch (error) {
@@ -242,6 +258,19 @@ export class Broadcast {
     await this.rewriteArchiveMaster();
     this.options.logger.info({ channels: this.channels.map((c) => c.feed.info.id) }, 'the broadcast encoder starts again for the interpretation channels');
     await this.startEncoder();
+  }
+
+  /** The sign-language picture's input, made or closed as it is wanted (a failure leaves it out). */
+  private async placeCorner(): Promise<void> {
+    if (this.cornerWanted && !this.corner) {
+      this.corner = await plainInput(this.router, this.program.signProducer).catch((error: unknown) => {
+        this.options.logger.error({ err: error }, 'could not take the sign-language picture; broadcasting without it');
+        return undefined;
+      });
+    } else if (!this.cornerWanted && this.corner) {
+      this.corner.transport.close();
+      this.corner = undefined;
+    }
   }
 
   /**
@@ -271,7 +300,7 @@ export class Broadcast {
     }
     this.channels = channels;
     this.renditions = [...this.renditions.filter((r) => !r.name.startsWith('in-')), ...channels.map((c) => c.rendition)];
-    await writeFile(this.sdpPath, programSdp([...this.inputs, ...channels]));
+    await writeFile(this.sdpPath, programSdp([...this.inputs, ...channels, ...(this.corner ? [this.corner] : [])]));
   }
 
   private variants() {
@@ -312,11 +341,7 @@ export class Broadcast {
 
   /** Records that a venue's first frame entered the program at `at`; playlists announce it as timed metadata. */
   markSpeaker(venueId: string, at: number): void {
-    this.speakers.push({ venueId, at });
-    this.chapters?.speech(venueId, at, venueId !== SLATE);
-    // Keep what the live window can show (and a little more).
-    const horizon = Date.now() - 2 * this.options.windowSegments * this.options.segmentSeconds * 1000;
-    while (this.speakers.length > 1 && (this.speakers[1]?.at ?? 0) < horizon) this.speakers.shift();
+    this.metadata.speaker(venueId, at);
   }
 
   /**
@@ -324,21 +349,12 @@ export class Broadcast {
    * owner's reconcile tells every change): for the speaker metadata and the chapters.
    */
   nameVenues(names: Readonly<Record<string, string>>, agendaItem?: string): void {
-    this.venueNames = names;
-    this.chapters?.follow(names, agendaItem);
+    this.metadata.nameVenues(names, agendaItem);
   }
 
-  /** The floor changes as EXT-X-DATERANGE entries (class com.plenary.speaker, X-VENUE-ID, X-VENUE-NAME). */
-  speakerRanges(): DateRange[] {
-    return this.speakers.map((speaker) => {
-      const name = this.venueNames[speaker.venueId];
-      return {
-        id: `speaker-${speaker.at}`,
-        className: 'com.plenary.speaker',
-        startDate: speaker.at,
-        attributes: { 'venue-id': speaker.venueId, ...(name ? { 'venue-name': name } : {}) },
-      };
-    });
+  /** Floor changes as they reached the program, newest last. */
+  get speakers(): readonly { venueId: string; at: number }[] {
+    return this.metadata.speakers;
   }
 
   /** The encoder's process id (tests kill it). */
@@ -347,7 +363,7 @@ export class Broadcast {
   }
 
   private async startEncoder(): Promise<void> {
-    const ffmpeg = new TiedProcess('ffmpeg', ladderArgs(this.sdpPath, this.options.rungs, this.options.partSeconds, this.channels.length), {
+    const ffmpeg = new TiedProcess('ffmpeg', ladderArgs(this.sdpPath, this.options.rungs, this.options.partSeconds, this.channels.length, this.corner !== undefined), {
       logger: this.options.logger,
       stopSignal: 'SIGINT',
       extraPipes: this.renditions.length,
@@ -366,7 +382,7 @@ export class Broadcast {
       }, RESTART_DELAY_MS);
     });
     // ffmpeg binds its RTP ports once it has read the SDP; then the program may flow (from a keyframe).
-    const inputs = [...this.inputs, ...this.channels];
+    const inputs = [...this.inputs, ...this.channels, ...(this.corner ? [this.corner] : [])];
     for (const input of inputs) await waitUntilUdpBound(input.port, LOOPBACK, 10_000);
     // Replaced meanwhile (the channels changed while a restart after a crash waited): the new one's.
     if (this.ffmpeg !== ffmpeg) return;
@@ -378,29 +394,4 @@ export class Broadcast {
       if (input.consumer.kind === 'video') await input.consumer.requestKeyFrame();
     }
   }
-}
-
-/** A paused consumer of a producer, sent over RTP to a port on loopback where the encoder will listen. */
-async function plainInput(router: types.Router, producer: types.Producer): Promise<Input> {
-  const port = await findFreeUdpPortPair(LOOPBACK);
-  const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: LOOPBACK }, rtcpMux: false, comedia: false });
-  try {
-    await transport.connect({ ip: LOOPBACK, port, rtcpPort: port + 1 });
-    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: plainRtpCapabilities(router.rtpCapabilities), paused: true });
-    return { transport, consumer, port };
-  } catch (error) {
-    transport.close();
-    throw error;
-  }
-}
-
-/** An SDP that tells ffmpeg where each program stream arrives. */
-function programSdp(inputs: Input[]): string {
-  const lines = ['v=0', `o=- 0 0 IN IP4 ${LOOPBACK}`, 's=plenary-program', `c=IN IP4 ${LOOPBACK}`, 't=0 0'];
-  for (const { consumer, port } of inputs) {
-    const codec = consumer.rtpParameters.codecs[0];
-    const name = consumer.kind === 'video' ? 'VP8/90000' : 'opus/48000/2';
-    lines.push(`m=${consumer.kind} ${port} RTP/AVP ${codec?.payloadType}`, `a=rtcp:${port + 1}`, `a=rtpmap:${codec?.payloadType} ${name}`, 'a=recvonly');
-  }
-  return `${lines.join('\n')}\n`;
 }

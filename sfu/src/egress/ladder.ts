@@ -47,13 +47,27 @@ const DUCKING = 'sidechaincompress=threshold=0.02:ratio=20:attack=5:release=300'
  * encoded with aligned keyframes every 2 s, the two program audio tracks mixed
  * into one AAC track, one more per interpretation channel, each rendition written
  * as fragmented MP4 to its own pipe (fd 3, 4, ... in rung order; then the audio,
- * then the channels). The SDP lists the video, the two audio tracks, then one
- * audio track per channel (its interpreter's feed).
+ * then the channels). The SDP lists the video, the two audio tracks, one
+ * audio track per channel (its interpreter's feed), and with `pictureInPicture`
+ * the sign-language picture last.
  */
-export function ladderArgs(sdpPath: string, rungs: Rung[], partSeconds: number, channels = 0): string[] {
+export function ladderArgs(sdpPath: string, rungs: Rung[], partSeconds: number, channels = 0, pictureInPicture = false): string[] {
   const input = ['-protocol_whitelist', 'file,udp,rtp', '-reorder_queue_size', '64', '-i', sdpPath];
   const interpreters = Array.from({ length: channels }, (_, i) => `[0:a:${2 + i}]`);
-  return ['-hide_banner', '-nostdin', '-loglevel', 'error', ...input, ...ladderOutputs(rungs, partSeconds, ['[0:v]', '[0:a:0]', '[0:a:1]'], interpreters)];
+  return ['-hide_banner', '-nostdin', '-loglevel', 'error', ...input, ...ladderOutputs(rungs, partSeconds, ['[0:v:0]', '[0:a:0]', '[0:a:1]'], interpreters, pictureInPicture ? '[0:v:1]' : undefined)];
+}
+
+/**
+ * The program with a picture in its bottom-right corner (a sign-language interpreter): both
+ * scaled to the top rung's frame, the corner a quarter of its width, 2.5 % in from the edges.
+ * One extra decode; the switching underneath goes on in the program's own picture.
+ */
+function composed(video: string, corner: string, top: Rung): string {
+  const fit = (w: number, h: number) => `scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,setsar=1`;
+  const w = 2 * Math.round(top.width / 8);
+  const h = 2 * Math.round(top.height / 8);
+  const margin = Math.round(top.width / 40);
+  return `${video}${fit(top.width, top.height)}[base];${corner}${fit(w, h)}[corner];[base][corner]overlay=W-w-${margin}:H-h-${margin}:eof_action=pass:repeatlast=1`;
 }
 
 /**
@@ -62,8 +76,9 @@ export function ladderArgs(sdpPath: string, rungs: Rung[], partSeconds: number, 
  * two audio stream labels and one per interpreter. Also used by the ladder speed
  * benchmark with synthetic inputs.
  */
-export function ladderOutputs(rungs: Rung[], partSeconds: number, [video, audioA, audioB]: [string, string, string], interpreters: string[] = []): string[] {
+export function ladderOutputs(rungs: Rung[], partSeconds: number, [video, audioA, audioB]: [string, string, string], interpreters: string[] = [], corner?: string): string[] {
   const split = rungs.map((_, i) => `[v${i}]`).join('');
+  const picture = corner && rungs[0] ? `${composed(video, corner, rungs[0])},` : video;
   const scales = rungs.map((r, i) => `[v${i}]scale=${r.width}:${r.height}:force_original_aspect_ratio=decrease,pad=${r.width}:${r.height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=30[o${i}]`);
   const originals = interpreters.map((_, i) => `[orig${i}]`).join('');
   const mix = `${audioA}${audioB}amix=inputs=2:duration=longest:normalize=0${interpreters.length > 0 ? `,asplit=${interpreters.length + 1}[a]${originals}` : '[a]'}`;
@@ -72,7 +87,7 @@ export function ladderOutputs(rungs: Rung[], partSeconds: number, [video, audioA
     `[orig${i}][key${i}]${DUCKING}[bed${i}]`,
     `[bed${i}][voice${i}]amix=inputs=2:duration=longest:normalize=0[ch${i}]`,
   ]);
-  const filter = [`${video}split=${rungs.length}${split}`, ...scales, mix, ...channels].join(';');
+  const filter = [`${picture}split=${rungs.length}${split}`, ...scales, mix, ...channels].join(';');
   const fmp4 = (fragmentMicros: number) => ['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof+skip_trailer', '-frag_duration', String(fragmentMicros)];
   const args = ['-filter_complex', filter];
   rungs.forEach((rung, i) => {

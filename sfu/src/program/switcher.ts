@@ -11,7 +11,7 @@ export const PROGRAM_AUDIO_PT = 100;
 const VIDEO_FRAME_TICKS = 3000; // 30 fps at 90 kHz
 const AUDIO_FRAME_TICKS = 960; // 20 ms at 48 kHz
 
-type TrackName = 'video' | 'audio' | 'mainAudio';
+type TrackName = 'video' | 'audio' | 'mainAudio' | 'sign';
 
 /** The source the program shows when no venue's picture is there to show (see ConferenceRoom's slate). */
 export const SLATE = 'slate';
@@ -21,6 +21,8 @@ interface SwitcherEvents {
   cut: [Cut];
   /** The picture on air went and the main venue has none either: without a slate, the encoder would starve. */
   starved: [];
+  /** The sign-language picture (the picture-in-picture) came or went: the broadcast composes it or stops. */
+  sign: [showing: boolean];
 }
 
 /**
@@ -39,6 +41,7 @@ interface SwitcherEvents {
 export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
   private readonly tracks: Record<TrackName, ProgramTrack>;
   private floorVenue: string | undefined;
+  private signVenue: string | undefined;
   private closed = false;
 
   private constructor(
@@ -47,6 +50,8 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     readonly videoProducer: types.Producer,
     readonly audioProducer: types.Producer,
     readonly mainAudioProducer: types.Producer,
+    /** The sign-language venue's picture, for the broadcast's picture-in-picture (nothing while none). */
+    readonly signProducer: types.Producer,
     private readonly fallbackVenueId: string,
     private readonly logger: Logger,
   ) {
@@ -62,29 +67,34 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
       video: new ProgramTrack({ codec: new Vp8Numbering(), producer: videoProducer, ssrc: ssrcOf(videoProducer), payloadType: PROGRAM_VIDEO_PT, clockRate: 90000, frameTicks: VIDEO_FRAME_TICKS, onCut, logger }),
       audio: audioTrack(audioProducer),
       mainAudio: audioTrack(mainAudioProducer),
+      sign: new ProgramTrack({ codec: new Vp8Numbering(), producer: signProducer, ssrc: ssrcOf(signProducer), payloadType: PROGRAM_VIDEO_PT, clockRate: 90000, frameTicks: VIDEO_FRAME_TICKS, onCut: () => this.emit('sign', true), logger }),
     };
     // Keyframe requests from the program's consumers (a venue joining, the egress) go to the source on air.
     transport.on('rtcp', (packet) => {
       // Fire and forget, but never unhandled: the worker may be closing under us.
-      if (isKeyframeRequest(packet)) this.tracks.video.requestKeyFrame().catch((error: unknown) => this.logger.debug({ err: error }, 'keyframe request not forwarded'));
+      if (!isKeyframeRequest(packet)) return;
+      // The packet does not say which picture: both sources are asked (a keyframe more is harmless).
+      for (const track of [this.tracks.video, this.tracks.sign]) track.requestKeyFrame().catch((error: unknown) => this.logger.debug({ err: error }, 'keyframe request not forwarded'));
     });
   }
 
   static async create(router: types.Router, options: { fallbackVenueId: string; logger: Logger }): Promise<ProgramSwitcher> {
     const transport = await router.createDirectTransport({ maxMessageSize: 262144 });
     try {
-      const videoProducer = await transport.produce({
-        kind: 'video',
-        rtpParameters: {
-          codecs: [{
-            mimeType: 'video/VP8', payloadType: PROGRAM_VIDEO_PT, clockRate: 90000,
-            // Declared so that keyframe requests from consumers reach Node (transport 'rtcp').
-            rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
-          }],
-          encodings: [{ ssrc: randomInt(1, 2 ** 31) }],
-        },
-        appData: { program: true },
-      });
+      const video = () =>
+        transport.produce({
+          kind: 'video',
+          rtpParameters: {
+            codecs: [{
+              mimeType: 'video/VP8', payloadType: PROGRAM_VIDEO_PT, clockRate: 90000,
+              // Declared so that keyframe requests from consumers reach Node (transport 'rtcp').
+              rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
+            }],
+            encodings: [{ ssrc: randomInt(1, 2 ** 31) }],
+          },
+          appData: { program: true },
+        });
+      const videoProducer = await video();
       const audio = () =>
         transport.produce({
           kind: 'audio',
@@ -96,7 +106,8 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
         });
       const audioProducer = await audio();
       const mainAudioProducer = await audio();
-      return new ProgramSwitcher(router, transport, videoProducer, audioProducer, mainAudioProducer, options.fallbackVenueId, options.logger);
+      const signProducer = await video();
+      return new ProgramSwitcher(router, transport, videoProducer, audioProducer, mainAudioProducer, signProducer, options.fallbackVenueId, options.logger);
     } catch (error) {
       transport.close();
       throw error;
@@ -131,6 +142,8 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     };
     if (producer.kind === 'video') {
       await consume('video');
+      await consume('sign');
+      if (this.signVenue === venueId) await this.tracks.sign.switchTo(venueId);
       if (this.floorVenue === venueId) await this.tracks.video.switchTo(venueId);
       // Showing the slate and the main venue's picture is back while the floor holder's is not: show it.
       else if (venueId === this.fallbackVenueId && this.tracks.video.target === SLATE) await this.tracks.video.switchTo(venueId);
@@ -145,7 +158,27 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
 
   /** Forgets a venue (it left); if it was on air, the program falls back (the floor moves too: the server gives it back). */
   removeVenue(venueId: string): void {
-    for (const track of ['video', 'audio', 'mainAudio'] as const) this.onSourceGone(venueId, track);
+    for (const track of ['video', 'audio', 'mainAudio', 'sign'] as const) this.onSourceGone(venueId, track);
+  }
+
+  /** The venue chosen for the sign-language picture, if any. */
+  get signVenueId(): string | undefined {
+    return this.signVenue;
+  }
+
+  /** Whether the sign-language picture is showing now (its venue publishes a picture). */
+  get signShowing(): boolean {
+    return this.signVenue !== undefined && this.tracks.sign.current === this.signVenue;
+  }
+
+  /** The venue whose picture goes into the broadcast's corner, or none. */
+  async setSignVenue(venueId: string | undefined): Promise<void> {
+    if (this.closed || this.signVenue === venueId) return;
+    this.signVenue = venueId;
+    if (venueId === undefined) {
+      await this.tracks.sign.silence();
+      this.emit('sign', false);
+    } else await this.tracks.sign.switchTo(venueId);
   }
 
   /** Puts a venue on air; the video cut happens on its next keyframe. */
@@ -171,6 +204,10 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     if (!track.has(venueId)) return;
     const wasTarget = track.target === venueId;
     track.removeSource(venueId);
+    if (name === 'sign') {
+      if (wasTarget && !this.closed) this.emit('sign', false);
+      return;
+    }
     if (!wasTarget || this.closed || venueId === SLATE) return;
     // No picture to fall back to (the main venue has none, or it was the main venue's that went):
     // the program shows a slate until one is back, so the encoder is never starved.

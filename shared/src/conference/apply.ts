@@ -37,7 +37,9 @@ function reduce(state: ConferenceState, event: ConferenceEvent): ConferenceState
     case 'venueRemoved': {
       const { [event.venueId]: _removed, ...venues } = state.venues;
       const rest = withoutRequest(state, event.venueId);
-      return { ...rest, venues, venueOrder: state.venueOrder.filter((id) => id !== event.venueId) };
+      // A removed venue's picture leaves the broadcast's corner with it.
+      const signLanguage = state.signLanguage === event.venueId ? null : state.signLanguage;
+      return { ...rest, venues, venueOrder: state.venueOrder.filter((id) => id !== event.venueId), ...(signLanguage !== undefined ? { signLanguage } : {}) };
     }
     case 'venueJoined':
       return withVenue(state, event.venueId, { present: true });
@@ -74,6 +76,8 @@ function reduce(state: ConferenceState, event: ConferenceEvent): ConferenceState
       const { [event.channelId]: _removed, ...interpretation } = state.interpretation ?? {};
       return { ...state, interpretation };
     }
+    case 'signLanguageSet':
+      return { ...state, signLanguage: event.venueId };
     case 'conferenceEnded':
       return { ...state, status: 'ended', floor: { holder: MAIN_VENUE, since: event.at, queue: [] } };
   }

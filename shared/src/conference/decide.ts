@@ -203,6 +203,11 @@ export function decide(state: ConferenceState, command: Command | SystemCommand,
       if (!state.interpretation?.[command.channelId]) throw new PlenaryError(ErrorCode.NOT_FOUND, `There is no interpretation channel ${command.channelId}`);
       return [{ type: 'interpretationChannelRemoved', channelId: command.channelId }];
     }
+    case 'setSignLanguage': {
+      requirePresider(actor, 'show a sign-language picture');
+      if (command.venueId !== null) subVenueOf(state, command.venueId);
+      return (state.signLanguage ?? null) === command.venueId ? [] : [{ type: 'signLanguageSet', venueId: command.venueId }];
+    }
     case 'endConference': {
       requirePresider(actor, 'end the conference');
       return [{ type: 'conferenceEnded', at: now }];

@@ -25,6 +25,7 @@ export type ConferenceEvent =
   | { type: 'captionChannelRemoved'; channelId: string }
   | { type: 'interpretationChannelAdded'; channel: InterpretationChannel }
   | { type: 'interpretationChannelRemoved'; channelId: string }
+  | { type: 'signLanguageSet'; venueId: VenueId | null }
   | { type: 'conferenceEnded'; at: number };
 
 export type ConferenceEventType = ConferenceEvent['type'];

@@ -83,6 +83,8 @@ export interface ConferenceState {
   captions?: Record<string, CaptionChannel>;
   /** Interpretation channels by id (absent in conferences stored before interpretation existed). */
   interpretation?: Record<string, InterpretationChannel>;
+  /** The sub-venue whose picture (a sign-language interpreter's) is in the broadcast's corner; none: off. */
+  signLanguage?: VenueId | null;
 }
 
 /** A conference's caption channels (none for one stored before captions existed). */

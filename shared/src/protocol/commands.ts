@@ -37,6 +37,7 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('removeCaptionChannel'), channelId: captionChannelIdSchema }).strict(),
   z.object({ type: z.literal('addInterpretationChannel'), language: languageSchema, name: channelName }).strict(),
   z.object({ type: z.literal('removeInterpretationChannel'), channelId: interpretationChannelIdSchema }).strict(),
+  z.object({ type: z.literal('setSignLanguage'), venueId: venueIdSchema.nullable() }).strict(),
   z.object({ type: z.literal('endConference') }).strict(),
 ]);
 
