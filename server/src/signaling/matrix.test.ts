@@ -32,6 +32,8 @@ const COMMANDS: { command: Command; prepare?: (c: { presider: ControlClient; own
   { command: { type: 'removeCaptionChannel', channelId: 'cc-ko' }, prepare: ({ presider }) => presider.command({ type: 'addCaptionChannel', language: 'ko', name: '한국어' }), allowed: ['presider'] },
   { command: { type: 'addInterpretationChannel', language: 'ko', name: '한국어' }, allowed: ['presider'] },
   { command: { type: 'removeInterpretationChannel', channelId: 'in-en' }, allowed: ['presider'] },
+  { command: { type: 'setSignLanguage', venueId: 'sv-1' }, allowed: ['presider'] },
+  { command: { type: 'setSignLanguage', venueId: null }, prepare: ({ presider }) => presider.command({ type: 'setSignLanguage', venueId: 'sv-1' }), allowed: ['presider'] },
   { command: { type: 'endConference' }, allowed: ['presider'] },
 ];
 const ROLES: Role[] = ['presider', 'own operator', 'other operator', 'interpreter'];

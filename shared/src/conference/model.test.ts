@@ -307,3 +307,19 @@ describe('caption channels', () => {
   });
 });
 
+
+describe('the sign-language picture', () => {
+  it('is one sub-venue the presider chooses, or none; a removed venue takes it out', () => {
+    let state = run(newConference(), { type: 'setSignLanguage', venueId: 'sv-3' }, PRESIDER);
+    expect(state.signLanguage).toBe('sv-3');
+    expect(decide(state, { type: 'setSignLanguage', venueId: 'sv-3' }, PRESIDER, T0)).toEqual([]);
+    expect(refusal(state, { type: 'setSignLanguage', venueId: 'sv-9' }, PRESIDER)).toBe('NOT_FOUND');
+    expect(refusal(state, { type: 'setSignLanguage', venueId: MAIN_VENUE }, PRESIDER)).toBe('CONFLICT');
+    expect(refusal(state, { type: 'setSignLanguage', venueId: null }, operator('sv-3'))).toBe('FORBIDDEN');
+    state = run(state, { type: 'removeSubVenue', venueId: 'sv-3' }, PRESIDER);
+    expect(state.signLanguage).toBeNull();
+    state = run(state, { type: 'setSignLanguage', venueId: 'sv-1' }, PRESIDER);
+    state = run(state, { type: 'setSignLanguage', venueId: null }, PRESIDER);
+    expect(state.signLanguage).toBeNull();
+  });
+});

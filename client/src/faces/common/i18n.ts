@@ -106,6 +106,8 @@ const TEXT = {
   interpreterOnAir: { en: 'interpreter connected', zh: '译员已连接' },
   interpreterAway: { en: 'no interpreter: carries the original', zh: '无译员：播放原声' },
   audioMenu: { en: 'Audio', zh: '声音' },
+  signLanguage: { en: 'Sign language', zh: '手语' },
+  signLanguageVenue: { en: 'Picture in the broadcast\'s corner', zh: '直播画面角落的画面' },
   original: { en: 'Original', zh: '原声' },
   hearChannel: { en: 'The room hears', zh: '本会场收听' },
   nowSpeaking: { en: 'Now speaking: {name}', zh: '正在发言：{name}' },

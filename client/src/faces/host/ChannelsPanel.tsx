@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { captionChannels, interpretationChannels, type ConferenceState, type VenueMediaStats } from '@plenary/shared';
+import { captionChannels, interpretationChannels, venuesInOrder, type ConferenceState, type VenueMediaStats } from '@plenary/shared';
 import { useText, type TextKey } from '../common/i18n';
 import type { VenueSession } from '../../session/venue-session';
 
@@ -64,6 +64,27 @@ export function ChannelsPanel({ kind, session, state, act, stats = [] }: { kind:
         </label>{' '}
         <button type="submit">{t(words.add)}</button>
       </form>
+    </section>
+  );
+}
+
+/**
+ * The sign-language picture: one sub-venue (its interpreter joins by the venue's link) shown
+ * in the broadcast's corner, or none; it shows once that venue publishes a picture.
+ */
+export function SignLanguagePanel({ state, act }: { state: ConferenceState; act: Act }) {
+  const { t } = useText();
+  const subVenues = venuesInOrder(state).filter((venue) => venue.kind === 'sub');
+  return (
+    <section className="panel" aria-labelledby="sign-title">
+      <h2 id="sign-title">{t('signLanguage')}</h2>
+      <label>
+        {t('signLanguageVenue')}{' '}
+        <select data-testid="sign-language" value={state.signLanguage ?? ''} onChange={(e) => act({ type: 'setSignLanguage', venueId: e.target.value || null })}>
+          <option value="">{t('captionsOff')}</option>
+          {subVenues.map((venue) => <option key={venue.id} value={venue.id}>{venue.name}</option>)}
+        </select>
+      </label>
     </section>
   );
 }

@@ -7,7 +7,7 @@ import { usePublic } from '../common/public';
 import { useSessionRevision } from '../common/session-hooks';
 import { LanguageSwitch, formatDuration, useNow } from '../common/ui';
 import { AgendaPanel, LinksPanel, Previews, QueuePanel } from './panels';
-import { ChannelsPanel } from './ChannelsPanel';
+import { ChannelsPanel, SignLanguagePanel } from './ChannelsPanel';
 import { VenueTile } from './VenueTile';
 
 /** The presider console: every venue, the floor, the program and the broadcast, at a glance. */
@@ -77,6 +77,7 @@ export function Console({ conferenceId, hostSecret }: { conferenceId: string; ho
         <LinksPanel session={session} state={state} act={act} />
         <ChannelsPanel kind="captions" session={session} state={state} act={act} />
         <ChannelsPanel kind="interpretation" session={session} state={state} act={act} stats={stats} />
+        <SignLanguagePanel state={state} act={act} />
         <MainCamera session={session} />
       </div>
     </main>
