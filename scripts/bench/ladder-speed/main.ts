@@ -13,12 +13,14 @@ import { runBenchmark, writeResults } from '../lib/output';
 
 const MEDIA_SECONDS = 20;
 
-function run(ladder: string, channels = 0): Promise<{ ladder: string; channels: number; wallSeconds: number; speed: number }> {
+function run(ladder: string, channels = 0, corner = false): Promise<{ ladder: string; channels: number; corner: boolean; wallSeconds: number; speed: number }> {
   const rungs = parseLadder(ladder);
   const tone = (hz: number) => ['-f', 'lavfi', '-i', `sine=frequency=${hz}:duration=${MEDIA_SECONDS}`];
   const interpreters = Array.from({ length: channels }, (_, i) => `[${3 + i}:a]`);
-  const inputs = ['-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=30:duration=${MEDIA_SECONDS}`, ...tone(440), ...tone(550), ...interpreters.flatMap((_, i) => tone(660 + 110 * i))];
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...inputs, ...ladderOutputs(rungs, 0.5, ['[0:v]', '[1:a]', '[2:a]'], interpreters)];
+  // The sign-language picture: a second camera-sized picture, decoded and composed into the corner.
+  const cornerInput = corner ? ['-f', 'lavfi', '-i', `testsrc=size=640x360:rate=30:duration=${MEDIA_SECONDS}`] : [];
+  const inputs = ['-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=30:duration=${MEDIA_SECONDS}`, ...tone(440), ...tone(550), ...interpreters.flatMap((_, i) => tone(660 + 110 * i)), ...cornerInput];
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...inputs, ...ladderOutputs(rungs, 0.5, ['[0:v]', '[1:a]', '[2:a]'], interpreters, corner ? `[${3 + channels}:v]` : undefined)];
   const pipes = rungs.length + 1 + channels;
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
@@ -29,15 +31,16 @@ function run(ladder: string, channels = 0): Promise<{ ladder: string; channels: 
     ffmpeg.once('close', (code) => {
       if (code !== 0) return reject(new Error(`ffmpeg exited ${code}`));
       const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-      resolve({ ladder, channels, wallSeconds: Math.round(wallSeconds * 100) / 100, speed: Math.round((MEDIA_SECONDS / wallSeconds) * 100) / 100 });
+      resolve({ ladder, channels, corner, wallSeconds: Math.round(wallSeconds * 100) / 100, speed: Math.round((MEDIA_SECONDS / wallSeconds) * 100) / 100 });
     });
   });
 }
 
 async function main() {
   const results = [];
-  for (const [ladder, channels] of [['360p', 0], ['720p,480p,360p', 0], ['720p,480p,360p', 1], ['720p,480p,360p', 3], ['1080p,720p,480p,360p', 0]] as const) {
-    const result = await run(ladder, channels);
+  const runs = [['360p', 0, false], ['720p,480p,360p', 0, false], ['720p,480p,360p', 1, false], ['720p,480p,360p', 3, false], ['720p,480p,360p', 0, true], ['1080p,720p,480p,360p', 0, false]] as const;
+  for (const [ladder, channels, corner] of runs) {
+    const result = await run(ladder, channels, corner);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     results.push(result);
   }
