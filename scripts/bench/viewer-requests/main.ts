@@ -2,8 +2,9 @@
 // full build, low-latency mode) plays the demo's broadcast in Chromium; every
 // request it makes under /hls/ is counted by kind, with the bytes it received,
 // for 30 s after a warm-up: as it opens (the original sound, captions off), with
-// captions on (one WebVTT rendition), and with the English interpretation
-// (another audio rendition in place of the original). This is the number the
+// captions on (one WebVTT rendition), with the English interpretation
+// (another audio rendition in place of the original), and with the
+// sign-language picture in the corner (the same renditions, a busier picture). This is the number the
 // capacity plan multiplies by the audience. The watch page used hls.js's light
 // build before 2026-12-02, which played the video rendition only.
 //
@@ -15,6 +16,7 @@ import pino from 'pino';
 import { loadConfig } from '../../../server/src/app/config';
 import { startPlenary } from '../../../server/src/app/plenary';
 import { launchChromium } from '../../../server/src/test/browser';
+import { ControlClient } from '../../../server/src/test/control-client';
 import { machine } from '../lib/machine';
 import { runBenchmark, writeResults } from '../lib/output';
 import { sleep } from '../lib/stats';
@@ -33,6 +35,16 @@ function kindOf(path: string): string {
   return track;
 }
 
+/** The presider puts the demo's Jilin City (a simulated venue) in the broadcast's corner. */
+async function signLanguage(url: string, hostUrl: string): Promise<void> {
+  const presider = await ControlClient.connect(url, { conferenceId: 'demo', hostSecret: new URL(hostUrl).hash.replace('#key=', '') });
+  try {
+    await presider.command({ type: 'setSignLanguage', venueId: 'sv-1' });
+  } finally {
+    presider.close();
+  }
+}
+
 async function main() {
   const ladder = process.env.BROADCAST_LADDER ?? '360p';
   const archive = await mkdtemp(join(tmpdir(), 'plenary-bench-viewer-'));
@@ -44,9 +56,11 @@ async function main() {
     { mode: 'captions off', menu: undefined },
     { mode: 'captions on (English)', menu: 'captions-menu' },
     { mode: 'interpretation (English)', menu: 'audio-menu' },
+    { mode: 'sign-language corner', menu: undefined, sign: true },
   ];
   try {
-    for (const { mode, menu: menuId } of modes) {
+    for (const { mode, menu: menuId, sign } of modes) {
+      if (sign) await signLanguage(plenary.url, plenary.demo?.hostUrl ?? '');
       const page = await browser.newPage();
       let counting = false;
       const counts: Record<string, number> = {};
@@ -91,7 +105,7 @@ async function main() {
     player: 'the watch page (hls.js 1.7.4 full build, low-latency mode) in Chromium (Debian), 0.5 s parts, 2 s segments',
     results,
     captionsOnVsOff: off > 0 ? Math.round((on / off) * 100) / 100 : undefined,
-    bytesVsPlain: { captions: ratio('captions on (English)'), interpretation: ratio('interpretation (English)') },
+    bytesVsPlain: { captions: ratio('captions on (English)'), interpretation: ratio('interpretation (English)'), signLanguage: ratio('sign-language corner') },
   });
 }
 
