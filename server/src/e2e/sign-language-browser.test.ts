@@ -13,7 +13,8 @@ const PIXELS = `(() => {
   const context = canvas.getContext('2d');
   context.drawImage(video, 0, 0);
   const at = (x, y) => Array.from(context.getImageData(Math.round(x), Math.round(y), 1, 1).data.slice(0, 3));
-  return { corner: at(video.videoWidth * 0.86, video.videoHeight * 0.86), topLeft: at(30, 30) };
+  // Inside the corner (the right quarter, 2.5 % in), above the main picture's clock drawn at its bottom right.
+  return { corner: at(video.videoWidth * 0.75, video.videoHeight * 0.73), topLeft: at(30, 30) };
 })()`;
 type Pixels = { corner: number[]; topLeft: number[] } | undefined;
 const red = ([r = 0, g = 0]: number[]) => r > 150 && g < 100; // the demo's Jilin City
@@ -47,8 +48,8 @@ describe('the sign-language picture in real browsers: chosen in the console, in 
       return now && yellow(now.corner) && yellow(now.topLeft) ? now : undefined;
     }, 45_000);
 
-    const console = await open(`${plenary.url}/host/demo${new URL(plenary.demo?.hostUrl ?? '').hash}`);
-    const choice = console.getByTestId('sign-language');
+    const host = await open(`${plenary.url}/host/demo${new URL(plenary.demo?.hostUrl ?? '').hash}`);
+    const choice = host.getByTestId('sign-language');
     await choice.waitFor({ timeout: 20_000 });
     await choice.selectOption({ label: 'Jilin City' });
     // The player follows the restarted encoder by itself: the corner turns red, the rest stays the speaker's.

@@ -176,6 +176,9 @@ export class Broadcast {
       });
       program.on('sign', broadcast.onSignChanged);
       if (broadcast.cornerWanted) broadcast.metadata.signLanguage(program.signVenueId, Date.now());
+      // What changed while the encoder started (the listeners came after): follow it now.
+      broadcast.onSignChanged(program.signShowing);
+      broadcast.onChannelsChanged();
       return broadcast;
     } catch (error) {
       for (const input of inputs) input.transport.close();

@@ -117,14 +117,12 @@ describe('interpretation: one alternate audio rendition per channel, in step wit
         if (!same || !segment.uri || !same.uri) continue;
         expect(segment.programDateTime?.getTime()).toBe(same.programDateTime?.getTime());
         expect(segment.parts.length).toBe(same.parts.length);
-        // Each part ends within an audio fragment (two AAC frames, 43 ms) of the picture's.
-        let audioEnd = 0;
-        let videoEnd = 0;
-        segment.parts.forEach((part, i) => {
-          audioEnd += part.duration as number;
-          videoEnd += same.parts[i]?.duration ?? 0;
-          expect(Math.abs(audioEnd - videoEnd)).toBeLessThan(0.045);
-        });
+        // Each part ends, in media time, within an audio fragment (two AAC frames, 43 ms) of the
+        // picture's part. (Its listed duration can be shorter: under load the encoder's audio
+        // may have a hole inside a part, which no packager can fill.)
+        const ends = (name: string) => (rendition(name).segmentAt(segment.mediaSequenceNumber)?.parts ?? []).map((p) => p.startTime + p.duration);
+        const audioEnds = ends(name);
+        ends('360p').forEach((end, i) => expect(Math.abs((audioEnds[i] ?? Number.NaN) - end)).toBeLessThan(0.045));
       }
       const common = audio.segments.filter((s) => s.uri && video.segments.some((v) => v.uri && v.mediaSequenceNumber === s.mediaSequenceNumber && v.parts.length > 0));
       expect(common.length).toBeGreaterThanOrEqual(2);

@@ -13,6 +13,10 @@ const AUDIO_FRAME_TICKS = 960; // 20 ms at 48 kHz
 
 type TrackName = 'video' | 'audio' | 'mainAudio' | 'sign';
 
+/** How often the sign-language picture is looked at, and how long it may stop before it is taken out. */
+const SIGN_WATCH_MS = 250;
+const SIGN_STALL_MS = 1000;
+
 /** The source the program shows when no venue's picture is there to show (see ConferenceRoom's slate). */
 export const SLATE = 'slate';
 
@@ -42,6 +46,9 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
   private readonly tracks: Record<TrackName, ProgramTrack>;
   private floorVenue: string | undefined;
   private signVenue: string | undefined;
+  /** What the last 'sign' event said. */
+  private signShown = false;
+  private readonly signWatch: NodeJS.Timeout;
   private closed = false;
 
   private constructor(
@@ -67,8 +74,9 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
       video: new ProgramTrack({ codec: new Vp8Numbering(), producer: videoProducer, ssrc: ssrcOf(videoProducer), payloadType: PROGRAM_VIDEO_PT, clockRate: 90000, frameTicks: VIDEO_FRAME_TICKS, onCut, logger }),
       audio: audioTrack(audioProducer),
       mainAudio: audioTrack(mainAudioProducer),
-      sign: new ProgramTrack({ codec: new Vp8Numbering(), producer: signProducer, ssrc: ssrcOf(signProducer), payloadType: PROGRAM_VIDEO_PT, clockRate: 90000, frameTicks: VIDEO_FRAME_TICKS, onCut: () => this.emit('sign', true), logger }),
+      sign: new ProgramTrack({ codec: new Vp8Numbering(), producer: signProducer, ssrc: ssrcOf(signProducer), payloadType: PROGRAM_VIDEO_PT, clockRate: 90000, frameTicks: VIDEO_FRAME_TICKS, onCut: () => this.watchSign(), logger }),
     };
+    this.signWatch = setInterval(() => this.watchSign(), SIGN_WATCH_MS);
     // Keyframe requests from the program's consumers (a venue joining, the egress) go to the source on air.
     transport.on('rtcp', (packet) => {
       // Fire and forget, but never unhandled: the worker may be closing under us.
@@ -166,19 +174,32 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     return this.signVenue;
   }
 
-  /** Whether the sign-language picture is showing now (its venue publishes a picture). */
+  /**
+   * Whether the sign-language picture is showing now: its venue is on the sign track and its
+   * frames are flowing (a picture that stops for a second, however it stops, is not showing:
+   * the broadcast's corner would hold the whole program back).
+   */
   get signShowing(): boolean {
-    return this.signVenue !== undefined && this.tracks.sign.current === this.signVenue;
+    const sent = this.tracks.sign.lastSentAt;
+    return this.signVenue !== undefined && this.tracks.sign.current === this.signVenue && sent !== undefined && Date.now() - sent < SIGN_STALL_MS;
   }
 
   /** The venue whose picture goes into the broadcast's corner, or none. */
   async setSignVenue(venueId: string | undefined): Promise<void> {
     if (this.closed || this.signVenue === venueId) return;
     this.signVenue = venueId;
-    if (venueId === undefined) {
-      await this.tracks.sign.silence();
-      this.emit('sign', false);
-    } else await this.tracks.sign.switchTo(venueId);
+    // The previous venue's picture leaves at once, whether or not the new one's is there yet.
+    await this.tracks.sign.silence();
+    this.watchSign();
+    if (venueId !== undefined) await this.tracks.sign.switchTo(venueId);
+  }
+
+  /** Tells the broadcast when the sign-language picture starts or stops showing. */
+  private watchSign(): void {
+    const showing = this.signShowing;
+    if (showing === this.signShown || this.closed) return;
+    this.signShown = showing;
+    this.emit('sign', showing);
   }
 
   /** Puts a venue on air; the video cut happens on its next keyframe. */
@@ -195,6 +216,7 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.signWatch);
     for (const track of Object.values(this.tracks)) track.close();
     this.transport.close();
   }
@@ -204,10 +226,7 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
     if (!track.has(venueId)) return;
     const wasTarget = track.target === venueId;
     track.removeSource(venueId);
-    if (name === 'sign') {
-      if (wasTarget && !this.closed) this.emit('sign', false);
-      return;
-    }
+    if (name === 'sign') return this.watchSign();
     if (!wasTarget || this.closed || venueId === SLATE) return;
     // No picture to fall back to (the main venue has none, or it was the main venue's that went):
     // the program shows a slate until one is back, so the encoder is never starved.

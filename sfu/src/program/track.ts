@@ -93,6 +93,11 @@ export class ProgramTrack {
     return this.sources.has(venueId);
   }
 
+  /** Wall time (ms) of the last packet sent, if any. */
+  get lastSentAt(): number | undefined {
+    return this.output?.sentAt;
+  }
+
   /** Takes a paused consumer of a venue's producer as a candidate source. */
   addSource(venueId: string, consumer: types.Consumer): void {
     this.sources.get(venueId)?.consumer.close();
