@@ -32,7 +32,7 @@ import { facesRouter } from '../http/faces';
 import { conferencesRouter } from '../http/conferences';
 import { hlsRouter } from '../http/hls';
 import { captionsRouter } from '../http/captions';
-import { interpretationRouter } from '../http/interpretation';
+import { channelLinksRouter } from '../http/channel-links';
 import { channelLinkMinter } from '../auth/channel-links';
 import { errorHandler, sendError } from '../http/errors';
 import { securityHeaders } from '../http/hardening';
@@ -191,8 +191,8 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     // may announce as many times per period as that many viewers behind it would (at least once).
     const beaconsPerAddress = Math.max(1, Math.ceil(config.viewersPerAddress * config.viewerSample));
     app.use('/api', conferencesRouter({ conferences, mintJoinLink, viewers, adminKey: config.adminKey, publicUrl: config.publicUrl, beaconLimit: limits.limit('beacon', beaconsPerAddress, BEACON_SECONDS), clientAddress }));
-    app.use('/api', captionsRouter({ conferences, links, host, mintCaptionerLink, adminKey: config.adminKey, delayMs: config.captionDelayMs, lineLimit: limits.limit('captions', 10, 2) }));
-    app.use('/api', interpretationRouter({ mintInterpreterLink, adminKey: config.adminKey }));
+    app.use('/api', captionsRouter({ conferences, links, host, adminKey: config.adminKey, delayMs: config.captionDelayMs, lineLimit: limits.limit('captions', 10, 2) }));
+    app.use('/api', channelLinksRouter({ captions: mintCaptionerLink, interpretation: mintInterpreterLink, adminKey: config.adminKey }));
     app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
     app.use('/hls', hlsRouter({
       media,

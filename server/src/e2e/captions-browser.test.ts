@@ -1,8 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import type { Plenary } from '../app/plenary';
-import { launchChromium, recordPolicyViolations } from '../test/browser';
-import { ControlClient, rawEmit } from '../test/control-client';
-import { eventually, startTestPlenary } from '../test/harness';
+import { DemoInChromium } from '../test/browser';
+import { rawEmit } from '../test/control-client';
+import { eventually } from '../test/harness';
 
 /** What the watch page's <video> shows as captions now: the showing track's cues, as text and as the HTML they render to. */
 const SHOWN_CUES = `() => {
@@ -16,29 +14,13 @@ const SHOWN_CUES = `() => {
 type Shown = { language: string; text: string; elements: number }[];
 
 describe('live captions in real browsers: typed on the captioner page, shown on the watch page', () => {
-  let plenary: Plenary;
-  let browser: Browser;
-  let presider: ControlClient;
-  const violations: string[] = [];
-
+  let demo: DemoInChromium;
   beforeAll(async () => {
-    plenary = await startTestPlenary({ DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: '360p' }, { demo: true });
-    browser = await launchChromium();
-    const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
-    presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });
-    expect(await presider.command({ type: 'addCaptionChannel', language: 'ko', name: '한국어 자막' })).toMatchObject({ ok: true });
+    demo = await DemoInChromium.start();
+    expect(await demo.presider.command({ type: 'addCaptionChannel', language: 'ko', name: '한국어 자막' })).toMatchObject({ ok: true });
   });
-  afterAll(async () => {
-    presider?.close();
-    await browser?.close();
-    await plenary?.close();
-  });
-
-  const open = async (path: string): Promise<Page> => {
-    const page = recordPolicyViolations(await browser.newPage(), violations);
-    await page.goto(`${plenary.url}${path}`);
-    return page;
-  };
+  afterAll(() => demo?.close());
+  const open = (path: string) => demo.open(path);
 
   it('shows the typed line, in the captions the viewer chose, as text', async () => {
     const watch = await open('/watch/demo');
@@ -50,7 +32,7 @@ describe('live captions in real browsers: typed on the captioner page, shown on 
     expect(await watch.evaluate(`(${SHOWN_CUES})()`)).toEqual([]);
     await menu.selectOption({ label: '한국어 자막' });
 
-    const link = (await rawEmit(presider, 'captionerLink', { channelId: 'cc-ko' })) as { data: { url: string } };
+    const link = (await rawEmit(demo.presider, 'captionerLink', { channelId: 'cc-ko' })) as { data: { url: string } };
     const captioner = await open(new URL(link.data.url).pathname);
     await captioner.getByRole('heading', { name: /한국어 자막/ }).waitFor();
     const box = captioner.getByTestId('caption-line');
@@ -73,6 +55,6 @@ describe('live captions in real browsers: typed on the captioner page, shown on 
     const markup = shown.find((cue) => cue.text.includes('script'));
     expect(markup).toEqual({ language: 'ko', text: '<script>window.pwned = 1</script> & <b>bold</b>', elements: 0 });
     expect(await watch.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
-    expect(violations).toEqual([]);
+    expect(demo.violations).toEqual([]);
   });
 });

@@ -1,9 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
-import type { Plenary } from '../app/plenary';
+import type { Page } from 'playwright-core';
 import { DEMO_INTERPRETER_HZ } from '../conference/demo';
-import { launchChromium, recordPolicyViolations } from '../test/browser';
-import { ControlClient, rawEmit } from '../test/control-client';
-import { eventually, startTestPlenary } from '../test/harness';
+import { DemoInChromium } from '../test/browser';
+import { rawEmit } from '../test/control-client';
+import { eventually } from '../test/harness';
 
 /** The demo's venues play this tone; its interpreter plays DEMO_INTERPRETER_HZ. */
 const ORIGINAL_HZ = 440;
@@ -34,28 +33,12 @@ const LISTEN = `({ original, interpreter }) => {
 type Heard = { original: number; interpreter: number; running: string };
 
 describe('interpretation in real browsers: the viewer picks a language and hears the interpreter', () => {
-  let plenary: Plenary;
-  let browser: Browser;
-  let presider: ControlClient;
-  const violations: string[] = [];
-
+  let demo: DemoInChromium;
   beforeAll(async () => {
-    plenary = await startTestPlenary({ DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: '360p' }, { demo: true });
-    browser = await launchChromium();
-    const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
-    presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret });
+    demo = await DemoInChromium.start();
   });
-  afterAll(async () => {
-    presider?.close();
-    await browser?.close();
-    await plenary?.close();
-  });
-
-  const open = async (path: string): Promise<Page> => {
-    const page = recordPolicyViolations(await browser.newPage(), violations);
-    await page.goto(`${plenary.url}${path}`);
-    return page;
-  };
+  afterAll(() => demo?.close());
+  const open = (path: string) => demo.open(path);
   const heard = (page: Page) => page.evaluate('globalThis.heard()') as Promise<Heard>;
 
   it('plays the original by default and the English interpretation once chosen (the interpreter\'s tone, the original ducked under it)', async () => {
@@ -87,11 +70,11 @@ describe('interpretation in real browsers: the viewer picks a language and hears
       const now = await heard(watch);
       return now.original > now.interpreter + 20 ? now : undefined;
     }, 30_000);
-    expect(violations).toEqual([]);
+    expect(demo.violations).toEqual([]);
   });
 
   it('lets a sub-venue hear the English channel: the interpreter\'s voice, the original turned down', async () => {
-    const venue = await open(new URL(plenary.demo?.joinLinks[0]?.url ?? '').pathname);
+    const venue = await open(new URL(demo.plenary.demo?.joinLinks[0]?.url ?? '').pathname);
     await venue.getByRole('button', { name: 'Join the conference' }).click({ timeout: 20_000 });
     const choice = venue.getByTestId('hear-channel');
     await choice.waitFor({ timeout: 20_000 });
@@ -122,7 +105,7 @@ describe('interpretation in real browsers: the viewer picks a language and hears
   });
 
   it('gives the interpreter a page with a clear live / muted state; its voice replaces the simulated one on the channel', async () => {
-    const link = (await rawEmit(presider, 'interpreterLink', { channelId: 'in-en' })) as { data: { url: string } };
+    const link = (await rawEmit(demo.presider, 'interpreterLink', { channelId: 'in-en' })) as { data: { url: string } };
     const booth = await open(new URL(link.data.url).pathname);
     await booth.getByRole('button', { name: 'Start interpreting' }).click({ timeout: 20_000 });
     const status = booth.getByTestId('interpreter-status');
@@ -133,7 +116,7 @@ describe('interpretation in real browsers: the viewer picks a language and hears
 
     // The presider sees the channel's interpreter connected (its voice reaches the SFU).
     await eventually(async () => {
-      const stats = (await rawEmit(presider, 'media:stats')) as { data: { venueId: string; kind: string; bitrate: number }[] };
+      const stats = (await rawEmit(demo.presider, 'media:stats')) as { data: { venueId: string; kind: string; bitrate: number }[] };
       return stats.data.some((s) => s.venueId === 'in-en' && s.kind === 'audio' && s.bitrate > 0);
     }, 20_000);
     // A viewer of English hears no simulated tone any more: the browser's interpreter (muted) has the channel.
@@ -145,6 +128,6 @@ describe('interpretation in real browsers: the viewer picks a language and hears
       const now = await heard(watch);
       return now.original > -60 && now.original > now.interpreter + 20 ? now : undefined;
     }, 30_000);
-    expect(violations).toEqual([]);
+    expect(demo.violations).toEqual([]);
   });
 });

@@ -1,7 +1,5 @@
-import type { Browser, Page } from 'playwright-core';
-import type { Plenary } from '../app/plenary';
-import { launchChromium, recordPolicyViolations } from '../test/browser';
-import { eventually, startTestPlenary } from '../test/harness';
+import { DemoInChromium } from '../test/browser';
+import { eventually } from '../test/harness';
 
 /** The colour of the watch page's picture in its bottom-right corner and at its top left, as drawn now. */
 const PIXELS = `(() => {
@@ -21,34 +19,21 @@ const red = ([r = 0, g = 0]: number[]) => r > 150 && g < 100; // the demo's Jili
 const yellow = ([r = 0, g = 0, b = 0]: number[]) => r > 150 && g > 150 && b < 100; // its main venue
 
 describe('the sign-language picture in real browsers: chosen in the console, in the corner of the watch page', () => {
-  let plenary: Plenary;
-  let browser: Browser;
-  const violations: string[] = [];
-
+  let demo: DemoInChromium;
   beforeAll(async () => {
-    plenary = await startTestPlenary({ DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: '360p' }, { demo: true });
-    browser = await launchChromium();
+    demo = await DemoInChromium.start();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await plenary?.close();
-  });
-
-  const open = async (url: string): Promise<Page> => {
-    const page = recordPolicyViolations(await browser.newPage(), violations);
-    await page.goto(url);
-    return page;
-  };
+  afterAll(() => demo?.close());
 
   it('shows Jilin City in the corner over the main venue, and takes it out', async () => {
-    const watch = await open(`${plenary.url}/watch/demo`);
+    const watch = await demo.open('/watch/demo');
     const pixels = () => watch.evaluate(PIXELS) as Promise<Pixels>;
     await eventually(async () => {
       const now = await pixels();
       return now && yellow(now.corner) && yellow(now.topLeft) ? now : undefined;
     }, 45_000);
 
-    const host = await open(`${plenary.url}/host/demo${new URL(plenary.demo?.hostUrl ?? '').hash}`);
+    const host = await demo.open(`/host/demo#key=${DemoInChromium.hostSecret(demo.plenary)}`);
     const choice = host.getByTestId('sign-language');
     await choice.waitFor({ timeout: 20_000 });
     await choice.selectOption({ label: 'Jilin City' });
@@ -64,6 +49,6 @@ describe('the sign-language picture in real browsers: chosen in the console, in 
       const now = await pixels();
       return now && yellow(now.corner) ? now : undefined;
     }, 45_000);
-    expect(violations).toEqual([]);
+    expect(demo.violations).toEqual([]);
   });
 });

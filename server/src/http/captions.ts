@@ -1,14 +1,12 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { ErrorCode, PlenaryError, captionChannelIdSchema, conferenceIdSchema, ok, type CaptionChannel } from '@plenary/shared';
-import { isAdminKey, requireAdminKey } from '../auth/admin';
+import { isAdminKey } from '../auth/admin';
 import { JoinLinks } from '../auth/links';
-import type { MintChannelLink } from '../auth/channel-links';
 import type { ConferenceService } from '../conference/service';
 import type { MediaHost } from '../media/host';
 import { captionTextSchema } from '../media/caption-lines';
 import type { Limit } from '../app/limits';
-import { linkBodySchema } from './conferences';
 
 const idParam = conferenceIdSchema;
 const lineSchema = z.object({ text: captionTextSchema, channelId: captionChannelIdSchema.optional() }).strict();
@@ -28,7 +26,6 @@ export function captionsRouter(deps: {
   conferences: ConferenceService;
   links: JoinLinks;
   host: MediaHost;
-  mintCaptionerLink: MintChannelLink;
   adminKey: string;
   delayMs: number;
   /** Lines per channel: a stenographer sends a few a second at most. */
@@ -47,15 +44,6 @@ export function captionsRouter(deps: {
     if (state?.status === 'ended') throw new PlenaryError(ErrorCode.CONFLICT, 'The conference has ended');
     return { conferenceId: claims.conferenceId, channel };
   };
-
-  router.post('/conferences/:id/captions/:channelId/link', requireAdminKey(deps.adminKey), express.json({ limit: '1kb' }), async (req, res) => {
-    const id = idParam.safeParse(req.params.id);
-    const channelId = captionChannelIdSchema.safeParse(req.params.channelId);
-    if (!id.success || !channelId.success) throw new PlenaryError(ErrorCode.NOT_FOUND, 'There is no such captions channel');
-    const body = linkBodySchema.safeParse(req.body ?? {});
-    if (!body.success) throw new PlenaryError(ErrorCode.INVALID, 'ttlSeconds must be a whole number of seconds, 1 to 7776000');
-    res.set('Cache-Control', 'no-store').json(ok(await deps.mintCaptionerLink(id.data, channelId.data, body.data.ttlSeconds)));
-  });
 
   // The captioner's page asks what its link is for.
   router.get('/captioner', async (req, res) => {

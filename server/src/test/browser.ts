@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Plenary } from '../app/plenary';
+import { ControlClient } from './control-client';
+import { startTestPlenary } from './harness';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -99,5 +102,44 @@ export class TestBrowser {
   async close(): Promise<void> {
     await this.browser.close();
     await this.page.close();
+  }
+}
+
+/**
+ * The demo conference (a simulated main venue and sub-venue, a 360p ladder) with Chromium and
+ * the presider's control client, for the faces' tests: `open(path)` opens a page of it,
+ * recording Content-Security-Policy violations into `violations`. Owned by the test: close().
+ */
+export class DemoInChromium {
+  readonly violations: string[] = [];
+
+  private constructor(
+    readonly plenary: Plenary,
+    readonly browser: Browser,
+    readonly presider: ControlClient,
+  ) {}
+
+  static async start(): Promise<DemoInChromium> {
+    const plenary = await startTestPlenary({ DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: '360p' }, { demo: true });
+    const browser = await launchChromium();
+    const presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret: DemoInChromium.hostSecret(plenary) });
+    return new DemoInChromium(plenary, browser, presider);
+  }
+
+  /** The demo's host secret, from the presider link it printed. */
+  static hostSecret(plenary: Plenary): string {
+    return new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
+  }
+
+  async open(path: string): Promise<Page> {
+    const page = recordPolicyViolations(await this.browser.newPage(), this.violations);
+    await page.goto(`${this.plenary.url}${path}`);
+    return page;
+  }
+
+  async close(): Promise<void> {
+    this.presider.close();
+    await this.browser.close();
+    await this.plenary.close();
   }
 }

@@ -1,7 +1,6 @@
 import type { types } from 'mediasoup';
 import type { VenueMediaStats } from '@plenary/shared';
-import type { SimulatedVenue } from '../simulated/venue';
-import type { SimulatedVoice } from '../simulated/voice';
+import type { SimulatedSender } from '../simulated/venue';
 import type { Edge } from './routers';
 import type { SimulatedVenueSpec } from './media-types';
 
@@ -14,7 +13,7 @@ export interface VenueMedia {
   producers: Map<types.MediaKind, types.Producer>;
   consumers: Map<string, types.Consumer>;
   /** A simulated camera and tone, or for an interpreter a simulated voice. */
-  simulated: { venue: SimulatedVenue | SimulatedVoice; spec: SimulatedVenueSpec } | undefined;
+  simulated: { venue: SimulatedSender; spec: SimulatedVenueSpec } | undefined;
 }
 
 /** Media health of every venue's producers (the presider's tiles). */

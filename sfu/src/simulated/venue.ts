@@ -78,6 +78,41 @@ export function tonePipeline(sender: PlainSender, ssrc: number, toneHz: number, 
   ];
 }
 
+/**
+ * A GStreamer process sending RTP into PlainTransport producers: a simulated
+ * venue, or a simulated voice. Owns the process and its transports; tells
+ * `onStopped` when the process ends without close() (crashed or killed).
+ */
+export abstract class SimulatedSender {
+  private closed = false;
+
+  protected constructor(
+    private readonly transports: types.PlainTransport[],
+    private readonly gst: TiedProcess,
+    onStopped: (() => void) | undefined,
+  ) {
+    void gst.ended.then(() => {
+      if (!this.closed) onStopped?.();
+    });
+  }
+
+  /** What it publishes. */
+  abstract get producers(): types.Producer[];
+
+  /** The GStreamer process id (tests kill it to simulate a dropped sender). */
+  get pid(): number | undefined {
+    return this.gst.pid;
+  }
+
+  /** Stops the sender and closes its transports (and so its producers). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.gst.stop();
+    for (const transport of this.transports) transport.close();
+  }
+}
+
 const hex = (n: number) => Math.max(0, Math.min(255, Math.round(n))).toString(16).padStart(2, '0');
 
 /**
@@ -88,20 +123,16 @@ const hex = (n: number) => Math.max(0, Math.min(255, Math.round(n))).toString(16
  * latency measured with it is honest. Keyframes come only on request (or every
  * 10 s as a safety net).
  */
-export class SimulatedVenue {
-  private closed = false;
-
+export class SimulatedVenue extends SimulatedSender {
   private constructor(
     readonly name: string,
     readonly videoProducer: types.Producer,
     readonly audioProducer: types.Producer,
-    private readonly transports: types.PlainTransport[],
-    private readonly gst: TiedProcess,
+    transports: types.PlainTransport[],
+    gst: TiedProcess,
     onStopped: (() => void) | undefined,
   ) {
-    void gst.ended.then(() => {
-      if (!this.closed) onStopped?.();
-    });
+    super(transports, gst, onStopped);
   }
 
   static async start(options: SimulatedVenueOptions): Promise<SimulatedVenue> {
@@ -155,18 +186,5 @@ export class SimulatedVenue {
   /** What it publishes: its camera and its tone. */
   get producers(): types.Producer[] {
     return [this.videoProducer, this.audioProducer];
-  }
-
-  /** The GStreamer process id (tests kill it to simulate a dropped venue). */
-  get pid(): number | undefined {
-    return this.gst.pid;
-  }
-
-  /** Stops the sender and closes its transports (and so its producers). Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.gst.stop();
-    for (const transport of this.transports) transport.close();
   }
 }

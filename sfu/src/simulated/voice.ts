@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { TiedProcess } from '../net/tied-process';
-import { plainSender, toneProducer, tonePipeline } from './venue';
+import { SimulatedSender, plainSender, toneProducer, tonePipeline } from './venue';
 
 /**
  * A voice without a person: GStreamer plays a tone as Opus RTP into a
@@ -10,14 +10,15 @@ import { plainSender, toneProducer, tonePipeline } from './venue';
  * The demo's simulated interpreter, and the tests' (its tone is its own, so a
  * listener, or an analyser, can tell the channel from the original).
  */
-export class SimulatedVoice {
-  private closed = false;
-
+export class SimulatedVoice extends SimulatedSender {
   private constructor(
     readonly producer: types.Producer,
-    private readonly transports: types.PlainTransport[],
-    private readonly gst: TiedProcess,
-  ) {}
+    transports: types.PlainTransport[],
+    gst: TiedProcess,
+    onStopped: (() => void) | undefined,
+  ) {
+    super(transports, gst, onStopped);
+  }
 
   static async start(options: { router: types.Router; toneHz: number; logger: Logger; onStopped?: () => void }): Promise<SimulatedVoice> {
     const transports: types.PlainTransport[] = [];
@@ -26,11 +27,7 @@ export class SimulatedVoice {
       const ssrc = randomInt(1, 2 ** 31);
       const producer = await toneProducer(sender, ssrc, { simulated: true, voice: options.toneHz });
       const gst = new TiedProcess('gst-launch-1.0', ['-q', 'rtpbin', 'name=rtp', ...tonePipeline(sender, ssrc, options.toneHz, 0)], { logger: options.logger, stopSignal: 'SIGTERM' });
-      const voice = new SimulatedVoice(producer, transports, gst);
-      void gst.ended.then(() => {
-        if (!voice.closed) options.onStopped?.();
-      });
-      return voice;
+      return new SimulatedVoice(producer, transports, gst, options.onStopped);
     } catch (error) {
       for (const transport of transports) transport.close();
       throw error;
@@ -40,17 +37,5 @@ export class SimulatedVoice {
   /** What it publishes: its tone, as a voice. */
   get producers(): types.Producer[] {
     return [this.producer];
-  }
-
-  get pid(): number | undefined {
-    return this.gst.pid;
-  }
-
-  /** Stops the sender and closes its transport (and so its producer). Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.gst.stop();
-    for (const transport of this.transports) transport.close();
   }
 }
