@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import type { Cut } from '../program/track';
 import { testLogger } from '../test/logger';
 import { RtpRecorder } from '../test/recorder';
@@ -137,4 +138,42 @@ describe('a simulated venue whose sender stops by itself', () => {
     expect(room.producerOf('sv-1', 'video')).toBeUndefined();
     expect(room.simulatedVenues().map((v) => v.venueId)).toEqual(['main']);
   });
+});
+
+describe('a room closed while a simulated venue starts twice at once (its operator left on two paths)', () => {
+  it('leaves no sender running', async () => {
+    const pool = await WorkerPool.create({ numWorkers: 1, listenIp: '127.0.0.1', rtcBasePort: 0, logger: testLogger });
+    const room = await ConferenceRoom.create(pool, 'race', { fallbackVenueId: 'main', logger: testLogger });
+    const name = `Race ${process.pid}-${Date.now()}`;
+    /** The senders of this venue alive now (stopped ones too; not the dead). */
+    const senders = () =>
+      execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(`text=${name}`))
+        .map((line) => line.trim().split(/\s+/)).filter(([, stat]) => !stat?.startsWith('Z')).map(([pid]) => Number(pid));
+    const start = () => room.addSimulatedVenue('sv-1', name, { r: 210, g: 40, b: 40 });
+    try {
+      await start();
+      // Each sender in place is frozen (SIGSTOP), so that stopping it takes the full grace period:
+      // the first start waits for the old sender, the second (started meanwhile) is done first, and
+      // the first then replaces the second, slowly. The room closes during that hand-over.
+      const old = room.simulatedSenderPid('sv-1') as number;
+      process.kill(old, 'SIGSTOP');
+      const first = start();
+      const second = start();
+      await second;
+      const replaced = room.simulatedSenderPid('sv-1') as number;
+      process.kill(replaced, 'SIGSTOP');
+      const deadline = Date.now() + 30_000;
+      while (!senders().some((pid) => pid !== old && pid !== replaced)) {
+        if (Date.now() > deadline) throw new Error('the first start did not start its sender within 30 s');
+        await sleep(50);
+      }
+      await room.close();
+      await first.catch(() => undefined);
+      expect(senders()).toEqual([]);
+    } finally {
+      for (const pid of senders()) process.kill(pid, 'SIGKILL');
+      await room.close();
+      await pool.close();
+    }
+  }, 40_000);
 });

@@ -284,9 +284,12 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
       : await SimulatedVenue.start({ router, name, colour, ...(spec.toneHz ? { toneHz: spec.toneHz } : {}), logger: this.logger, onStopped });
     // Closed, or the venue gone, meanwhile: not needed. Another call's sender started meanwhile
     // (a venue's browser left on two paths at once): this one replaces it; none is left running.
+    // The check and the hand-over are one step (no await between them): a close() or another
+    // call coming meanwhile finds this sender in its place and stops it, never an orphan.
     if (this.closed || this.venues.get(venueId) !== venue) return void (await simulated.close());
-    if (venue.simulated?.venue !== simulated) await venue.simulated?.venue.close();
+    const previous = venue.simulated?.venue;
     venue.simulated = { venue: simulated, spec };
+    if (previous !== simulated) await previous?.close();
     for (const producer of simulated.producers) await this.trackProducer(venueId, venue, producer);
   }
 
