@@ -48,13 +48,14 @@ describe('interpretation in real browsers: the viewer picks a language and hears
     expect(await menu.locator('option').allTextContents()).toEqual(['Original', 'English']);
     await watch.evaluate(`(${LISTEN})(${JSON.stringify({ original: ORIGINAL_HZ, interpreter: DEMO_INTERPRETER_HZ })})`);
 
-    // The original: the venue's tone, no interpreter.
+    // The original: the venue's tone, no interpreter. Judged once the tone is steady: the first
+    // samples of a starting sound spread across the spectrum (CI saw the interpreter's bin 14 dB
+    // under an original still rising through -58 dB), which says nothing of what is mixed in.
     const original = await eventually(async () => {
       const now = await heard(watch);
-      return now.original > -60 ? now : undefined;
+      return now.original > -60 && now.interpreter < now.original - 20 ? now : undefined;
     }, 30_000);
     expect(original.running).toBe('running');
-    expect(original.interpreter).toBeLessThan(original.original - 20);
 
     // English: the interpreter's tone over the original, which is ducked well below it.
     await menu.selectOption({ label: 'English' });

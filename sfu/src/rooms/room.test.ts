@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Cut } from '../program/track';
 import { testLogger } from '../test/logger';
 import { RtpRecorder } from '../test/recorder';
@@ -8,6 +9,26 @@ import { WorkerPool } from '../workers/pool';
 import { ConferenceRoom } from './room';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it gives a value (30 s at most, else `failure`). */
+async function until<T>(check: () => T | undefined, failure: string): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${failure} within 30 s`);
+    await sleep(20);
+  }
+}
+
+/**
+ * Whether a process has a SIGTERM waiting (a frozen process keeps it pending). Only SIGTERM: a
+ * process frozen as it starts can show its SIGSTOP pending for a moment.
+ */
+const hasPendingTerm = (pid: number) => {
+  const pending = /^ShdPnd:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '0';
+  return (BigInt(`0x${pending}`) & (1n << 14n)) !== 0n; // signal n is bit n - 1; SIGTERM is 15
+};
 
 describe('a conference whose venues span two workers', () => {
   let pool: WorkerPool;
@@ -152,23 +173,30 @@ describe('a room closed while a simulated venue starts twice at once (its operat
     const start = () => room.addSimulatedVenue('sv-1', name, { r: 210, g: 40, b: 40 });
     try {
       await start();
-      // Each sender in place is frozen (SIGSTOP), so that stopping it takes the full grace period:
-      // the first start waits for the old sender, the second (started meanwhile) is done first, and
-      // the first then replaces the second, slowly. The room closes during that hand-over.
+      // A frozen sender (SIGSTOP) takes the full grace period to stop. The first start waits for the
+      // old one, frozen; the second, started meanwhile, finds it already stopping and hands over at
+      // once; its sender is frozen in turn, so that the first, once it has its own, replaces it slowly.
+      // The room closes during that hand-over. (Which start is which does not matter: the one whose
+      // sender is frozen is the one in place first; the other hands over from it.)
       const old = room.simulatedSenderPid('sv-1') as number;
       process.kill(old, 'SIGSTOP');
       const first = start();
       const second = start();
-      await second;
-      const replaced = room.simulatedSenderPid('sv-1') as number;
-      process.kill(replaced, 'SIGSTOP');
-      const deadline = Date.now() + 30_000;
-      while (!senders().some((pid) => pid !== old && pid !== replaced)) {
-        if (Date.now() > deadline) throw new Error('the first start did not start its sender within 30 s');
-        await sleep(50);
-      }
+      const settled = Promise.allSettled([first, second]);
+      let done = false;
+      void settled.then(() => (done = true));
+      const inPlace = await until(() => {
+        const pid = room.simulatedSenderPid('sv-1');
+        return pid !== undefined && pid !== old ? pid : undefined;
+      }, 'no start handed over from the old sender');
+      process.kill(inPlace, 'SIGSTOP');
+      // The other start is stopping the frozen sender: its SIGTERM is pending.
+      await until(() => {
+        if (done && !hasPendingTerm(inPlace)) throw new Error('both starts handed over before the first could be frozen');
+        return hasPendingTerm(inPlace) || undefined;
+      }, 'the other start did not replace the frozen sender');
       await room.close();
-      await first.catch(() => undefined);
+      await settled;
       expect(senders()).toEqual([]);
     } finally {
       for (const pid of senders()) process.kill(pid, 'SIGKILL');
