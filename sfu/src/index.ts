@@ -18,3 +18,5 @@ export { RecordingShelf, Recording, type RecordedFile } from './archive/shelf';
 export { SubtitleRendition, type Cue, type CaptionTrackInfo } from './hls/captions';
 export { runToCompletion, FfmpegProcess } from './ffmpeg/process';
 export { spawnTied } from './net/child';
+export { Restreams } from './egress/restreams';
+export { redactor, type DestinationSpec } from './egress/restream';

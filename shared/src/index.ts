@@ -6,3 +6,4 @@ export * from './protocol/socket';
 export * from './protocol/media';
 export * from './protocol/messages';
 export * from './protocol/public';
+export * from './protocol/destinations';

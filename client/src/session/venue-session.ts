@@ -1,4 +1,4 @@
-import type { CaptionerLink, HandshakeAuth, InterpreterLink, Command, Identity, JoinLink, VenueMediaStats } from '@plenary/shared';
+import type { CaptionerLink, HandshakeAuth, InterpreterLink, Command, Identity, JoinLink, VenueMediaStats, DestinationStatus } from '@plenary/shared';
 import { ControlChannel, SessionError, type ControlChannelOptions, type SessionStatus } from './control-channel';
 import { VenueMedia, type ReceiveTarget } from './venue-media';
 
@@ -60,6 +60,11 @@ export class VenueSession {
   /** The presider's view of every venue's incoming media (bitrate, loss, RTT). */
   mediaStats(): Promise<VenueMediaStats[]> {
     return this.channel.request('media:stats');
+  }
+
+  /** The presider's view of the restream destinations (state, bitrate, why one retries). */
+  destinations(): Promise<DestinationStatus[]> {
+    return this.channel.request('media:destinations');
   }
 
   /** The presider asks for a venue's current join link. */

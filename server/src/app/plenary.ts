@@ -33,6 +33,7 @@ import { conferencesRouter } from '../http/conferences';
 import { hlsRouter } from '../http/hls';
 import { captionsRouter } from '../http/captions';
 import { channelLinksRouter } from '../http/channel-links';
+import { destinationsRouter } from '../http/destinations';
 import { channelLinkMinter } from '../auth/channel-links';
 import { errorHandler, sendError } from '../http/errors';
 import { securityHeaders } from '../http/hardening';
@@ -141,13 +142,15 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const stateOf = (conferenceId: string) => conferences.get(conferenceId);
     // Signs join links, and (derived) the relay of media calls between processes.
     const linkSecret = await store.linkSecret();
-    const roomOf = roomsReconciled(media, stateOf);
+    const destinationsOf = (conferenceId: string) => conferences.destinationSpecs(conferenceId);
+    const roomOf = roomsReconciled(media, stateOf, destinationsOf);
     // The one way to a conference's media: here when this process holds its lease, relayed otherwise.
     const host = new MediaHost({
       media,
       ownership,
       roomOf,
       stateOf,
+      destinationsOf,
       secret: linkSecret,
       consumerClosed: (socketId, consumerId) => io.to(socketId).emit('consumerClosed', { consumerId }),
       mediaReset: (conferenceId) => io.to(rooms.conference(conferenceId)).emit('mediaReset'),
@@ -193,6 +196,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     app.use('/api', conferencesRouter({ conferences, mintJoinLink, viewers, adminKey: config.adminKey, publicUrl: config.publicUrl, beaconLimit: limits.limit('beacon', beaconsPerAddress, BEACON_SECONDS), clientAddress }));
     app.use('/api', captionsRouter({ conferences, links, host, adminKey: config.adminKey, delayMs: config.captionDelayMs, lineLimit: limits.limit('captions', 10, 2) }));
     app.use('/api', channelLinksRouter({ captions: mintCaptionerLink, interpretation: mintInterpreterLink, adminKey: config.adminKey }));
+    app.use('/api', destinationsRouter({ conferences, host, adminKey: config.adminKey }));
     app.use('/api', (_req, res) => sendError(res, ErrorCode.NOT_FOUND, 'No such API endpoint'));
     app.use('/hls', hlsRouter({
       media,

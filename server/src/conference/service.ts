@@ -10,19 +10,41 @@ import {
   type Ack,
   type Actor,
   type Command,
+  type ConferenceEvent,
   type ConferenceState,
   type CreateConference,
+  destinationsOf,
+  maskDestination,
   type SystemCommand,
   type VersionedEvent,
 } from '@plenary/shared';
 import { newHostSecret } from '../auth/links';
-import type { ConferenceStore } from '../store/types';
+import type { ConferenceRecord, ConferenceStore } from '../store/types';
 
 /** Sends stored events to every client of the conference (all server processes). */
 export type Publish = (events: VersionedEvent[]) => void;
 
 /** Attempts before a command gives up when other processes keep winning the version race. */
 const MAX_ATTEMPTS = 8;
+
+/** The same address twice would push the broadcast twice to one place (and the platform would refuse the second). */
+function refuseDuplicate(record: ConferenceRecord, url: string): void {
+  const same = Object.entries(record.destinationUrls ?? {}).find(([id, existing]) => existing === url && record.state.destinations?.[id]);
+  if (same) throw new PlenaryError(ErrorCode.CONFLICT, `This destination is already added (${same[0]}: ${maskDestination(url)})`);
+}
+
+/** The destinations' whole addresses after a command's events: an added one's kept, a removed one's forgotten. */
+function destinationUrlsAfter(record: ConferenceRecord, command: Command | SystemCommand, events: readonly ConferenceEvent[]): Record<string, string> | undefined {
+  let urls = record.destinationUrls;
+  for (const event of events) {
+    if (event.type === 'destinationAdded' && command.type === 'addDestination') urls = { ...urls, [event.destination.id]: command.url };
+    if (event.type === 'destinationRemoved') {
+      const { [event.destinationId]: _forgotten, ...rest } = urls ?? {};
+      urls = rest;
+    }
+  }
+  return urls;
+}
 
 /** A stable key for a command's answer: who sent it and their command id. */
 function commandKey(actor: Actor, commandId: string): string {
@@ -60,6 +82,16 @@ export class ConferenceService {
     return (await this.store.get(conferenceId))?.state;
   }
 
+  /** The restream destinations with their whole addresses: for the process that pushes the broadcast, nobody else. */
+  async destinationSpecs(conferenceId: string): Promise<{ id: string; url: string }[]> {
+    const record = await this.store.get(conferenceId);
+    if (!record) return [];
+    return destinationsOf(record.state).flatMap(({ id }) => {
+      const url = record.destinationUrls?.[id];
+      return url ? [{ id, url }] : [];
+    });
+  }
+
   async hostSecretHash(conferenceId: string): Promise<string | undefined> {
     return (await this.store.get(conferenceId))?.hostSecretHash;
   }
@@ -86,6 +118,7 @@ export class ConferenceService {
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const record = await this.store.get(conferenceId);
         if (!record) throw new PlenaryError(ErrorCode.NOT_FOUND, `There is no conference "${conferenceId}"`);
+        if (command.type === 'addDestination') refuseDuplicate(record, command.url);
         const events = decide(record.state, command, actor, this.clock());
         if (events.length === 0) return ok({ version: record.state.version });
 
@@ -98,7 +131,7 @@ export class ConferenceService {
         const stored = await this.store.append({
           conferenceId,
           expectedVersion: record.state.version,
-          record: { ...record, state },
+          record: { ...record, state, destinationUrls: destinationUrlsAfter(record, command, events) },
           events: versioned,
           commandKey: key,
           answer,

@@ -39,11 +39,19 @@ const near = (colour: Rgb | undefined, want: Rgb) =>
   colour !== undefined && Math.abs(colour.r - want.r) < 45 && Math.abs(colour.g - want.g) < 45 && Math.abs(colour.b - want.b) < 45;
 
 /** Waits until the video at `selector` shows `want`. */
-function shows(page: Page, selector: string, want: Rgb, timeoutMs = 30_000): Promise<Rgb> {
-  return eventually(async () => {
-    const colour = await colourOf(page, selector);
-    return near(colour, want) ? colour : undefined;
-  }, timeoutMs);
+async function shows(page: Page, selector: string, want: Rgb, timeoutMs = 30_000): Promise<Rgb> {
+  let last: Rgb | undefined;
+  try {
+    return await eventually(async () => {
+      last = await colourOf(page, selector);
+      return near(last, want) ? last : undefined;
+    }, timeoutMs);
+  } catch {
+    // Say what the page showed: the colour, the player's state and the page's text.
+    const player = await page.evaluate(`(() => { const v = document.querySelector(${JSON.stringify(selector)}); return v ? 'readyState ' + v.readyState + ', paused ' + v.paused + ', at ' + v.currentTime.toFixed(2) + ' s, buffered ' + (v.buffered.length ? v.buffered.end(v.buffered.length - 1).toFixed(2) : 'none') : 'no element'; })()`).catch(() => 'unknown');
+    const text = (await page.locator('body').innerText().catch(() => '')).replace(/\s+/g, ' ').slice(0, 300);
+    throw new Error(`${selector}: ${JSON.stringify(want)} not seen within ${timeoutMs} ms; last ${JSON.stringify(last)}; player ${player}; page says "${text}"`);
+  }
 }
 
 /** A solid-colour camera for Chromium's fake capture device. */

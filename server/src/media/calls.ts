@@ -85,6 +85,9 @@ export async function runMediaCall(room: ConferenceRoom, caller: Caller, call: M
     case 'stats':
       if (caller.role !== 'presider') throw new PlenaryError(ErrorCode.FORBIDDEN, "Only the presider sees every venue's media health");
       return room.stats();
+    case 'destinations':
+      if (caller.role !== 'presider') throw new PlenaryError(ErrorCode.FORBIDDEN, 'Only the presider sees the restream destinations');
+      return room.restreams.statuses();
     case 'restartIce':
       return { iceParameters: await room.restartIce(venueId, call.request.transportId) };
     case 'closeConsumer':

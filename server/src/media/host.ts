@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { ErrorCode, PlenaryError, fail, ok, type Ack, type ConferenceState } from '@plenary/shared';
 import type { ConferenceRoom, Cue, MediaPlane, SimulatedVenueSpec } from '@plenary/sfu';
 import { callerSchema, parseMediaCall, runMediaCall, type Caller } from './calls';
-import { reconcile, type RoomOf } from './reconcile';
+import { reconcile, type DestinationsOf, type RoomOf } from './reconcile';
 import type { MediaOwner, MediaOwnership } from './ownership';
 import { invalid } from '../signaling/reply';
 import { relayedCaptionSchema } from './caption-lines';
@@ -23,6 +23,8 @@ export interface MediaHostDeps {
   ownership: MediaOwnership;
   roomOf: RoomOf;
   stateOf: (conferenceId: string) => Promise<ConferenceState | undefined>;
+  /** The restream destinations' whole addresses, for the room that pushes them. */
+  destinationsOf?: DestinationsOf;
   /** The secret every server process shares (the store's link secret): relayed calls carry a key made from it. */
   secret: Uint8Array;
   /** Tells a socket (on any process) that a consumer's source went. */
@@ -179,7 +181,7 @@ export class MediaHost {
     }
     const room = hostsIt ? await this.deps.roomOf(conferenceId) : await this.roomHere(conferenceId);
     if (!room) return;
-    await reconcile(room, state, readAt);
+    await reconcile(room, state, readAt, await this.deps.destinationsOf?.(conferenceId));
     const simulated = room.simulatedVenues();
     const saved = await this.deps.ownership.setupOf(conferenceId);
     if (JSON.stringify(saved?.simulated ?? []) !== JSON.stringify(simulated)) await this.deps.ownership.saveSetup(conferenceId, { simulated });

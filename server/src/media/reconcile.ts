@@ -1,5 +1,8 @@
 import { captionChannels, interpretationChannels, isInterpretationChannelId, type ConferenceState } from '@plenary/shared';
-import type { ConferenceRoom, MediaPlane } from '@plenary/sfu';
+import type { ConferenceRoom, DestinationSpec, MediaPlane } from '@plenary/sfu';
+
+/** The restream destinations with their whole addresses (the store keeps them apart from the state). */
+export type DestinationsOf = (conferenceId: string) => Promise<DestinationSpec[]>;
 
 /**
  * Makes a room match the conference as stored: a removed venue's media closed,
@@ -11,7 +14,7 @@ import type { ConferenceRoom, MediaPlane } from '@plenary/sfu';
  * asked for by a browser's media call (after a restart, say) started with the
  * main venue on air and nobody muted, whatever the conference said.
  */
-export async function reconcile(room: ConferenceRoom, state: ConferenceState, readAt = Date.now()): Promise<void> {
+export async function reconcile(room: ConferenceRoom, state: ConferenceState, readAt = Date.now(), destinations?: readonly DestinationSpec[]): Promise<void> {
   // Each interpretation channel has its feed (an audio rendition of the broadcast); a removed one's interpreter goes.
   await reconcileChannels(room, state);
   for (const venueId of room.venueIds()) {
@@ -36,6 +39,8 @@ export async function reconcile(room: ConferenceRoom, state: ConferenceState, re
   room.broadcast?.nameVenues(Object.fromEntries(Object.values(state.venues).map((venue) => [venue.id, venue.name])), agendaItem);
   // Each captions channel is a subtitles rendition of the broadcast.
   room.broadcast?.setCaptionTracks(captionChannels(state).map(({ id, language, name }) => ({ id, language, name })));
+  // Each restream destination gets the broadcast (read with the state: a removed one stops).
+  if (destinations) await room.restreams.set(destinations.filter(({ id }) => state.destinations?.[id]));
 }
 
 /** The room's interpretation channels as the conference has them (also before its broadcast starts). */
@@ -51,14 +56,14 @@ export type RoomOf = (conferenceId: string) => Promise<ConferenceRoom>;
  * a rebuild after a worker died) and reconciled once with the stored state
  * before they are handed out; a reconcile that failed is tried again on the next use.
  */
-export function roomsReconciled(media: MediaPlane, stateOf: (conferenceId: string) => Promise<ConferenceState | undefined>): RoomOf {
+export function roomsReconciled(media: MediaPlane, stateOf: (conferenceId: string) => Promise<ConferenceState | undefined>, destinationsOf?: DestinationsOf): RoomOf {
   const reconciled = new WeakMap<ConferenceRoom, Promise<void>>();
   return async (conferenceId) => {
     const room = await media.room(conferenceId);
     let ready = reconciled.get(room);
     if (!ready) {
       const readAt = Date.now();
-      ready = stateOf(conferenceId).then((state) => (state ? reconcile(room, state, readAt) : undefined));
+      ready = Promise.all([stateOf(conferenceId), destinationsOf?.(conferenceId)]).then(([state, destinations]) => (state ? reconcile(room, state, readAt, destinations) : undefined));
       reconciled.set(room, ready);
       ready.catch(() => reconciled.get(room) === ready && reconciled.delete(room));
     }

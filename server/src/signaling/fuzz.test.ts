@@ -17,9 +17,9 @@ function generator(seed: number): () => number {
 
 const EVENTS = [
   'command', 'sync', 'joinLink', 'media:capabilities', 'media:createTransport', 'media:connectTransport', 'media:produce',
-  'media:consume', 'media:resume', 'media:stats', 'media:restartIce', 'media:closeConsumer', 'nonsense', '__proto__', 'constructor', 'toString',
+  'media:consume', 'media:resume', 'media:stats', 'media:destinations', 'media:restartIce', 'media:closeConsumer', 'nonsense', '__proto__', 'constructor', 'toString',
 ];
-const COMMAND_TYPES = ['giveFloor', 'revokeFloor', 'setMuted', 'rotateLink', 'endConference', 'addSubVenue', 'advanceAgenda', 'requestFloor', 'setSelfMuted', 'drop-tables', ''];
+const COMMAND_TYPES = ['giveFloor', 'revokeFloor', 'setMuted', 'rotateLink', 'endConference', 'addSubVenue', 'advanceAgenda', 'requestFloor', 'setSelfMuted', 'addDestination', 'removeDestination', 'drop-tables', ''];
 
 /** Junk of every JSON shape, with the strings attackers like; never a fuzzing venue's own id (so nothing can succeed). */
 function junk(r: () => number, depth = 0): unknown {

@@ -34,6 +34,9 @@ const COMMANDS: { command: Command; prepare?: (c: { presider: ControlClient; own
   { command: { type: 'removeInterpretationChannel', channelId: 'in-en' }, allowed: ['presider'] },
   { command: { type: 'setSignLanguage', venueId: 'sv-1' }, allowed: ['presider'] },
   { command: { type: 'setSignLanguage', venueId: null }, prepare: ({ presider }) => presider.command({ type: 'setSignLanguage', venueId: 'sv-1' }), allowed: ['presider'] },
+  // A stream key is the presider's to give, and to take back.
+  { command: { type: 'addDestination', url: 'rtmp://127.0.0.1:9/live/matrix-key' }, allowed: ['presider'] },
+  { command: { type: 'removeDestination', destinationId: 'rs-1' }, prepare: ({ presider }) => presider.command({ type: 'addDestination', url: 'rtmp://127.0.0.1:9/live/matrix-key' }), allowed: ['presider'] },
   { command: { type: 'endConference' }, allowed: ['presider'] },
 ];
 const ROLES: Role[] = ['presider', 'own operator', 'other operator', 'interpreter'];
@@ -90,8 +93,10 @@ describe('the authorisation matrix: every command by every role', () => {
         expect(await rawEmit(operator, 'joinLink', { venueId: 'sv-1' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
         expect(await rawEmit(operator, 'interpreterLink', { channelId: 'in-en' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
         expect(await rawEmit(operator, 'media:stats')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+        expect(await rawEmit(operator, 'media:destinations')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
       }
       expect(await rawEmit(s.presider, 'media:stats')).toMatchObject({ ok: true });
+      expect(await rawEmit(s.presider, 'media:destinations')).toMatchObject({ ok: true, data: [] });
       const transport = (await rawEmit(s.other, 'media:createTransport')) as { data: { id: string } };
       const caps = (await rawEmit(s.other, 'media:capabilities')) as { data: unknown };
       expect(await rawEmit(s.other, 'media:consume', { transportId: transport.data.id, target: { venueId: 'sv-1', kind: 'video' }, rtpCapabilities: caps.data })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });

@@ -5,6 +5,11 @@ export interface ConferenceRecord {
   state: ConferenceState;
   /** sha256 (hex) of the host secret; the secret itself is never stored. */
   hostSecretHash: string;
+  /**
+   * Each restream destination's whole address (its stream key in it), by destination id: kept
+   * here, never in the state, which every client of the conference receives.
+   */
+  destinationUrls?: Record<string, string>;
 }
 
 /** One successful append: the state after it, the events it stored, the answer remembered for retries. */

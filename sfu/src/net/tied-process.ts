@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { spawnTied } from './child';
 
@@ -57,6 +57,16 @@ export class TiedProcess {
   /** Extra output pipe `n` (file descriptor 3 + n). */
   pipe(n: number): Readable {
     return this.child.stdio[3 + n] as Readable;
+  }
+
+  /**
+   * Extra pipe `n` (file descriptor 3 + n) as the helper's input. A write after the helper ended
+   * is dropped (the pipe's error is swallowed here: the end is told by `ended`).
+   */
+  input(n: number): Writable {
+    const pipe = this.child.stdio[3 + n] as Writable;
+    if (pipe.listenerCount('error') === 0) pipe.on('error', () => undefined);
+    return pipe;
   }
 
   /** Asks the helper to finish, then kills it after graceMs (0: at once). Idempotent. */

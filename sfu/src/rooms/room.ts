@@ -11,6 +11,7 @@ import type { MediaWorker, WorkerPool } from '../workers/pool';
 import { RouterSet } from './routers';
 import { Broadcast, type BroadcastOptions } from '../egress/broadcast';
 import { RestartSchedule } from './restarts';
+import { Restreams } from '../egress/restreams';
 import type { ConsumeTarget, ConsumerInfo, SimulatedVenueSpec, TransportInfo } from './media-types';
 import { MicrophoneMutes, healthOf, type VenueMedia } from './venue-media';
 
@@ -43,6 +44,8 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   broadcast: Broadcast | undefined;
   /** What the program shows while no venue's picture is there (the encoder must never starve). */
   readonly slate: ProgramSlate;
+  /** Where the broadcast is pushed besides our own origin (other platforms' RTMP / SRT ingest). */
+  readonly restreams: Restreams;
 
   private constructor(
     readonly conferenceId: string,
@@ -54,12 +57,14 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   ) {
     super();
     this.slate = new ProgramSlate(routers.primary.router, switcher, logger);
+    this.restreams = new Restreams(logger);
     routers.once('lost', () => {
       if (this.closed) return;
       // Not closed by us: a worker died. Stop what this room owns outside mediasoup.
       this.closed = true;
       this.simulatedRestarts.cancelAll();
       const simulated = this.simulatedVenues();
+      void this.restreams.close();
       const encoderGone = this.broadcast?.close({ abrupt: true });
       void this.slate.close();
       this.switcher.close();
@@ -326,6 +331,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   async startBroadcast(options: BroadcastOptions): Promise<Broadcast> {
     this.assertOpen();
     this.broadcast ??= await Broadcast.start(this.router, this.switcher, options, this.interpretation);
+    this.restreams.follow(this.broadcast);
     return this.broadcast;
   }
 
@@ -333,6 +339,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   async stopBroadcast(): Promise<void> {
     const broadcast = this.broadcast;
     this.broadcast = undefined;
+    this.restreams.follow(undefined);
     await broadcast?.close();
   }
 
@@ -388,6 +395,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     if (this.closed) return;
     this.closed = true;
     this.simulatedRestarts.cancelAll();
+    await this.restreams.close();
     await Promise.all([...this.venues.keys()].map((venueId) => this.closeVenue(venueId)));
     await this.broadcast?.close();
     this.broadcast = undefined;

@@ -78,6 +78,15 @@ function reduce(state: ConferenceState, event: ConferenceEvent): ConferenceState
     }
     case 'signLanguageSet':
       return { ...state, signLanguage: event.venueId };
+    case 'destinationAdded': {
+      const number = Number(event.destination.id.slice('rs-'.length));
+      const destinations = { ...(state.destinations ?? {}), [event.destination.id]: event.destination };
+      return { ...state, destinations, nextDestinationNumber: Math.max(state.nextDestinationNumber ?? 1, number + 1) };
+    }
+    case 'destinationRemoved': {
+      const { [event.destinationId]: _removed, ...destinations } = state.destinations ?? {};
+      return { ...state, destinations };
+    }
     case 'conferenceEnded':
       return { ...state, status: 'ended', floor: { holder: MAIN_VENUE, since: event.at, queue: [] } };
   }

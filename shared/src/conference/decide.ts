@@ -1,4 +1,5 @@
 import type { Command } from '../protocol/commands';
+import { destinationProtocol, maskDestination } from '../protocol/destinations';
 import { ErrorCode, PlenaryError } from '../errors/codes';
 import type { Actor } from './actors';
 import type { ConferenceEvent } from './events';
@@ -6,6 +7,9 @@ import { MAIN_VENUE, type ConferenceState, type LanguageChannel, type Venue, typ
 
 /** Commands the server issues for presence; never accepted from a client. */
 export type SystemCommand = { type: 'join'; venueId: VenueId } | { type: 'leave'; venueId: VenueId };
+
+/** How many restream destinations a conference may have (Zoom allows three; a province's TV, news apps and a video site fit). */
+export const MAX_DESTINATIONS = 5;
 
 const forbidden = (message: string) => new PlenaryError(ErrorCode.FORBIDDEN, message);
 const conflict = (message: string) => new PlenaryError(ErrorCode.CONFLICT, message);
@@ -207,6 +211,19 @@ export function decide(state: ConferenceState, command: Command | SystemCommand,
       requirePresider(actor, 'show a sign-language picture');
       if (command.venueId !== null) subVenueOf(state, command.venueId);
       return (state.signLanguage ?? null) === command.venueId ? [] : [{ type: 'signLanguageSet', venueId: command.venueId }];
+    }
+    case 'addDestination': {
+      requirePresider(actor, 'add a restream destination');
+      if (Object.keys(state.destinations ?? {}).length >= MAX_DESTINATIONS) {
+        throw conflict(`A conference streams to at most ${MAX_DESTINATIONS} destinations; remove one first`);
+      }
+      const destination = { id: `rs-${state.nextDestinationNumber ?? 1}`, display: maskDestination(command.url), protocol: destinationProtocol(command.url), addedAt: now };
+      return [{ type: 'destinationAdded', destination }];
+    }
+    case 'removeDestination': {
+      requirePresider(actor, 'remove a restream destination');
+      if (!state.destinations?.[command.destinationId]) throw new PlenaryError(ErrorCode.NOT_FOUND, `There is no destination ${command.destinationId}`);
+      return [{ type: 'destinationRemoved', destinationId: command.destinationId }];
     }
     case 'endConference': {
       requirePresider(actor, 'end the conference');

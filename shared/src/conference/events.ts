@@ -1,4 +1,4 @@
-import type { AgendaItem, CaptionChannel, ConferenceState, InterpretationChannel, Venue, VenueId } from './state';
+import type { AgendaItem, CaptionChannel, ConferenceState, Destination, InterpretationChannel, Venue, VenueId } from './state';
 
 /** Why the floor moved, so the console and the logs can say it. */
 export type FloorReason = 'given' | 'revoked' | 'agenda' | 'holderLeft' | 'holderRemoved';
@@ -26,6 +26,8 @@ export type ConferenceEvent =
   | { type: 'interpretationChannelAdded'; channel: InterpretationChannel }
   | { type: 'interpretationChannelRemoved'; channelId: string }
   | { type: 'signLanguageSet'; venueId: VenueId | null }
+  | { type: 'destinationAdded'; destination: Destination }
+  | { type: 'destinationRemoved'; destinationId: string }
   | { type: 'conferenceEnded'; at: number };
 
 export type ConferenceEventType = ConferenceEvent['type'];

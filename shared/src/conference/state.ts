@@ -58,6 +58,19 @@ export interface Floor {
 }
 
 /**
+ * A place the broadcast is pushed to (a TV station's RTMP ingest, say), as everyone in the
+ * conference may see it: its address masked. The whole address (with its stream key) is kept
+ * apart from the state, by the server's store, and reaches only the process that pushes to it.
+ */
+export interface Destination {
+  id: string;
+  /** The address masked: rtmp://live.example.com/app/**** */
+  display: string;
+  protocol: 'rtmp' | 'rtmps' | 'srt';
+  addedAt: number;
+}
+
+/**
  * The whole state of one conference. A fold of its events; `version` counts
  * them, so two clients with the same version have the same state.
  */
@@ -85,6 +98,15 @@ export interface ConferenceState {
   interpretation?: Record<string, InterpretationChannel>;
   /** The sub-venue whose picture (a sign-language interpreter's) is in the broadcast's corner; none: off. */
   signLanguage?: VenueId | null;
+  /** Restream destinations by id (absent in conferences stored before restreaming existed). */
+  destinations?: Record<string, Destination>;
+  /** The number the next destination id takes (rs-<n>), so ids are never reused. */
+  nextDestinationNumber?: number;
+}
+
+/** A conference's restream destinations, in the order they were added. */
+export function destinationsOf(state: ConferenceState): Destination[] {
+  return Object.values(state.destinations ?? {}).sort((a, b) => a.addedAt - b.addedAt || a.id.localeCompare(b.id, 'en', { numeric: true }));
 }
 
 /** A conference's caption channels (none for one stored before captions existed). */

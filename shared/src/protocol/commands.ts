@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { destinationIdSchema, destinationUrlSchema } from './destinations';
 
 /** A venue id: "main" for the main venue, "sv-<n>" for sub-venues. */
 export const venueIdSchema = z.string().regex(/^(main|sv-\d{1,6})$/, 'not a venue id');
@@ -38,6 +39,8 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('addInterpretationChannel'), language: languageSchema, name: channelName }).strict(),
   z.object({ type: z.literal('removeInterpretationChannel'), channelId: interpretationChannelIdSchema }).strict(),
   z.object({ type: z.literal('setSignLanguage'), venueId: venueIdSchema.nullable() }).strict(),
+  z.object({ type: z.literal('addDestination'), url: destinationUrlSchema }).strict(),
+  z.object({ type: z.literal('removeDestination'), destinationId: destinationIdSchema }).strict(),
   z.object({ type: z.literal('endConference') }).strict(),
 ]);
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Ack } from './ack';
+import type { DestinationStatus } from './destinations';
 import { commandEnvelopeSchema } from './commands';
 import { connectTransportSchema, consumeSchema, consumerRequestSchema, produceSchema, resumeConsumerSchema, transportRequestSchema } from './media';
 import { captionerLinkRequestSchema, interpreterLinkRequestSchema, joinLinkRequestSchema, type CaptionerLink, type InterpreterLink, type JoinLink, type MediaConsumerInfo, type MediaTransportInfo, type Snapshot, type VenueMediaStats } from './socket';
@@ -32,6 +33,8 @@ export const MESSAGES = {
   'media:consume': { request: consumeSchema, budget: 'media', resend: false },
   'media:resume': { request: resumeConsumerSchema, budget: 'media', resend: true },
   'media:stats': { request: undefined, budget: 'media', resend: true },
+  /** The restream destinations' states (the presider's console polls them). */
+  'media:destinations': { request: undefined, budget: 'media', resend: true },
   /** New ICE credentials for a transport whose network path broke (the browser then restarts ICE). */
   'media:restartIce': { request: transportRequestSchema, budget: 'media', resend: false },
   /** Stop receiving one stream. */
@@ -54,6 +57,7 @@ export interface MessageAnswers {
   'media:consume': MediaConsumerInfo;
   'media:resume': Record<string, never>;
   'media:stats': VenueMediaStats[];
+  'media:destinations': DestinationStatus[];
   'media:restartIce': { iceParameters: unknown };
   'media:closeConsumer': Record<string, never>;
 }

@@ -8,6 +8,7 @@ import { useSessionRevision } from '../common/session-hooks';
 import { LanguageSwitch, formatDuration, useNow } from '../common/ui';
 import { AgendaPanel, LinksPanel, Previews, QueuePanel } from './panels';
 import { ChannelsPanel, SignLanguagePanel } from './ChannelsPanel';
+import { RestreamPanel } from './RestreamPanel';
 import { VenueTile } from './VenueTile';
 
 /** The presider console: every venue, the floor, the program and the broadcast, at a glance. */
@@ -77,6 +78,7 @@ export function Console({ conferenceId, hostSecret }: { conferenceId: string; ho
         <LinksPanel session={session} state={state} act={act} />
         <ChannelsPanel kind="captions" session={session} state={state} act={act} />
         <ChannelsPanel kind="interpretation" session={session} state={state} act={act} stats={stats} />
+        <RestreamPanel session={session} state={state} act={act} />
         <SignLanguagePanel state={state} act={act} />
         <MainCamera session={session} />
       </div>
