@@ -33,4 +33,26 @@ describe('the presider console of a conference whose venues all publish', () => 
     }, 30_000);
     expect(shown.get('Jilin City')).toBeGreaterThan(0);
   });
+
+  it('adds a restream destination from the console, shows it masked with its state, and stops it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    const link = new URL(plenary.demo?.hostUrl ?? '');
+    await page.goto(`${plenary.url}${link.pathname}${link.hash}`);
+    const panel = page.getByTestId('restream-panel');
+    const address = panel.getByLabel('Streaming address', { exact: false });
+    // A web address is not a streaming one: the presider is told why.
+    await address.fill('https://tv.example.com/live');
+    await panel.getByRole('button', { name: 'Add destination' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Plenary streams to rtmp://, rtmps:// and srt:// addresses, not https://' }).waitFor({ timeout: 10_000 });
+    await address.fill('rtmp://127.0.0.1:9/live/console-secret-key');
+    await panel.getByRole('button', { name: 'Add destination' }).click();
+    const row = panel.getByTestId('destination-rs-1');
+    await row.locator('code', { hasText: 'rtmp://127.0.0.1:9/live/****' }).waitFor({ timeout: 10_000 });
+    // No broadcast runs in this test: the destination waits for it.
+    await row.getByRole('status').filter({ hasText: 'connecting' }).waitFor({ timeout: 10_000 });
+    expect(await page.content()).not.toContain('console-secret-key');
+    await row.getByRole('button', { name: 'Stop streaming to rtmp://127.0.0.1:9/live/****' }).click();
+    await row.waitFor({ state: 'detached', timeout: 10_000 });
+    await panel.getByText('The broadcast goes to our own watch page only.').waitFor();
+  });
 });
