@@ -20,3 +20,4 @@ export { runToCompletion, FfmpegProcess } from './ffmpeg/process';
 export { spawnTied } from './net/child';
 export { Restreams } from './egress/restreams';
 export { redactor, type DestinationSpec } from './egress/restream';
+export { RecordingDownloads, type DownloadFile } from './archive/download';

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import * as HLS from 'hls-parser';
 import type { Plenary } from '../app/plenary';
@@ -10,14 +14,17 @@ type Chapter = { venueId: string; venue: string; item: string | undefined; at: n
 describe('an ended conference, one chapter per speech', () => {
   let plenary: Plenary;
   let browser: Browser;
+  let dir: string;
 
   beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'plenary-download-test-'));
     plenary = await startTestPlenary({ DEMO_SIMULATED_VENUES: '2', BROADCAST_LADDER: '240p' }, { demo: true });
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     await plenary?.close();
+    await rm(dir, { recursive: true, force: true });
   });
 
   /** Waits until the live playlist says `venueId` is on air (its first frame is in the program). */
@@ -73,5 +80,29 @@ describe('an ended conference, one chapter per speech', () => {
       return Math.abs(now - chapters[2]!.offset) < 1.5 ? now : undefined;
     }, 15_000);
     expect(position).toBeGreaterThan(0);
+
+    // And it offers the recording as files: each one reads whole, as long as recorded, with the chapters.
+    const downloads = page.getByTestId('downloads');
+    await downloads.waitFor({ timeout: 10_000 });
+    expect(await downloads.locator('a').allTextContents()).toEqual(['Video, 240p, with the original sound (MP4)', 'The original sound (M4A)', 'Interpretation into en (M4A)']);
+    const href = await downloads.getByRole('link', { name: /Video, 240p/ }).getAttribute('href');
+    const file = join(dir, 'download.mp4');
+    const res = await fetch(`${plenary.url}${href}`);
+    expect(res.headers.get('content-disposition')).toContain('demo-240p.mp4');
+    await writeFile(file, Buffer.from(await res.arrayBuffer()));
+    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,codec_name:chapter=start_time:chapter_tags=title', '-of', 'json', file], { encoding: 'utf8' })) as {
+      format: { duration: string };
+      streams: { codec_type: string; codec_name: string }[];
+      chapters: { start_time: string; tags: { title: string } }[];
+    };
+    // (MP4 chapters come with a chapter track of their own, besides the Nero list.)
+    expect(probe.streams.filter((s) => s.codec_type !== 'data').map((s) => `${s.codec_type}:${s.codec_name}`)).toEqual(['video:h264', 'audio:aac']);
+    expect(Math.abs(Number(probe.format.duration) - length)).toBeLessThan(1);
+    expect(probe.chapters.map((c) => c.tags.title)).toEqual(['Changchun main venue — Opening address', 'Jilin City — Report from Jilin City', 'Siping — Report from Siping']);
+    expect(probe.chapters.map((c) => Math.round(Number(c.start_time)))).toEqual(chapters.map((c) => Math.round(c.offset)));
+    // Decoded to the end without an error.
+    expect(execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).toBe('');
+    // A live conference's, or a rendition it never had, is not there.
+    expect((await fetch(`${plenary.url}/hls/demo/downloads/4320p.mp4`)).status).toBe(404);
   });
 });

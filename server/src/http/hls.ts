@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { CONFERENCE_ID, ErrorCode } from '@plenary/shared';
-import { RecordingShelf, type Hold, type Lookup, type MediaPlane, type RecordedFile } from '@plenary/sfu';
+import { RecordingDownloads, RecordingShelf, type Hold, type Lookup, type MediaPlane, type RecordedFile } from '@plenary/sfu';
 import { sendError } from './errors';
 import type { BroadcastWhereabouts } from '../media/whereabouts';
 
@@ -131,6 +131,30 @@ export function hlsRouter({
     const recording = await recordingOf(conferenceId, broadcasting);
     if (!recording) return notProduced(res, 'This conference has no recording');
     return sendRecorded(res, recording.file(undefined, 'chapters.json'));
+  });
+
+  // An ended conference's recording as files to keep: listed, and made on the first request.
+  const downloads = new Map<string, RecordingDownloads>();
+  const downloadsOf = async (conferenceId: string) => {
+    const recording = await recordingOf(conferenceId, false);
+    if (!recording) return undefined;
+    let found = downloads.get(recording.dir);
+    if (!found) downloads.set(recording.dir, (found = new RecordingDownloads(recording.dir)));
+    return found;
+  };
+  router.get('/:conferenceId/downloads.json', async (req, res) => {
+    const files = await (await downloadsOf(req.params.conferenceId as string))?.files();
+    if (!files) return notProduced(res, 'Downloads come once the conference has ended and has a recording');
+    res.set('Cache-Control', 'public, max-age=10').json({ files });
+  });
+  router.get('/:conferenceId/downloads/:name', async (req, res) => {
+    const { conferenceId, name } = req.params as { conferenceId: string; name: string };
+    const path = await (await downloadsOf(conferenceId))?.path(name);
+    if (!path) return notProduced(res, 'No such download: the conference has not ended, has no recording, or has no such rendition');
+    res.set('Cache-Control', IMMUTABLE).type(name.endsWith('.m4a') ? 'audio/mp4' : 'video/mp4').attachment(`${conferenceId}-${name}`);
+    res.sendFile(path, (error) => {
+      if (error && !res.headersSent) notProduced(res);
+    });
   });
 
   // A live broadcast is served from memory; once it ended, the newest recording is served from disk.

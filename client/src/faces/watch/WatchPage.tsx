@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { playLive, type LivePlayer } from '../../player/live-player';
 import { useText } from '../common/i18n';
 import { usePublic, type PublicConference } from '../common/public';
+import { Downloads } from './Downloads';
 import { LanguageSwitch, formatDuration, useNow } from '../common/ui';
 
 /**
@@ -102,6 +103,7 @@ function Player({ conferenceId, ended, fallbackSpeaker }: { conferenceId: string
         )}
       </div>
       {ended && player && <Chapters conferenceId={conferenceId} play={(offset) => player.seek(offset)} />}
+      {ended && <Downloads conferenceId={conferenceId} />}
     </section>
   );
 }
