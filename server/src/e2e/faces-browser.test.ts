@@ -77,7 +77,8 @@ describe('the three faces in real browsers', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'plenary-faces-'));
     await mkdir(SCREENSHOTS, { recursive: true });
-    plenary = await startTestPlenary({ BROADCAST_LADDER: '360p' });
+    // The lightest ladder: three Chromiums with cameras share the two cores with the encoder.
+    plenary = await startTestPlenary({ BROADCAST_LADDER: '240p' });
     created = await createTestConference(plenary.url, threeVenues('faces'));
     const room = await plenary.media.room('faces');
     await room.addSimulatedVenue('main', 'Changchun', YELLOW);
