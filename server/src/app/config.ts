@@ -25,6 +25,8 @@ export interface Config {
   /** How many demo sub-venues (plus the main venue) are simulated with a test picture and tone. */
   /** How far before it is sent a caption line is timed (a stenographer trails the speaker). */
   captionDelayMs: number;
+  /** Whether restream destinations may be on this machine or a private network (RESTREAM_PRIVATE=allow). */
+  restreamToPrivate: boolean;
   /** Whether `npm start` creates the demo conference (a real deployment turns it off). */
   demo: boolean;
   demoSimulatedVenues: number;
@@ -86,6 +88,7 @@ const schema = z.object({
     .optional(),
   RTC_PORT: port('RTC_PORT', 40000),
   DEMO: z.enum(['on', 'off'], { message: 'DEMO must be "on" or "off"' }).optional(),
+  RESTREAM_PRIVATE: z.enum(['allow', 'deny'], { message: 'RESTREAM_PRIVATE must be "allow" or "deny"' }).optional(),
   CAPTION_DELAY_MS: z
     .string()
     .regex(/^\d{1,4}$/, 'CAPTION_DELAY_MS must be a whole number of milliseconds from 0 to 3000')
@@ -177,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: e.LOG_LEVEL ?? 'info',
     demo: e.DEMO !== 'off',
     captionDelayMs: e.CAPTION_DELAY_MS ?? 0,
+    restreamToPrivate: e.RESTREAM_PRIVATE === 'allow',
     // The demo shows a live broadcast from the start: every venue of it simulated unless told otherwise.
     demoSimulatedVenues: e.DEMO_SIMULATED_VENUES ?? 3,
     archiveDir: resolve(e.ARCHIVE_DIR ?? 'data/archive'),

@@ -167,6 +167,8 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       store,
       eventFanOut(io, { local: [(events) => metrics.stored(events), followMedia], toOtherProcesses: config.redisUrl !== undefined }),
       logger.child({ component: 'conferences' }),
+      Date.now,
+      { privateDestinations: config.restreamToPrivate },
     );
     recoverLostRooms(media, host, conferences, io, logger.child({ component: 'media-recovery' }));
     // A broadcast starts with the conference's interpretation channels (one encoder start, not two).

@@ -14,6 +14,7 @@ import {
   type ConferenceState,
   type CreateConference,
   destinationsOf,
+  isPrivateDestination,
   maskDestination,
   type SystemCommand,
   type VersionedEvent,
@@ -67,6 +68,8 @@ export class ConferenceService {
     private readonly publish: Publish,
     private readonly logger: Logger,
     private readonly clock: () => number = Date.now,
+    /** Whether a destination may be on this machine or a private network (tests, a TV station's ingest on the LAN). */
+    private readonly options: { privateDestinations?: boolean } = {},
   ) {}
 
   /** Creates a conference; returns its state and the presider's host secret (shown once). */
@@ -118,7 +121,12 @@ export class ConferenceService {
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const record = await this.store.get(conferenceId);
         if (!record) throw new PlenaryError(ErrorCode.NOT_FOUND, `There is no conference "${conferenceId}"`);
-        if (command.type === 'addDestination') refuseDuplicate(record, command.url);
+        if (command.type === 'addDestination') {
+          if (!this.options.privateDestinations && isPrivateDestination(command.url)) {
+            throw new PlenaryError(ErrorCode.INVALID, 'This server does not stream to its own machine or a private network (RESTREAM_PRIVATE=allow permits it)');
+          }
+          refuseDuplicate(record, command.url);
+        }
         const events = decide(record.state, command, actor, this.clock());
         if (events.length === 0) return ok({ version: record.state.version });
 

@@ -22,6 +22,8 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
     DEMO_SIMULATED_VENUES: '0',
     // Every test connects from 127.0.0.1, hundreds of times a second in places.
     JOIN_RATE_PER_ADDRESS: '10000',
+    // The tests' RTMP servers listen on loopback.
+    RESTREAM_PRIVATE: 'allow',
     ...overrides,
   });
 }

@@ -5,7 +5,7 @@ import { createConference } from '../conference/create';
 import { MAX_DESTINATIONS, decide } from '../conference/decide';
 import { destinationsOf, type ConferenceState } from '../conference/state';
 import { commandSchema, createConferenceSchema, type Command } from './commands';
-import { destinationUrlSchema, maskDestination } from './destinations';
+import { destinationUrlSchema, isPrivateDestination, maskDestination } from './destinations';
 
 const T0 = Date.UTC(2026, 11, 2, 9, 0, 0);
 const conference = () => createConference('prov', createConferenceSchema.parse({ title: 'Provincial Conference', mainVenueName: 'Changchun', subVenues: [{ name: 'Jilin City' }] }), T0).state;
@@ -67,5 +67,16 @@ describe('restream destinations in the conference', () => {
     expect(commandSchema.safeParse({ type: 'addDestination', url: 'rtmp://h/app/k' }).success).toBe(true);
     expect(commandSchema.safeParse({ type: 'addDestination', url: 'http://h/app/k' }).success).toBe(false);
     expect(commandSchema.safeParse({ type: 'removeDestination', destinationId: '../rs-1' }).success).toBe(false);
+  });
+});
+
+describe('a destination on this machine or a private network', () => {
+  it('is told from a public one by its host as written', () => {
+    for (const inside of ['rtmp://127.0.0.1/live/k', 'rtmp://localhost:1935/live/k', 'rtmp://10.1.2.3/live/k', 'rtmp://172.20.0.5/live/k', 'rtmp://192.168.1.10/live/k', 'rtmp://169.254.169.254/live/k', 'rtmp://100.64.0.1/live/k', 'rtmp://0.0.0.0/live/k', 'rtmp://[::1]/live/k', 'srt://[fd00::5]:9000', 'rtmp://[fe80::1]/live/k', 'rtmp://[::ffff:127.0.0.1]/live/k']) {
+      expect([inside, isPrivateDestination(inside)]).toEqual([inside, true]);
+    }
+    for (const outside of ['rtmp://live.example.com/app/k', 'rtmp://8.8.8.8/live/k', 'rtmp://172.32.0.1/live/k', 'rtmps://[2001:db8::1]/app/k']) {
+      expect([outside, isPrivateDestination(outside)]).toEqual([outside, false]);
+    }
   });
 });

@@ -40,6 +40,23 @@ function destinationProblem(text: string): string | undefined {
 }
 
 /**
+ * Whether an address's host is this machine or a private network (loopback, RFC 1918, link-local,
+ * carrier-grade NAT, IPv6 unique-local): a presider's destination there would make the server
+ * connect inside its own network. Names are judged as written (a public name that resolves
+ * inside is not caught here).
+ */
+export function isPrivateDestination(text: string): boolean {
+  const host = new URL(text).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host.replace(/^::ffff:/, ''));
+  if (v4) {
+    const [a = 0, b = 0] = v4.slice(1).map(Number);
+    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+  }
+  return host === '::' || host === '::1' || /^f[cd][0-9a-f]{2}:/.test(host) || /^fe[89ab][0-9a-f]:/.test(host) || host.startsWith('::ffff:7f');
+}
+
+/**
  * A destination's address as anyone may see it: the scheme, host, port and an RTMP address's
  * application, the rest (stream key, user, SRT's streamid and passphrase) as ****.
  * rtmp://live.example.com/app/abc123 -> rtmp://live.example.com/app/****
