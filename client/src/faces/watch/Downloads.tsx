@@ -7,15 +7,21 @@ interface DownloadFile {
   kind: 'video' | 'audio';
 }
 
+/** A list a recording's JSON file holds (`chapters.json`'s chapters, `downloads.json`'s files); empty until it comes, or if it does not. */
+export function useRecordingList<T>(conferenceId: string, file: string, key: string): T[] {
+  const [list, setList] = useState<T[]>([]);
+  useEffect(() => {
+    fetch(`/hls/${encodeURIComponent(conferenceId)}/${file}`)
+      .then(async (res) => (res.ok ? setList(((await res.json()) as Record<string, T[]>)[key] ?? []) : undefined))
+      .catch(() => undefined);
+  }, [conferenceId, file, key]);
+  return list;
+}
+
 /** An ended conference's recording as files to keep: each picture quality with the original sound, and each sound track. */
 export function Downloads({ conferenceId }: { conferenceId: string }) {
   const { t } = useText();
-  const [files, setFiles] = useState<DownloadFile[]>([]);
-  useEffect(() => {
-    fetch(`/hls/${encodeURIComponent(conferenceId)}/downloads.json`)
-      .then(async (res) => (res.ok ? setFiles(((await res.json()) as { files: DownloadFile[] }).files) : undefined))
-      .catch(() => undefined);
-  }, [conferenceId]);
+  const files = useRecordingList<DownloadFile>(conferenceId, 'downloads.json', 'files');
   if (files.length === 0) return null;
   const label = (file: DownloadFile) =>
     file.kind === 'video' ? t('downloadVideo', { quality: file.rendition }) : file.rendition === 'audio' ? t('downloadOriginal') : t('downloadInterpretation', { language: file.rendition.slice('in-'.length) });

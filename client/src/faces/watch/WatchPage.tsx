@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { playLive, type LivePlayer } from '../../player/live-player';
 import { useText } from '../common/i18n';
 import { usePublic, type PublicConference } from '../common/public';
-import { Downloads } from './Downloads';
+import { Downloads, useRecordingList } from './Downloads';
 import { LanguageSwitch, formatDuration, useNow } from '../common/ui';
 
 /**
@@ -117,12 +117,7 @@ interface Chapter {
 /** An ended conference's speeches, from its recording's chapters: who spoke, under which item, and a way to jump there. */
 function Chapters({ conferenceId, play }: { conferenceId: string; play: (offset: number) => void }) {
   const { t } = useText();
-  const [chapters, setChapters] = useState<Chapter[]>([]);
-  useEffect(() => {
-    fetch(`/hls/${encodeURIComponent(conferenceId)}/chapters.json`)
-      .then(async (res) => (res.ok ? setChapters(((await res.json()) as { chapters: Chapter[] }).chapters) : undefined))
-      .catch(() => undefined);
-  }, [conferenceId]);
+  const chapters = useRecordingList<Chapter>(conferenceId, 'chapters.json', 'chapters');
   if (chapters.length === 0) return null;
   return (
     <nav aria-labelledby="chapters-title" className="chapters">
