@@ -122,12 +122,13 @@ export class InterpretationFeeds extends EventEmitter<FeedEvents> {
     if (this.feeds.get(channelId) !== feed) return consumer.close();
     consumer.on('producerclose', () => {
       if (feed.interpreter === producer) feed.interpreter = undefined;
-      if (!feed.track.has(channelId)) return;
+      // Only if this interpreter still has the channel (another's may have taken it over meanwhile).
+      if (feed.track.consumerOf(channelId) !== consumer) return;
       feed.track.removeSource(channelId);
       void feed.track.silence();
     });
     feed.interpreter = producer;
-    feed.track.addSource(channelId, consumer);
+    await feed.track.addSource(channelId, consumer);
     await feed.track.switchTo(channelId);
   }
 

@@ -146,7 +146,7 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
         paused: true,
       });
       consumer.on('producerclose', () => this.onSourceGone(venueId, track));
-      this.tracks[track].addSource(venueId, consumer);
+      await this.tracks[track].addSource(venueId, consumer);
     };
     if (producer.kind === 'video') {
       await consume('video');

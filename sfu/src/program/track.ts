@@ -53,6 +53,14 @@ export interface TrackOptions {
 /** How long a source may be quiet before silence fills in. */
 const SILENCE_AFTER_MS = 60;
 const AUDIO_FRAME_MS = 20;
+/**
+ * How far (ms) a silence-filled output may run ahead of or behind the wall clock before it is
+ * brought back: a source's packets in a burst after a stall are dropped, a source whose clock
+ * runs slow gets a frame of silence. More than a source's jitter, less than anyone hears.
+ */
+const MAX_DRIFT_MS = 100;
+/** A longer stall (or the clock jumped) starts the output's clock again rather than filling it all. */
+const MAX_FILL_FRAMES = 500;
 
 /**
  * One kind (video or audio) of the program: forwards the packets of the source
@@ -72,6 +80,14 @@ export class ProgramTrack {
   private remapNext = false;
   /** When a source's packet was last forwarded (silence fills in after a pause). */
   private lastSourcePacketAt = 0;
+  /**
+   * With silence fill, the output's media clock locked to the wall clock (the RTP timestamp it
+   * had at a wall time): the encoder downstream decodes one frame per packet and does not fill
+   * gaps in the timestamps, so every 20 ms of wall time must be a packet or that input (and its
+   * rendition) falls behind the others for good. A late timer on a loaded machine used to send
+   * one packet for several frames' time, and the channel's rendition stopped at the packager.
+   */
+  private clock: { wall: number; timestamp: number } | undefined;
   private readonly silenceTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: TrackOptions) {
@@ -98,11 +114,25 @@ export class ProgramTrack {
     return this.output?.sentAt;
   }
 
-  /** Takes a paused consumer of a venue's producer as a candidate source. */
-  addSource(venueId: string, consumer: types.Consumer): void {
-    this.sources.get(venueId)?.consumer.close();
+  /**
+   * Takes a paused consumer of a venue's producer as a candidate source. A venue replacing the
+   * source it has on air (it republished, or an interpreter's browser took over from the
+   * simulated voice) is cut in again from its new consumer.
+   */
+  async addSource(venueId: string, consumer: types.Consumer): Promise<void> {
+    const replaced = this.sources.get(venueId);
+    replaced?.consumer.close();
     this.sources.set(venueId, { consumer });
     consumer.on('rtp', (packet) => this.onPacket(venueId, packet));
+    if (!replaced || this.target !== venueId) return;
+    this.pending = undefined;
+    if (this.onAir === venueId) this.onAir = undefined;
+    await this.switchTo(venueId);
+  }
+
+  /** The consumer a venue's source is (a closing consumer's handler checks it is still the one here). */
+  consumerOf(venueId: string): types.Consumer | undefined {
+    return this.sources.get(venueId)?.consumer;
   }
 
   /** Forgets a venue's source; if it was on air, the output simply stops until the next cut. */
@@ -177,6 +207,7 @@ export class ProgramTrack {
     const previous = this.onAir;
     const now = Date.now();
     this.mapping = this.mappingFor(first, now);
+    this.remapNext = false;
     this.onAir = pending.venueId;
     this.pending = undefined;
     for (const packet of pending.buffer) this.forward(packet);
@@ -190,47 +221,90 @@ export class ProgramTrack {
 
   /** Offsets that make the new source's first packet follow the last output packet. */
   private mappingFor(first: Buffer, now: number): Mapping {
-    const out = this.output;
     this.options.codec.continueWith(first);
+    if (this.clock) {
+      // Silence up to the clock, then the source's first packet as the next frame.
+      this.sendSilenceUntil(now, 1);
+    }
+    const out = this.output;
     if (!out) return { sequenceOffset: 0, timestampOffset: 0 };
-    // The gap in the output equals the wall time since the last packet, in whole frames (at least one).
+    // Without a clock: the gap in the output equals the wall time since the last packet, in whole frames (at least one).
     const { clockRate, frameTicks } = this.options;
-    const frames = Math.max(1, Math.round(((now - out.sentAt) * clockRate) / 1000 / frameTicks));
+    const frames = this.clock ? 1 : Math.max(1, Math.round(((now - out.sentAt) * clockRate) / 1000 / frameTicks));
     const nextTimestamp = out.timestamp + frames * frameTicks;
     return { sequenceOffset: out.sequenceNumber + 1 - sequenceNumber(first), timestampOffset: nextTimestamp - timestamp(first) };
   }
 
-  /** Sends a frame of the codec's silence if nothing was sent for a while, continuing the output's numbers. */
+  /** Fills in silence once a source has been quiet for a while (the timer, every 20 ms). */
   private fillSilence(): void {
     const now = Date.now();
+    if (now - this.lastSourcePacketAt < SILENCE_AFTER_MS) return;
+    if (this.sendSilenceUntil(now, 0) > 0) this.remapNext = true;
+  }
+
+  /** RTP ticks a timestamp of the output (by default its last) is behind the wall clock (negative: ahead). */
+  private lagTicks(now: number, of = this.output?.timestamp): number {
+    const clock = this.clock;
+    if (!clock || of === undefined) return 0;
+    const due = clock.timestamp + Math.round(((now - clock.wall) * this.options.clockRate) / 1000);
+    return (due - of) | 0;
+  }
+
+  /**
+   * Sends frames of the codec's silence, continuing the output's numbers, until the output is
+   * within `leave` frames of the wall clock; returns how many it sent.
+   */
+  private sendSilenceUntil(now: number, leave: number): number {
     const silence = this.options.codec.silence;
-    if (!silence || now - this.lastSourcePacketAt < SILENCE_AFTER_MS) return;
-    const out = this.output ?? { sequenceNumber: randomInt(0, 0x8000), timestamp: randomInt(0, 2 ** 31), sentAt: now - AUDIO_FRAME_MS };
-    const frames = Math.max(1, Math.round((now - out.sentAt) / AUDIO_FRAME_MS));
-    const packet = Buffer.alloc(12 + silence.length);
-    packet[0] = 0x80;
-    silence.copy(packet, 12);
-    const sequence = (out.sequenceNumber + 1) & 0xffff;
-    const ts = (out.timestamp + frames * this.options.frameTicks) >>> 0;
-    rewriteHeader(packet, { ssrc: this.options.ssrc, payloadType: this.options.payloadType, sequenceNumber: sequence, timestamp: ts });
-    this.output = { sequenceNumber: sequence, timestamp: ts, sentAt: now };
-    this.remapNext = true;
-    this.options.producer.send(packet);
+    if (!silence) return 0;
+    const { frameTicks } = this.options;
+    if (!this.output || !this.clock) {
+      const timestamp = randomInt(0, 2 ** 31);
+      this.output = { sequenceNumber: randomInt(0, 0x8000), timestamp, sentAt: now - AUDIO_FRAME_MS };
+      this.clock = { wall: now - AUDIO_FRAME_MS, timestamp };
+    }
+    let frames = Math.floor(this.lagTicks(now) / frameTicks) - leave;
+    if (frames > MAX_FILL_FRAMES) {
+      this.options.logger.warn({ frames }, 'the audio output stalled for seconds; its clock starts again');
+      this.clock = { wall: now - (leave + 1) * AUDIO_FRAME_MS, timestamp: this.output.timestamp };
+      frames = 1;
+    }
+    for (let i = 0; i < frames; i++) {
+      const out: Output = this.output;
+      const packet = Buffer.alloc(12 + silence.length);
+      packet[0] = 0x80;
+      silence.copy(packet, 12);
+      const sequence = (out.sequenceNumber + 1) & 0xffff;
+      const ts = (out.timestamp + frameTicks) >>> 0;
+      rewriteHeader(packet, { ssrc: this.options.ssrc, payloadType: this.options.payloadType, sequenceNumber: sequence, timestamp: ts });
+      this.output = { sequenceNumber: sequence, timestamp: ts, sentAt: now };
+      this.options.producer.send(packet);
+    }
+    return Math.max(0, frames);
   }
 
   private forward(packet: Buffer): void {
-    if (this.remapNext) {
-      this.mapping = this.mappingFor(packet, Date.now());
-      this.remapNext = false;
+    const now = Date.now();
+    this.lastSourcePacketAt = now;
+    const remapped = this.remapNext;
+    if (remapped) this.mapping = this.mappingFor(packet, now);
+    this.remapNext = false;
+    let mapping = this.mapping ?? { sequenceOffset: 0, timestampOffset: 0 };
+    if (this.clock) {
+      // Drifted from the clock: ahead (a burst after a stall), the packet is dropped and the next
+      // one mapped anew; behind (a slow source clock), silence catches up and this packet follows.
+      const lag = this.lagTicks(now, timestamp(packet) + mapping.timestampOffset);
+      const limit = (MAX_DRIFT_MS * this.options.clockRate) / 1000;
+      if (lag < -limit) return void (this.remapNext = true);
+      if (lag > limit && !remapped) mapping = this.mappingFor(packet, now);
     }
-    const mapping = this.mapping ?? { sequenceOffset: 0, timestampOffset: 0 };
     this.mapping = mapping;
-    this.lastSourcePacketAt = Date.now();
     const outSequence = (sequenceNumber(packet) + mapping.sequenceOffset) & 0xffff;
     const outTimestamp = (timestamp(packet) + mapping.timestampOffset) >>> 0;
     this.options.codec.rewrite(packet);
     rewriteHeader(packet, { ssrc: this.options.ssrc, payloadType: this.options.payloadType, sequenceNumber: outSequence, timestamp: outTimestamp });
-    this.output = { sequenceNumber: outSequence, timestamp: outTimestamp, sentAt: Date.now() };
+    this.output = { sequenceNumber: outSequence, timestamp: outTimestamp, sentAt: now };
+    if (this.options.silenceFill && this.options.codec.silence) this.clock ??= { wall: now, timestamp: outTimestamp };
     this.lastForwardedEndedFrame = this.options.codec.endsFrame(packet);
     this.options.producer.send(packet);
   }
