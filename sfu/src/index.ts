@@ -21,3 +21,4 @@ export { spawnTied } from './net/child';
 export { Restreams } from './egress/restreams';
 export { redactor, type DestinationSpec } from './egress/restream';
 export { RecordingDownloads, type DownloadFile } from './archive/download';
+export { DvrPlaylists } from './archive/dvr';

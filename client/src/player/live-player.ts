@@ -27,6 +27,8 @@ export interface LivePlayer {
   chooseAudio(index: number): void;
   /** Plays from a position of a recording (seconds from its start), e.g. a speech's chapter. */
   seek(seconds: number): void;
+  /** Where playback is (seconds from the start of what plays) and how far one may seek (undefined before the first playlist). */
+  readonly position: { at: number; end: number } | undefined;
   /** True when playback is well behind the live edge (paused, or stalled and resumed). */
   readonly behindLive: boolean;
   goLive(): void;
@@ -57,17 +59,17 @@ const PLAYER_TUNING: HlsTuning = { maxLiveSyncPlaybackRate: 1.5, liveSyncOnStall
  * edge), or the browser's own HLS where hls.js cannot run (iOS Safari). Network
  * errors reload, media errors recover; the viewer never has to reload the page.
  */
-export function playLive(video: HTMLVideoElement, url: string, options: { lowLatency?: boolean; tuning?: Partial<HlsTuning> } = {}): LivePlayer {
+export function playLive(video: HTMLVideoElement, url: string, options: { lowLatency?: boolean; startPosition?: number; tuning?: Partial<HlsTuning> } = {}): LivePlayer {
   if (!Hls.isSupported()) {
     video.src = url;
     void video.play().catch(() => undefined);
     return {
       latency: undefined, targetLatency: undefined, playingDate: undefined, speaker: undefined, levels: [], chosenLevel: -1, chooseLevel: () => undefined,
-      captions: [], chosenCaptions: -1, chooseCaptions: () => undefined, audioTracks: [], chosenAudio: -1, chooseAudio: () => undefined, seek: (seconds) => (video.currentTime = seconds),
+      captions: [], chosenCaptions: -1, chooseCaptions: () => undefined, audioTracks: [], chosenAudio: -1, chooseAudio: () => undefined, seek: (seconds) => (video.currentTime = seconds), get position() { return positionOf(video); },
       behindLive: false, goLive: () => undefined, troubled: false, fatalErrors: 0, lastFatalError: undefined, destroy: () => video.removeAttribute('src'),
     };
   }
-  const hls = new Hls({ lowLatencyMode: options.lowLatency ?? true, ...PLAYER_TUNING, ...options.tuning });
+  const hls = new Hls({ lowLatencyMode: options.lowLatency ?? true, ...(options.startPosition !== undefined ? { startPosition: options.startPosition } : {}), ...PLAYER_TUNING, ...options.tuning });
   let troubled = false;
   let fatalErrors = 0;
   let lastFatalError: string | undefined;
@@ -169,6 +171,9 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
       video.currentTime = seconds;
       void video.play().catch(() => undefined);
     },
+    get position() {
+      return positionOf(video);
+    },
     get behindLive() {
       const edge = hls.liveSyncPosition;
       const target = hls.targetLatency ?? 3;
@@ -194,4 +199,9 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
       hls.destroy();
     },
   };
+}
+
+function positionOf(video: HTMLVideoElement): { at: number; end: number } | undefined {
+  const { seekable } = video;
+  return seekable.length > 0 ? { at: video.currentTime, end: seekable.end(seekable.length - 1) } : undefined;
 }

@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { CONFERENCE_ID, ErrorCode } from '@plenary/shared';
-import { RecordingDownloads, RecordingShelf, type Hold, type Lookup, type MediaPlane, type RecordedFile } from '@plenary/sfu';
+import { DvrPlaylists, RecordingDownloads, RecordingShelf, type Hold, type Lookup, type MediaPlane, type RecordedFile } from '@plenary/sfu';
 import { sendError } from './errors';
 import type { BroadcastWhereabouts } from '../media/whereabouts';
 
@@ -155,6 +155,30 @@ export function hlsRouter({
     res.sendFile(path, (error) => {
       if (error && !res.headersSent) notProduced(res);
     });
+  });
+
+  // Rewinding while live (DVR): the recording the broadcast writes, served from disk under /dvr/
+  // (the same names, so the recorded multivariant playlist's relative URIs lead there), its media
+  // playlists with delta updates. Once the conference ended it is the recording, as elsewhere.
+  const dvrs = new Map<string, { dir: string; playlists: DvrPlaylists }>();
+  router.get(['/:conferenceId/dvr/master.m3u8', '/:conferenceId/dvr/:rendition/:file'], async (req, res) => {
+    const { conferenceId, rendition, file = 'master.m3u8' } = req.params as { conferenceId: string; rendition?: string; file?: string };
+    const broadcasting = CONFERENCE_ID.test(conferenceId) && (await media.existingRoom(conferenceId))?.broadcast !== undefined;
+    const recording = await recordingOf(conferenceId, broadcasting);
+    if (!recording) return notProduced(res, 'This conference has no recording to rewind');
+    if (rendition === undefined || file !== 'index.m3u8') return sendRecorded(res, recording.file(rendition, file));
+    // A conference's newest recording is the one to rewind: an older one's reader goes with it.
+    let found = dvrs.get(conferenceId);
+    if (found?.dir !== recording.dir) {
+      found?.playlists.close();
+      dvrs.set(conferenceId, (found = { dir: recording.dir, playlists: new DvrPlaylists(recording.dir) }));
+    }
+    const msn = queryNumber(req.query._HLS_msn);
+    if (Number.isNaN(msn)) return sendError(res, ErrorCode.INVALID, '_HLS_msn must be a whole number');
+    const request = { skip: req.query._HLS_skip === 'YES' || req.query._HLS_skip === 'v2', ...(msn !== undefined ? { msn } : {}) };
+    answer(res, await found.playlists.playlist(rendition, request, hold), (text) =>
+      res.set('Cache-Control', PLAYLIST_CACHE).type('application/vnd.apple.mpegurl').send(text),
+    );
   });
 
   // A live broadcast is served from memory; once it ended, the newest recording is served from disk.

@@ -57,6 +57,11 @@ export class RenditionArchive {
     return this.queue;
   }
 
+  /** Resolves when what was added so far is on disk. */
+  flushed(): Promise<void> {
+    return this.queue;
+  }
+
   private enqueue(write: () => Promise<void>): void {
     this.queue = this.queue.then(write).catch((error: unknown) => this.logger.error({ err: error, dir: this.dir }, 'archive write failed'));
   }

@@ -71,6 +71,10 @@ const TEXT = {
   // Watch page
   live: { en: 'LIVE', zh: '直播' },
   goLive: { en: 'Go to live', zh: '回到直播' },
+  rewind: { en: 'Rewind', zh: '回看' },
+  position: { en: 'Position in the conference', zh: '会议进度' },
+  behindLiveBy: { en: '{time} behind live', zh: '落后直播 {time}' },
+  speechesSoFar: { en: 'Speeches so far', zh: '已有发言' },
   qualityMenu: { en: 'Quality', zh: '清晰度' },
   auto: { en: 'Auto', zh: '自动' },
   captionsMenu: { en: 'Captions', zh: '字幕' },

@@ -7,14 +7,22 @@ interface DownloadFile {
   kind: 'video' | 'audio';
 }
 
-/** A list a recording's JSON file holds (`chapters.json`'s chapters, `downloads.json`'s files); empty until it comes, or if it does not. */
-export function useRecordingList<T>(conferenceId: string, file: string, key: string): T[] {
+/**
+ * A list a recording's JSON file holds (`chapters.json`'s chapters, `downloads.json`'s files);
+ * empty until it comes, or if it does not. Read again every `refreshMs` if given (a recording still growing).
+ */
+export function useRecordingList<T>(conferenceId: string, file: string, key: string, refreshMs?: number): T[] {
   const [list, setList] = useState<T[]>([]);
   useEffect(() => {
-    fetch(`/hls/${encodeURIComponent(conferenceId)}/${file}`)
-      .then(async (res) => (res.ok ? setList(((await res.json()) as Record<string, T[]>)[key] ?? []) : undefined))
-      .catch(() => undefined);
-  }, [conferenceId, file, key]);
+    const read = () =>
+      fetch(`/hls/${encodeURIComponent(conferenceId)}/${file}`)
+        .then(async (res) => (res.ok ? setList(((await res.json()) as Record<string, T[]>)[key] ?? []) : undefined))
+        .catch(() => undefined);
+    void read();
+    if (refreshMs === undefined) return;
+    const timer = setInterval(() => void read(), refreshMs);
+    return () => clearInterval(timer);
+  }, [conferenceId, file, key, refreshMs]);
   return list;
 }
 

@@ -2,8 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import { playLive, type LivePlayer } from '../../player/live-player';
 import { useText } from '../common/i18n';
 import { usePublic, type PublicConference } from '../common/public';
-import { Downloads, useRecordingList } from './Downloads';
-import { LanguageSwitch, formatDuration, useNow } from '../common/ui';
+import { Downloads } from './Downloads';
+import { Chapters, RewindControls, speakerAt, useCarriedChoices, useChapters } from './Rewind';
+import { LanguageSwitch, useNow } from '../common/ui';
 
 /**
  * The public watch page: the broadcast in low-latency HLS, the current speaker
@@ -51,28 +52,47 @@ function Player({ conferenceId, ended, fallbackSpeaker }: { conferenceId: string
   const { t } = useText();
   const video = useRef<HTMLVideoElement>(null);
   const [player, setPlayer] = useState<LivePlayer>();
+  // Rewinding a live conference plays its recording (DVR) from where the viewer went back to.
+  const [rewinding, setRewinding] = useState(false);
+  const rewindFrom = useRef<number | undefined>(undefined);
+  const dvr = rewinding && !ended;
   useNow(500); // the caption, the live badge and the quality list follow the player
   useEffect(() => {
     if (!video.current) return;
-    const next = playLive(video.current, `/hls/${encodeURIComponent(conferenceId)}/master.m3u8`, { lowLatency: !ended });
+    const base = `/hls/${encodeURIComponent(conferenceId)}`;
+    const from = rewindFrom.current;
+    const next = playLive(video.current, dvr ? `${base}/dvr/master.m3u8` : `${base}/master.m3u8`, { lowLatency: !ended && !dvr, ...(dvr && from !== undefined ? { startPosition: from } : {}) });
     setPlayer(next);
     return () => next.destroy();
-  }, [conferenceId, ended]);
-  // The stream's metadata names who is in the picture; the public view is the fallback for native HLS.
-  const speaker = player?.speaker?.name ?? (player?.levels.length ? undefined : fallbackSpeaker);
+  }, [conferenceId, ended, dvr]);
+  const choices = useCarriedChoices(player);
+  const chapters = useChapters(conferenceId, !ended);
+  /** Into the recording (at a speech's offset, or near the live edge to move back from there). */
+  const rewind = (offset?: number) => {
+    if (dvr || ended) return offset !== undefined && player?.seek(offset);
+    rewindFrom.current = offset;
+    setRewinding(true);
+  };
+  // The stream's metadata names who is in the picture live; the recording's chapters do in a
+  // recording (rewound, or after the end); the public view is the fallback for native HLS.
+  const recorded = dvr || ended ? speakerAt(chapters, player?.position?.at) : undefined;
+  const speaker = player?.speaker?.name ?? recorded ?? (player?.levels.length ? undefined : fallbackSpeaker);
+  const playing = player?.playingDate;
   return (
-    <section className="player">
+    <section className="player" data-behind-live={playing === undefined ? undefined : Math.round((Date.now() - playing) / 100) / 10} data-mode={dvr ? 'rewind' : ended ? 'recording' : 'live'}>
       <div className="player-frame">
         <video ref={video} id="broadcast" className="video" controls muted playsInline autoPlay aria-label={t('broadcastPreview')} />
         {speaker && <p className="caption" aria-live="polite" data-testid="speaker-caption">{t('nowSpeaking', { name: speaker })}</p>}
         {player?.troubled && <p role="status" className="banner warning overlay">{t('playerTrouble')}</p>}
       </div>
       <div className="player-bar">
-        {!ended && (player?.behindLive ? (
+        {dvr && <RewindControls player={player} onLive={() => setRewinding(false)} />}
+        {!ended && !dvr && (player?.behindLive ? (
           <button onClick={() => player.goLive()}>{t('goLive')}</button>
         ) : (
           <span className="live-badge">{t('live')}</span>
         ))}
+        {!ended && !dvr && <button onClick={() => rewind()}>{t('rewind')}</button>}
         {player && player.levels.length > 1 && (
           <label>
             {t('qualityMenu')}{' '}
@@ -85,7 +105,7 @@ function Player({ conferenceId, ended, fallbackSpeaker }: { conferenceId: string
         {player && player.audioTracks.length > 1 && (
           <label>
             {t('audioMenu')}{' '}
-            <select data-testid="audio-menu" value={player.chosenAudio} onChange={(e) => player.chooseAudio(Number(e.target.value))}>
+            <select data-testid="audio-menu" value={player.chosenAudio} onChange={(e) => choices.chooseAudio(Number(e.target.value))}>
               {player.audioTracks.map((track) => (
                 <option key={track.index} value={track.index} lang={track.original ? undefined : track.language}>{track.original ? t('original') : track.name}</option>
               ))}
@@ -95,45 +115,16 @@ function Player({ conferenceId, ended, fallbackSpeaker }: { conferenceId: string
         {player && player.captions.length > 0 && (
           <label>
             {t('captionsMenu')}{' '}
-            <select data-testid="captions-menu" value={player.chosenCaptions} onChange={(e) => player.chooseCaptions(Number(e.target.value))}>
+            <select data-testid="captions-menu" value={player.chosenCaptions} onChange={(e) => choices.chooseCaptions(Number(e.target.value))}>
               <option value={-1}>{t('captionsOff')}</option>
               {player.captions.map((track) => <option key={track.index} value={track.index} lang={track.language}>{track.name}</option>)}
             </select>
           </label>
         )}
       </div>
-      {ended && player && <Chapters conferenceId={conferenceId} play={(offset) => player.seek(offset)} />}
+      {player && <Chapters chapters={chapters} live={!ended} play={rewind} />}
       {ended && <Downloads conferenceId={conferenceId} />}
     </section>
-  );
-}
-
-interface Chapter {
-  venue: string;
-  item: string | undefined;
-  offset: number;
-}
-
-/** An ended conference's speeches, from its recording's chapters: who spoke, under which item, and a way to jump there. */
-function Chapters({ conferenceId, play }: { conferenceId: string; play: (offset: number) => void }) {
-  const { t } = useText();
-  const chapters = useRecordingList<Chapter>(conferenceId, 'chapters.json', 'chapters');
-  if (chapters.length === 0) return null;
-  return (
-    <nav aria-labelledby="chapters-title" className="chapters">
-      <h2 id="chapters-title">{t('chapters')}</h2>
-      <ol data-testid="chapters">
-        {chapters.map((chapter, i) => (
-          <li key={i}>
-            <button onClick={() => play(chapter.offset)} aria-label={t('playChapter', { time: formatDuration(chapter.offset * 1000), venue: chapter.venue })}>
-              {formatDuration(chapter.offset * 1000)}
-            </button>{' '}
-            {chapter.venue}
-            {chapter.item && <> · {chapter.item}</>}
-          </li>
-        ))}
-      </ol>
-    </nav>
   );
 }
 
