@@ -13,7 +13,7 @@ describe('restream destinations as the conference service keeps them', () => {
     await service.create('prov', input);
     const url = 'rtmp://live.example.com/app/station-key-123';
     expect(await service.execute('prov', PRESIDER, { type: 'addDestination', url })).toMatchObject({ ok: true });
-    expect(await service.destinationSpecs('prov')).toEqual([{ id: 'rs-1', url }]);
+    expect(await service.destinationSpecs('prov')).toEqual([{ id: 'rs-1', url, allowPrivate: false }]);
     const record = await store.get('prov');
     expect(JSON.stringify(record?.state)).not.toContain('station-key-123');
     expect(JSON.stringify(published)).not.toContain('station-key-123');

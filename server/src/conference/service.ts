@@ -86,12 +86,13 @@ export class ConferenceService {
   }
 
   /** The restream destinations with their whole addresses: for the process that pushes the broadcast, nobody else. */
-  async destinationSpecs(conferenceId: string): Promise<{ id: string; url: string }[]> {
+  async destinationSpecs(conferenceId: string): Promise<{ id: string; url: string; allowPrivate: boolean }[]> {
     const record = await this.store.get(conferenceId);
     if (!record) return [];
+    const allowPrivate = this.options.privateDestinations ?? false;
     return destinationsOf(record.state).flatMap(({ id }) => {
       const url = record.destinationUrls?.[id];
-      return url ? [{ id, url }] : [];
+      return url ? [{ id, url, allowPrivate }] : [];
     });
   }
 

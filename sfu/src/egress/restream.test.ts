@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -117,7 +118,7 @@ describe('restream: the broadcast pushed to a real RTMP server, no second encode
     const first = join(dir, 'first.flv');
     servers.push(rtmpServer(port, KEY, first));
     firstUrl = `rtmp://127.0.0.1:${port}/live/${KEY}`;
-    await restreams.set([{ id: 'rs-1', url: firstUrl }]);
+    await restreams.set([{ id: 'rs-1', url: firstUrl, allowPrivate: true }]);
     const live = await liveAgain('rs-1', 0);
     expect(live.display).toBe(`rtmp://127.0.0.1:${port}/live/****`);
     await sleep(3000);
@@ -157,16 +158,37 @@ describe('restream: the broadcast pushed to a real RTMP server, no second encode
 
   it('says a host that does not answer is unreachable, and leaves the other destination live', async () => {
     const closedPort = await freeTcpPort();
-    await restreams.set([{ id: 'rs-1', url: firstUrl }, { id: 'rs-2', url: `rtmp://127.0.0.1:${closedPort}/live/${KEY}-2` }]);
+    await restreams.set([{ id: 'rs-1', url: firstUrl, allowPrivate: true }, { id: 'rs-2', url: `rtmp://127.0.0.1:${closedPort}/live/${KEY}-2`, allowPrivate: true }]);
     const failing = await until(() => { const s = statusOf('rs-2'); return s?.state === 'retrying' ? s : undefined; }, 15_000, 'rs-2 retrying');
     expect(failing.problem?.code).toBe('UNREACHABLE');
     expect(failing.problem?.message).toMatch(/did not answer/);
     expect(failing.display).toBe(`rtmp://127.0.0.1:${closedPort}/live/****`);
     expect(statusOf('rs-1')?.state).toBe('live');
     // Removed: it stops, the other goes on.
-    await restreams.set([{ id: 'rs-1', url: firstUrl }]);
+    await restreams.set([{ id: 'rs-1', url: firstUrl, allowPrivate: true }]);
     expect(restreams.statuses().map((s) => s.id)).toEqual(['rs-1']);
     expect(statusOf('rs-1')?.state).toBe('live');
+  }, 60_000);
+
+  it('refuses, when it connects, a name that leads to this machine (unless private destinations are allowed): no push starts', async () => {
+    const port = await freeTcpPort();
+    const file = join(dir, 'private.flv');
+    const server = rtmpServer(port, KEY, file);
+    servers.push(server);
+    // Judged by the addresses the name resolves to now (the text check of the server, when the
+    // presider adds it, is not what refuses it here: see destination-address.test.ts for a name
+    // that passes it).
+    await restreams.set([{ id: 'rs-1', url: firstUrl, allowPrivate: true }, { id: 'rs-3', url: `rtmp://localhost:${port}/live/${KEY}` }]);
+    const refused = await until(() => { const s = statusOf('rs-3'); return s?.state === 'retrying' ? s : undefined; }, 15_000, 'rs-3 retrying');
+    expect(refused.problem?.code).toBe('PRIVATE');
+    expect(refused.problem?.message).toMatch(/private network/);
+    expect(refused.problem?.message).not.toContain(KEY);
+    await sleep(1500);
+    // The RTMP server there was never connected to: it still waits, and wrote nothing.
+    expect(server.exitCode).toBeNull();
+    expect(existsSync(file)).toBe(false);
+    expect(statusOf('rs-1')?.state).toBe('live');
+    await restreams.set([{ id: 'rs-1', url: firstUrl, allowPrivate: true }]);
   }, 60_000);
 
   it('never writes a stream key into the logs', () => {

@@ -4,6 +4,7 @@ import { destinationProtocol, maskDestination, type DestinationProblem, type Des
 import type { HlsRendition, Part } from '../hls/rendition';
 import type { Placement } from '../hls/aligner';
 import { TiedProcess } from '../net/tied-process';
+import { pushTarget, type PushTarget } from './destination-address';
 
 /** What a restream pushes: the broadcast's top video rendition and its original audio, as packaged. */
 export interface RestreamSource {
@@ -15,6 +16,8 @@ export interface RestreamSource {
 export interface DestinationSpec {
   id: string;
   url: string;
+  /** RESTREAM_PRIVATE=allow: the address may be on this machine or a private network (the tests' RTMP servers are). */
+  allowPrivate?: boolean;
 }
 
 /** Waits before starting again after a failure: 0.5, 1, 2, 4, then 5 s (a server back within 10 s gets the stream back). */
@@ -45,6 +48,8 @@ export class Restream {
   private push: Push | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
+  /** Counts the pushes started: an address check answering after a newer start (or a stop) is dropped. */
+  private attempts = 0;
   private closed = false;
   private readonly current: DestinationStatus;
 
@@ -91,7 +96,18 @@ export class Restream {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.closed || !this.source) return;
-    const push = new Push(this.spec.url, this.source, this.logger.child({ destination: this.spec.id, display: this.display }), {
+    const source = this.source;
+    const attempt = ++this.attempts;
+    // Checked each time it connects: where the name points now, not when it was added.
+    void pushTarget(this.spec.url, this.spec.allowPrivate ?? false).then((target) => {
+      if (this.closed || this.source !== source || this.attempts !== attempt) return;
+      if ('problem' in target) return this.retryLater(target.problem, target.message);
+      this.connect(source, target);
+    });
+  }
+
+  private connect(source: RestreamSource, target: PushTarget): void {
+    const push = new Push(this.spec.url, target, source, this.logger.child({ destination: this.spec.id, display: this.display }), {
       live: () => {
         if (this.push !== push) return;
         this.current.state = 'live';
@@ -106,20 +122,25 @@ export class Restream {
       failed: (code, message) => {
         if (this.push !== push) return;
         this.push = undefined;
-        clearTimeout(this.timer);
-        this.failures++;
-        this.current.retries++;
-        this.current.state = 'retrying';
-        this.current.problem = { code, message };
-        const wait = code === 'RESTARTED' ? 0 : backoffMs(this.failures);
-        this.logger.warn({ destination: this.spec.id, display: this.display, code, reason: message, retryInMs: wait }, 'restream failed; retrying');
-        this.timer = setTimeout(() => this.startPush(), wait);
+        this.retryLater(code, message);
       },
     });
     this.push = push;
   }
 
+  private retryLater(code: DestinationProblem, message: string): void {
+    clearTimeout(this.timer);
+    this.failures++;
+    this.current.retries++;
+    this.current.state = 'retrying';
+    this.current.problem = { code, message };
+    const wait = code === 'RESTARTED' ? 0 : backoffMs(this.failures);
+    this.logger.warn({ destination: this.spec.id, display: this.display, code, reason: message, retryInMs: wait }, 'restream failed; retrying');
+    this.timer = setTimeout(() => this.startPush(), wait);
+  }
+
   private stopPush(): void {
+    this.attempts++;
     clearTimeout(this.timer);
     this.timer = undefined;
     const push = this.push;
@@ -152,13 +173,16 @@ class Push {
 
   constructor(
     url: string,
+    target: PushTarget,
     private readonly source: RestreamSource,
     private readonly logger: Logger,
     private readonly events: PushEvents,
   ) {
-    this.redact = redactor(url);
+    // The address as given and as connected to (its host resolved) both hold the key.
+    const [given, connected] = [redactor(url), redactor(target.url)];
+    this.redact = (text) => connected(given(text));
     const protocol = destinationProtocol(url);
-    this.ffmpeg = new TiedProcess('ffmpeg', pushArgs(url, protocol === 'srt' ? 'mpegts' : 'flv'), { logger, stopSignal: 'SIGINT', extraPipes: 3 });
+    this.ffmpeg = new TiedProcess('ffmpeg', pushArgs(target, protocol === 'srt' ? 'mpegts' : 'flv'), { logger, stopSignal: 'SIGINT', extraPipes: 3 });
     this.videoIn = this.ffmpeg.input(0);
     this.audioIn = this.ffmpeg.input(1);
     this.ffmpeg.pipe(2).on('data', (chunk: Buffer) => this.progress(chunk.toString()));
@@ -253,7 +277,7 @@ class Push {
 }
 
 /** The command line: two fMP4 inputs on pipes 3 and 4, progress on pipe 5, copied into `format`. */
-function pushArgs(url: string, format: 'flv' | 'mpegts'): string[] {
+function pushArgs({ url, tcUrl }: PushTarget, format: 'flv' | 'mpegts'): string[] {
   return [
     '-hide_banner', '-loglevel', 'warning', '-nostats',
     '-f', 'mov', '-i', 'pipe:3',
@@ -263,6 +287,7 @@ function pushArgs(url: string, format: 'flv' | 'mpegts'): string[] {
     '-copyts',
     '-progress', 'pipe:5', '-stats_period', '1',
     ...(format === 'flv' ? ['-flvflags', 'no_duration_filesize'] : []),
+    ...(tcUrl ? ['-rtmp_tcurl', tcUrl] : []),
     '-f', format, url,
   ];
 }

@@ -42,12 +42,18 @@ function destinationProblem(text: string): string | undefined {
 /**
  * Whether an address's host is this machine or a private network (loopback, RFC 1918, link-local,
  * carrier-grade NAT, IPv6 unique-local): a presider's destination there would make the server
- * connect inside its own network. Names are judged as written (a public name that resolves
- * inside is not caught here).
+ * connect inside its own network. Names are judged as written; the process that pushes judges
+ * the addresses a name resolves to as well, each time it connects (isPrivateAddress).
  */
 export function isPrivateDestination(text: string): boolean {
   const host = new URL(text).hostname.toLowerCase().replace(/^\[|\]$/g, '');
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  return isPrivateAddress(host);
+}
+
+/** Whether an IP address (v4 or v6, as written or as DNS answers it) is this machine's or a private network's. */
+export function isPrivateAddress(address: string): boolean {
+  const host = address.toLowerCase();
   const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host.replace(/^::ffff:/, ''));
   if (v4) {
     const [a = 0, b = 0] = v4.slice(1).map(Number);
@@ -82,9 +88,10 @@ export type DestinationState = (typeof DESTINATION_STATES)[number];
  * Why a destination is retrying, as a stable code: UNREACHABLE (no answer, refused, DNS),
  * REFUSED (the server answered and would not take the stream: a wrong key, say),
  * TOO_SLOW (it could not keep up), DROPPED (the connection ended), RESTARTED (the broadcast's
- * encoder started again: a new stream follows).
+ * encoder started again: a new stream follows), PRIVATE (its name leads to this machine or a
+ * private network now, and this server does not stream there).
  */
-export type DestinationProblem = 'UNREACHABLE' | 'REFUSED' | 'TOO_SLOW' | 'DROPPED' | 'RESTARTED';
+export type DestinationProblem = 'UNREACHABLE' | 'REFUSED' | 'TOO_SLOW' | 'DROPPED' | 'RESTARTED' | 'PRIVATE';
 
 /** One destination's state: what the console shows and GET .../destinations lists. */
 export interface DestinationStatus {
