@@ -59,6 +59,8 @@ export function videoSize(): { width: number; height: number } {
 }
 
 let player: LivePlayer | undefined;
+/** Times playback stopped to wait for media after it first played (a stall a viewer sees). */
+let stalls = 0;
 
 /** Plays the broadcast in a new muted <video>, as the watch page will. */
 export function watchBroadcast(url: string, lowLatency = true, tuning: Partial<HlsTuning> = {}): void {
@@ -67,6 +69,10 @@ export function watchBroadcast(url: string, lowLatency = true, tuning: Partial<H
   video.muted = true;
   video.playsInline = true;
   document.body.append(video);
+  stalls = 0;
+  let played = false;
+  video.addEventListener('playing', () => (played = true));
+  video.addEventListener('waiting', () => played && stalls++);
   player = playLive(video, url, { lowLatency, tuning });
 }
 
@@ -83,6 +89,7 @@ export function broadcastState(): {
   /** hls.js fatal errors so far (the player recovered each by itself). */
   fatalErrors: number;
   lastFatalError: string | undefined;
+  stalls: number;
 } {
   const video = document.getElementById('broadcast') as HTMLVideoElement | null;
   const frames = video?.getVideoPlaybackQuality().totalVideoFrames ?? 0;
@@ -100,5 +107,5 @@ export function broadcastState(): {
     colour = [Math.round((sum[0] as number) / n), Math.round((sum[1] as number) / n), Math.round((sum[2] as number) / n)];
   }
   const shown = player?.playingDate;
-  return { frames, currentTime: video?.currentTime ?? 0, latency: player?.latency, targetLatency: player?.targetLatency, behindMs: shown === undefined ? undefined : Date.now() - shown, speaker: player?.speaker?.name, colour, fatalErrors: player?.fatalErrors ?? 0, lastFatalError: player?.lastFatalError };
+  return { frames, currentTime: video?.currentTime ?? 0, latency: player?.latency, targetLatency: player?.targetLatency, behindMs: shown === undefined ? undefined : Date.now() - shown, speaker: player?.speaker?.name, colour, fatalErrors: player?.fatalErrors ?? 0, lastFatalError: player?.lastFatalError, stalls };
 }

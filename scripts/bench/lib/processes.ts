@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { sleep } from './stats';
 import { freeTcpPort } from '../../../sfu/src/net/ports';
@@ -54,4 +55,27 @@ export function startPlenary(port: number, env: NodeJS.ProcessEnv): Promise<Owne
 export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   const redis = await TestRedis.create({ durable: false });
   return { url: redis.url, stop: () => redis.close() };
+}
+
+/** Renices every Chromium process descending from this one (tabs start processes of their own: called again after each). */
+export function niceChromium(niceness: number): void {
+  const parents = new Map<number, number>();
+  const names = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      names.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close));
+      parents.set(Number(entry), Number(stat.slice(close + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const ours = (pid: number): boolean => {
+    for (let at = parents.get(pid); at !== undefined && at > 1; at = parents.get(at)) if (at === process.pid) return true;
+    return false;
+  };
+  const pids = [...names].filter(([pid, name]) => name.startsWith('chrom') && ours(pid)).map(([pid]) => String(pid));
+  if (pids.length > 0) execFileSync('renice', ['-n', String(niceness), '-p', ...pids], { stdio: 'ignore' });
 }

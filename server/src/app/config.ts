@@ -32,6 +32,8 @@ export interface Config {
   demoSimulatedVenues: number;
   /** The broadcast's video renditions, e.g. ["720p", "480p", "360p"]; empty: no broadcast. */
   broadcastLadder: string[];
+  /** LL-HLS part length, seconds (PART-HOLD-BACK is three of them). */
+  broadcastPartSeconds: number;
   /** Where broadcasts are recorded (a folder per conference), played as video on demand afterwards. */
   archiveDir: string;
   /** The share of watch pages that announce themselves for the viewer count (1: all; 0.02 at a very large audience). */
@@ -104,6 +106,11 @@ const schema = z.object({
   BROADCAST_LADDER: z
     .string()
     .regex(/^(off|((1080p|720p|480p|360p|240p)(,(1080p|720p|480p|360p|240p))*))$/, 'BROADCAST_LADDER must be "off" or renditions like 720p,480p,360p (1080p, 240p also exist)')
+    .optional(),
+  BROADCAST_PART_SECONDS: z
+    .string()
+    .regex(/^(0\.(2[5-9]|[3-9]\d?)\d?|1)$/, 'BROADCAST_PART_SECONDS must be a length from 0.25 to 1 (seconds), e.g. 0.5 or 0.333')
+    .transform(Number)
     .optional(),
   ARCHIVE_DIR: z.string().min(1).optional(),
   VIEWER_SAMPLE: z
@@ -191,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     trustProxy: e.TRUST_PROXY ?? [],
     internalUrl: e.INTERNAL_URL,
     broadcastLadder: e.BROADCAST_LADDER === 'off' ? [] : (e.BROADCAST_LADDER ?? '720p,480p,360p').split(','),
+    broadcastPartSeconds: e.BROADCAST_PART_SECONDS ?? 0.5,
   };
 }
 

@@ -98,7 +98,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       announcedAddress: config.announcedIp,
       rtcBasePort: config.rtcPort,
       logger: logger.child({ component: 'media' }),
-      broadcast: config.broadcastLadder.length > 0 ? { rungs: parseLadder(config.broadcastLadder.join(',')), ...BROADCAST_TIMING, archiveDir: config.archiveDir } : undefined,
+      broadcast: config.broadcastLadder.length > 0 ? { rungs: parseLadder(config.broadcastLadder.join(',')), ...BROADCAST_TIMING, partSeconds: config.broadcastPartSeconds, archiveDir: config.archiveDir } : undefined,
     });
     owned.push(() => media.close());
     const workers = media.workers;
