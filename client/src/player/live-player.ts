@@ -48,6 +48,9 @@ export interface HlsTuning {
   backBufferLength: number;
 }
 
+/** How far (s) behind its target a starting player may be before it jumps to the live position rather than catching up. */
+const START_CATCH_UP_S = 0.5;
+
 /** How long playback may stand still (not paused) before the player looks for the stream again (a rebuilt broadcast: parts are back within about 2 s). */
 const STALL_RESYNC_MS = 2000;
 
@@ -93,7 +96,25 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
   // Jump to what is buffered ahead, or load again from the live edge; no error, no page reload.
   let lastTime = -1;
   let stillSince = Date.now();
+  // Playback starts on the keyframe before hls.js's start position (up to a segment further back),
+  // and hls.js then closes the gap by playing faster: 3-5 s before a new viewer is live. Once the
+  // media up to the live position is buffered, jump there instead (the browser decodes from the
+  // keyframe it has: no new request, no stall). Only while starting; after that hls.js keeps it.
+  let startingUntil = options.lowLatency === false ? 0 : Date.now() + 10_000;
+  const joinLive = () => {
+    if (Date.now() > startingUntil || video.paused || video.readyState < 3) return;
+    const live = hls.liveSyncPosition;
+    const goal = hls.targetLatency;
+    if (live === null || goal === null || hls.latency - goal < START_CATCH_UP_S) return;
+    const end = video.buffered.length > 0 ? video.buffered.end(video.buffered.length - 1) : 0;
+    if (end < live + 0.1) return;
+    video.currentTime = live;
+    startingUntil = 0;
+  };
+  video.addEventListener('playing', joinLive);
+  hls.on(Hls.Events.FRAG_BUFFERED, joinLive);
   const watchdog = setInterval(() => {
+    joinLive();
     if (video.paused || video.currentTime !== lastTime || video.readyState === 0) {
       lastTime = video.currentTime;
       stillSince = Date.now();
@@ -180,6 +201,7 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
       return edge !== null && edge - video.currentTime > target + 3;
     },
     goLive() {
+      startingUntil = Date.now() + 10_000;
       const edge = hls.liveSyncPosition;
       if (edge !== null) video.currentTime = edge;
       void video.play().catch(() => undefined);
@@ -194,6 +216,7 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
       return lastFatalError;
     },
     destroy: () => {
+      video.removeEventListener('playing', joinLive);
       clearTimeout(retry);
       clearInterval(watchdog);
       hls.destroy();
