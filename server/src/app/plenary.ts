@@ -41,11 +41,11 @@ import { PlenaryMetrics } from './metrics';
 import { RateLimits, clientAddressOf } from './limits';
 import { requireAdminKey } from '../auth/admin';
 
-/** LL-HLS timing: 0.5 s parts, 2 s segments, a 20 s live window (delta updates skip past 12 s). */
+/** LL-HLS timing: 2 s segments, a 20 s live window (delta updates skip past 12 s); the part length is the config's (BROADCAST_PART_SECONDS). */
 /** How long a dropped socket's session is kept for socket.io's connection-state recovery. */
 const SESSION_RECOVERY_MS = 2 * 60 * 1000;
 
-export const BROADCAST_TIMING = { partSeconds: 0.5, segmentSeconds: 2, windowSegments: 10 };
+export const BROADCAST_TIMING = { segmentSeconds: 2, windowSegments: 10 };
 
 /** A running Plenary: its address, its parts, and the one way to stop it. */
 export interface Plenary {
