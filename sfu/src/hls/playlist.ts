@@ -38,6 +38,24 @@ export function lastPosition(rendition: HlsRendition): { msn: number; part: numb
 }
 
 /**
+ * A segment's part durations as the playlist prints them (five decimals): each is the
+ * difference of its rounded start and end within the segment, so the printed parts add up to
+ * the printed EXTINF. Rounded one by one, three 1/3 s parts print 0.33333 each, a 2 s segment's
+ * six fall 20 us short of its 2.0, and hls.js (which counts a subtitles segment loaded only
+ * when its parts reach its end, within 1 us) never went past the first segment it loaded.
+ */
+export function printedDurations(parts: readonly { duration: number }[]): { parts: number[]; segment: number } {
+  const at = (seconds: number) => Math.round(seconds * 1e5);
+  let elapsed = 0;
+  const printed = parts.map((part) => {
+    const from = at(elapsed);
+    elapsed += part.duration;
+    return (at(elapsed) - from) / 1e5;
+  });
+  return { parts: printed, segment: at(elapsed) / 1e5 };
+}
+
+/**
  * The LL-HLS media playlist of a rendition (RFC 8216bis): complete segments with
  * their parts for the last few target durations, the growing segment's parts, a
  * preload hint for the next part, server control for blocking reloads and delta
@@ -104,12 +122,13 @@ export function mediaPlaylist(rendition: HlsRendition, options: PlaylistOptions)
       mappedVersion = segment.initVersion;
     }
     lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(segment.programDateTime).toISOString()}`);
+    const printed = printedDurations(segment.parts);
     if (start >= partsFrom - 0.001 || !segment.complete) {
       segment.parts.forEach((part, index) => {
-        lines.push(`#EXT-X-PART:DURATION=${seconds(part.duration)},URI="${partName(segment.msn, index, format)}"${part.independent || options.subtitles ? ',INDEPENDENT=YES' : ''}`);
+        lines.push(`#EXT-X-PART:DURATION=${seconds(printed.parts[index] as number)},URI="${partName(segment.msn, index, format)}"${part.independent || options.subtitles ? ',INDEPENDENT=YES' : ''}`);
       });
     }
-    if (segment.complete) lines.push(`#EXTINF:${seconds(segment.duration)},`, segmentName(segment.msn, format));
+    if (segment.complete) lines.push(`#EXTINF:${seconds(printed.segment)},`, segmentName(segment.msn, format));
   });
 
   const next = rendition.nextPart();

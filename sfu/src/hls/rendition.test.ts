@@ -7,13 +7,13 @@ import { runToCompletion } from '../ffmpeg/process';
 import { HlsRendition } from './rendition';
 import { lastPosition, mediaPlaylist } from './playlist';
 
-/** ffmpeg's fMP4 output as the broadcast ladder writes it: 0.5 s fragments, a keyframe every 2 s. */
-function encode(seconds: number, onChunk: (chunk: Buffer) => void): Promise<void> {
+/** ffmpeg's fMP4 output as the broadcast ladder writes it: 0.5 s fragments (or as asked), a keyframe every 2 s. */
+function encode(seconds: number, onChunk: (chunk: Buffer) => void, fragmentMicros = 500_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const ffmpeg = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
       '-t', String(seconds), '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-g', '60', '-keyint_min', '60',
       '-sc_threshold', '0', '-force_key_frames', 'expr:gte(t,n_forced*2)', '-f', 'mp4',
-      '-movflags', 'frag_keyframe+empty_moov+default_base_moof+skip_trailer', '-frag_duration', '500000', 'pipe:1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      '-movflags', 'frag_keyframe+empty_moov+default_base_moof+skip_trailer', '-frag_duration', String(fragmentMicros), 'pipe:1'], { stdio: ['ignore', 'pipe', 'inherit'] });
     ffmpeg.stdout.on('data', onChunk);
     ffmpeg.once('error', reject);
     ffmpeg.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`))));
@@ -110,6 +110,22 @@ describe('an LL-HLS rendition packaged from ffmpeg fMP4', () => {
     expect(delta).toContain(`#EXT-X-MEDIA-SEQUENCE:${long.window[0]?.msn}`);
     long.close();
   });
+});
+
+it('prints 1/3 s parts that add up to their segment, as hls.js needs to load subtitles past it', async () => {
+  const rendition = new HlsRendition('360p', { segmentTarget: 2, windowSegments: 10 });
+  await encode(7, (chunk) => rendition.write(chunk), 333_333);
+  const playlist = HLS.parse(mediaPlaylist(rendition, { partTarget: 0.333, segmentTarget: 2 })) as HLS.types.MediaPlaylist;
+  rendition.close();
+  const complete = playlist.segments.filter((segment) => segment.uri && segment.parts.length > 0);
+  expect(complete.length).toBeGreaterThanOrEqual(2);
+  for (const segment of complete) {
+    expect(segment.parts).toHaveLength(6);
+    // hls.js counts a segment whole when its parts reach its end within 1 us.
+    const parts = segment.parts.reduce((sum, part) => sum + (part.duration ?? 0), 0);
+    expect(Math.abs(parts - segment.duration)).toBeLessThan(1e-6);
+    expect(segment.duration).toBe(2);
+  }
 });
 
 describe('sequence numbers across restarts', () => {
