@@ -6,7 +6,7 @@
 // = origin request), and failures. Goal: origin load flat as N grows. The
 // smallest N is the baseline; ratios to it are reported.
 //
-//   npm run bench:edge-fanout      (EDGE_VIEWERS=1000,5000 to choose N)
+//   npm run bench:edge-fanout      (EDGE_VIEWERS=1000,5000 to choose N; BROADCAST_PART_SECONDS=0.5 another part length)
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ const ROOT = join(__dirname, '..', '..', '..');
 
 async function main() {
   const archive = await mkdtemp(join(tmpdir(), 'plenary-bench-archive-'));
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: '240p', ARCHIVE_DIR: archive, PLENARY_ADMIN_KEY: 'bench-admin-key-0123456789' });
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: '240p', ARCHIVE_DIR: archive, PLENARY_ADMIN_KEY: 'bench-admin-key-0123456789', ...(process.env.BROADCAST_PART_SECONDS ? { BROADCAST_PART_SECONDS: process.env.BROADCAST_PART_SECONDS } : {}) });
   const plenary = await startPlenary(config, pino({ level: 'warn' }), { demo: true });
   const results = [];
   try {
@@ -79,10 +79,12 @@ async function main() {
   const base = results[0];
   const summary = {
     machine: machine(),
+    partSeconds: config.broadcastPartSeconds,
     edge: 'nginx 1.22 (Debian), one worker process, proxy_cache_lock; viewers: 2 niced Node processes (undici)',
     results: results.map((r) => ({ ...r, originLoadVsBaseline: base ? Math.round((r.originRequestsPerSecond / base.originRequestsPerSecond) * 100) / 100 : undefined })),
   };
-  writeResults('edge-fanout', summary);
+  // One file per part length other than the default, so runs side by side keep each other's.
+  writeResults(process.env.BROADCAST_PART_SECONDS ? `edge-fanout-parts-${process.env.BROADCAST_PART_SECONDS}` : 'edge-fanout', summary);
 }
 
 runBenchmark(main);
