@@ -4,10 +4,10 @@
 // real watch page in Chromium, captions on, records when each line's cue becomes
 // active on the <video> (cuechange). Delay = shown - sent, on one machine's clock.
 // It is made of: the line timed to the program now (CAPTION_DELAY_MS = 0), the
-// WebVTT part that carries it (0.5 s parts), the player's distance behind the live
-// edge (LL-HLS, PART-HOLD-BACK 1.5 s) and hls.js's subtitle playlist reloads.
+// WebVTT part that carries it (a part long), the player's distance behind the live
+// edge (LL-HLS, PART-HOLD-BACK three parts) and hls.js's subtitle playlist reloads.
 //
-//   npm run bench:caption-delay      (BROADCAST_LADDER=360p by default, 30 lines)
+//   npm run bench:caption-delay      (BROADCAST_LADDER=360p by default, 30 lines; BROADCAST_PART_SECONDS=0.5 another part length)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +39,7 @@ const WATCH_CUES = `() => {
 async function main() {
   const ladder = process.env.BROADCAST_LADDER ?? '360p';
   const archive = await mkdtemp(join(tmpdir(), 'plenary-bench-captions-'));
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: ladder, ARCHIVE_DIR: archive, PLENARY_ADMIN_KEY: 'bench-admin-key-0123456789' });
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: ladder, ARCHIVE_DIR: archive, PLENARY_ADMIN_KEY: 'bench-admin-key-0123456789', ...(process.env.BROADCAST_PART_SECONDS ? { BROADCAST_PART_SECONDS: process.env.BROADCAST_PART_SECONDS } : {}) });
   const plenary = await startPlenary(config, pino({ level: 'warn' }), { demo: true });
   const browser = await launchChromium();
   const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
@@ -76,10 +76,12 @@ async function main() {
   const delays = sent.flatMap(({ text, at }) => (shownAt[text] !== undefined ? [shownAt[text] - at] : []));
   const result = { sent: sent.length, shown: delays.length, delayMs: summarise(delays) };
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  writeResults('caption-delay', {
+  // One file per part length other than the default, so runs side by side keep each other's.
+  writeResults(process.env.BROADCAST_PART_SECONDS ? `caption-delay-parts-${process.env.BROADCAST_PART_SECONDS}` : 'caption-delay', {
     machine: machine(),
     ladder,
-    player: 'the watch page (hls.js 1.7.4 full build, low-latency mode) in Chromium (Debian), captions on; 0.5 s parts, CAPTION_DELAY_MS 0',
+    partSeconds: config.broadcastPartSeconds,
+    player: 'the watch page (hls.js 1.7.4 full build, low-latency mode) in Chromium (Debian), captions on; CAPTION_DELAY_MS 0',
     ...result,
   });
 }
