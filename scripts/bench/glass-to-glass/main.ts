@@ -14,7 +14,9 @@
 //   npm run bench:glass-to-glass   BROADCAST_LADDER=360p for a lighter ladder;
 //                                  GLASS_PARTS=0.5,0.333,0.25 the part lengths (seconds);
 //                                  GLASS_SAMPLE_SECONDS=60 the sampling per setting;
-//                                  GLASS_TUNING='{"liveSyncOnStallIncrease":0.25}' other hls.js settings
+//                                  GLASS_TUNING='{"liveSyncOnStallIncrease":0.25}' other hls.js settings;
+//                                  GLASS_BASELINE=no no plain HLS baseline (a long run of one setting,
+//                                  written to its own file: ...-parts-0.333-600s.json)
 import pino from 'pino';
 import type { Browser } from 'playwright-core';
 import { loadConfig } from '../../../server/src/app/config';
@@ -77,6 +79,7 @@ async function measure(browser: Browser, page: SessionPage, url: string, mode: M
 async function main() {
   const ladder = process.env.BROADCAST_LADDER ?? '720p,480p,360p';
   const parts = (process.env.GLASS_PARTS ?? '0.5,0.333,0.25').split(',');
+  const withBaseline = process.env.GLASS_BASELINE !== 'no';
   const tuning = process.env.GLASS_TUNING ? (JSON.parse(process.env.GLASS_TUNING) as Record<string, number>) : undefined;
   const page = await SessionPage.start();
   const browser = await launchChromium();
@@ -94,7 +97,7 @@ async function main() {
         const modes: Mode[] = [
           { name: `LL-HLS, ${part} s parts`, lowLatency: true, tuning: {} },
           ...(tuning && i === 0 ? [{ name: `LL-HLS, ${part} s parts, ${JSON.stringify(tuning)}`, lowLatency: true, tuning }] : []),
-          ...(i === 0 ? [{ name: 'baseline: plain HLS (2 s segments)', lowLatency: false, tuning: {} }] : []),
+          ...(i === 0 && withBaseline ? [{ name: 'baseline: plain HLS (2 s segments)', lowLatency: false, tuning: {} }] : []),
         ];
         for (const mode of modes) {
           results[mode.name] = { partSeconds: Number(part), ...(await measure(browser, page, `${plenary.url}/hls/demo/master.m3u8`, mode, lag)) };
@@ -120,7 +123,8 @@ async function main() {
       ? Object.fromEntries(Object.entries(results).map(([name, r]) => [name, Math.round(((r as { glassToGlassMs: { p50: number } }).glassToGlassMs.p50 / baseline) * 100) / 100]))
       : undefined,
   };
-  writeResults(`glass-to-glass-${ladder.replace(/,/g, '-')}`, summary);
+  const name = `glass-to-glass-${ladder.replace(/,/g, '-')}`;
+  writeResults(withBaseline ? name : `${name}-parts-${parts.join('-')}-${SAMPLE_MS / 1000}s`, summary);
 }
 
 runBenchmark(main);
