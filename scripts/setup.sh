@@ -19,8 +19,8 @@ build_pkgs=(g++ meson ninja-build pkg-config libabsl-dev libsrtp2-dev libuv1-dev
   libusrsctp-dev nlohmann-json3-dev libflatbuffers-dev flatbuffers-compiler)
 # Tests: a real Redis, docker-compose to validate the compose file (no engine runs here),
 # Debian's Chromium for the browser tests (never a downloaded browser) with a Chinese font for the
-# screenshots of the Chinese UI, and nginx for the edge.
-test_pkgs=(redis-server docker-compose chromium nginx fonts-wqy-microhei)
+# screenshots of the Chinese UI, nginx for the edge, and coturn for venues that must relay.
+test_pkgs=(redis-server docker-compose chromium nginx fonts-wqy-microhei coturn)
 
 wanted=("${runtime_pkgs[@]}" "${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && wanted+=("${test_pkgs[@]}")

@@ -40,6 +40,22 @@ export async function framesDecoded(): Promise<number> {
   return frames;
 }
 
+/** How a transport's media goes now: the local end of its selected ICE pair (a relay, over which protocol, or direct). */
+type MediaPath = { candidateType: string; protocol: string; relayProtocol?: string } | undefined;
+
+function selectedPath(report: RTCStatsReport | undefined): MediaPath {
+  if (!report) return undefined;
+  const all = [...report.values()] as { type: string; id: string; selectedCandidatePairId?: string; localCandidateId?: string; candidateType?: string; protocol?: string; relayProtocol?: string }[];
+  const pairId = all.find((r) => r.type === 'transport')?.selectedCandidatePairId;
+  const local = all.find((r) => r.id === all.find((p) => p.id === pairId)?.localCandidateId);
+  return local && { candidateType: local.candidateType ?? '', protocol: local.protocol ?? '', relayProtocol: local.relayProtocol };
+}
+
+/** The paths the joined venue's media take, publishing and receiving. */
+export async function mediaPaths(): Promise<{ send: MediaPath; receive: MediaPath }> {
+  return { send: selectedPath(await current?.sendStats()), receive: selectedPath(await current?.receiveStats()) };
+}
+
 /**
  * Opens the presider's view of one venue: a thumbnail (simulcast layer 0) or the
  * venue in focus (the top layer), as the presider console will.

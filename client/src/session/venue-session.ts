@@ -112,6 +112,10 @@ export class VenueSession {
     return this.media.receiveStats();
   }
 
+  sendStats(): Promise<RTCStatsReport | undefined> {
+    return this.media.sendStats();
+  }
+
   close(): void {
     this.media.close();
     this.channel.close();

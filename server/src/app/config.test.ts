@@ -81,6 +81,25 @@ describe('configuration from the environment', () => {
     expect(message).toContain('MEDIASOUP_WORKERS must be a positive whole number');
   });
 
+  it('takes a TURN server with its shared secret, both or neither, and never prints the secret', () => {
+    expect(loadConfig({}).turn).toBeUndefined();
+    const urls = 'turn:turn.example.org:3478?transport=udp, turn:turn.example.org:3478?transport=tcp,turns:turn.example.org:443?transport=tcp';
+    expect(loadConfig({ TURN_URLS: urls, TURN_SECRET: 'a-long-enough-turn-secret' }).turn).toEqual({
+      urls: ['turn:turn.example.org:3478?transport=udp', 'turn:turn.example.org:3478?transport=tcp', 'turns:turn.example.org:443?transport=tcp'],
+      secret: 'a-long-enough-turn-secret',
+      ttlSeconds: 3600,
+    });
+    expect(loadConfig({ TURN_URLS: urls, TURN_SECRET: 'a-long-enough-turn-secret', TURN_TTL_SECONDS: '600' }).turn?.ttlSeconds).toBe(600);
+    expect(() => loadConfig({ TURN_URLS: urls })).toThrow(/TURN_SECRET: must be set with TURN_URLS/);
+    expect(() => loadConfig({ TURN_SECRET: 'a-long-enough-turn-secret' })).toThrow(/TURN_URLS: must be set with TURN_SECRET/);
+    for (const bad of ['stun:turn.example.org', 'turn:turn.example.org?transport=sctp', 'https://turn.example.org']) {
+      expect(() => loadConfig({ TURN_URLS: bad, TURN_SECRET: 'a-long-enough-turn-secret' })).toThrow(/TURN_URLS must be TURN addresses/);
+    }
+    for (const bad of ['30', '100000', 'an hour']) expect(() => loadConfig({ TURN_URLS: urls, TURN_SECRET: 'a-long-enough-turn-secret', TURN_TTL_SECONDS: bad })).toThrow(/TURN_TTL_SECONDS/);
+    expect(() => loadConfig({ TURN_URLS: urls, TURN_SECRET: 'short-turn' })).toThrow(/^Invalid configuration:\n {2}TURN_SECRET: TURN_SECRET must be at least 16 characters[^\n]*$/);
+    expect(() => loadConfig({ TURN_URLS: urls, TURN_SECRET: 'short-turn' })).not.toThrow(/short-turn/);
+  });
+
   it('rejects a port above 65535', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/);
   });

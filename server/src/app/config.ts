@@ -3,6 +3,7 @@ import { cpus, networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import type { TurnConfig } from '../media/turn';
 
 /** Plenary's configuration, read once at start from the environment. */
 export interface Config {
@@ -48,6 +49,8 @@ export interface Config {
   trustProxy: string[];
   /** How the other server processes reach this one's HTTP (they relay /hls/ to the media's owner); unset: where it listens. */
   internalUrl: string | undefined;
+  /** The TURN server venues may relay through (TURN_URLS with TURN_SECRET); unset: none, ICE over UDP and TCP to the SFU only. */
+  turn: TurnConfig | undefined;
 }
 
 /** Thrown when the environment is invalid; its message names every bad variable. */
@@ -142,6 +145,18 @@ const schema = z.object({
     .string()
     .regex(/^https?:\/\/[^\s/]+$/, 'INTERNAL_URL must be an http:// URL with no path, e.g. http://plenary-1:8080')
     .optional(),
+  TURN_URLS: z
+    .string()
+    .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .refine((urls) => urls.length > 0 && urls.every((url) => /^turns?:[A-Za-z0-9.:[\]-]+(\?transport=(udp|tcp))?$/.test(url)), 'TURN_URLS must be TURN addresses separated by commas, e.g. turn:turn.example.org:3478?transport=udp,turn:turn.example.org:3478?transport=tcp,turns:turn.example.org:443?transport=tcp')
+    .optional(),
+  TURN_SECRET: z.string().min(16, 'TURN_SECRET must be at least 16 characters (the TURN server\'s static-auth-secret)').optional(),
+  TURN_TTL_SECONDS: z
+    .string()
+    .regex(/^\d{2,5}$/, 'TURN_TTL_SECONDS must be a whole number of seconds from 60 to 86400')
+    .transform(Number)
+    .refine((s) => s >= 60 && s <= 86400, 'TURN_TTL_SECONDS must be a whole number of seconds from 60 to 86400')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -156,7 +171,7 @@ function trustable(list: string[]): boolean {
 }
 
 /** Variables whose values never appear in an error message. */
-const SECRET_VARIABLES = new Set(['PLENARY_ADMIN_KEY', 'REDIS_URL']);
+const SECRET_VARIABLES = new Set(['PLENARY_ADMIN_KEY', 'REDIS_URL', 'TURN_SECRET']);
 
 /** Reads and checks the configuration; throws ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
@@ -174,6 +189,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     );
   }
   const e = parsed.data;
+  // One without the other is a TURN server venues could not use: said at start, not found on the day.
+  if ((e.TURN_URLS === undefined) !== (e.TURN_SECRET === undefined)) {
+    throw new ConfigError([e.TURN_URLS ? 'TURN_SECRET: must be set with TURN_URLS (the TURN server\'s static-auth-secret)' : 'TURN_URLS: must be set with TURN_SECRET (where venues reach the TURN server)']);
+  }
   return {
     port: e.PORT,
     host: e.HOST ?? '0.0.0.0',
@@ -197,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     viewersPerAddress: e.VIEWERS_PER_ADDRESS ?? 50,
     trustProxy: e.TRUST_PROXY ?? [],
     internalUrl: e.INTERNAL_URL,
+    turn: e.TURN_URLS && e.TURN_SECRET ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL_SECONDS ?? 3600 } : undefined,
     broadcastLadder: e.BROADCAST_LADDER === 'off' ? [] : (e.BROADCAST_LADDER ?? '720p,480p,360p').split(','),
     // 0.333: p50 1.50 s glass to glass at the default ladder against 1.77 s with 0.5 (docs/benchmarks.md), for 1.5x the requests.
     broadcastPartSeconds: e.BROADCAST_PART_SECONDS ?? 0.333,

@@ -22,10 +22,17 @@ async function compose(args: string[], env: NodeJS.ProcessEnv) {
 }
 
 describe('docker-compose.yml', () => {
-  it('is valid and defines redis, two Plenary processes on Redis state and an edge with both as origins', async () => {
-    const services = await compose(['config', '--services'], { PLENARY_ADMIN_KEY: 'compose-admin-key-0123' });
-    expect(services.stdout.trim().split('\n').sort()).toEqual(['edge', 'plenary-1', 'plenary-2', 'redis']);
-    const { stdout } = await compose(['config'], { PLENARY_ADMIN_KEY: 'compose-admin-key-0123' });
+  const secrets = { PLENARY_ADMIN_KEY: 'compose-admin-key-0123', TURN_SECRET: 'compose-turn-secret-0123' };
+
+  it('is valid and defines redis, two Plenary processes on Redis state, a TURN server and an edge with both as origins', async () => {
+    const services = await compose(['config', '--services'], secrets);
+    expect(services.stdout.trim().split('\n').sort()).toEqual(['edge', 'plenary-1', 'plenary-2', 'redis', 'turn']);
+    const { stdout } = await compose(['config'], secrets);
+    // Both processes give venues the TURN server, signed with the secret coturn checks; coturn relays to the SFU only.
+    expect(stdout.match(/TURN_URLS: turn:127\.0\.0\.1:3478\?transport=udp,turn:127\.0\.0\.1:3478\?transport=tcp/g)).toHaveLength(2);
+    expect(stdout.match(/TURN_SECRET: compose-turn-secret-0123/g)).toHaveLength(2);
+    expect(stdout).toContain('--static-auth-secret=compose-turn-secret-0123');
+    expect(stdout).toMatch(/--denied-peer-ip=0\.0\.0\.0-255\.255\.255\.255[\s\S]*--allowed-peer-ip=127\.0\.0\.1/);
     expect(stdout.match(/REDIS_URL: redis:\/\/redis:6379/g)).toHaveLength(2);
     // Each process says how the other reaches it, and has WebRTC ports of its own.
     expect(stdout).toContain('INTERNAL_URL: http://plenary-1:8080');
@@ -34,8 +41,9 @@ describe('docker-compose.yml', () => {
     expect(stdout).toMatch(/PLENARY_UPSTREAM_SERVERS: server plenary-1:8080 [^\n]*\n?\s*server plenary-2:8080/);
   });
 
-  it('refuses to start without an admin key rather than run with none', async () => {
-    await expect(compose(['config'], {})).rejects.toMatchObject({ stderr: expect.stringContaining('PLENARY_ADMIN_KEY') });
+  it('refuses to start without an admin key or a TURN secret rather than run with none', async () => {
+    await expect(compose(['config'], { TURN_SECRET: secrets.TURN_SECRET })).rejects.toMatchObject({ stderr: expect.stringContaining('PLENARY_ADMIN_KEY') });
+    await expect(compose(['config'], { PLENARY_ADMIN_KEY: secrets.PLENARY_ADMIN_KEY })).rejects.toMatchObject({ stderr: expect.stringContaining('TURN_SECRET') });
   });
 
   it('builds its images from files that exist, with the worker built by the same setup script', () => {

@@ -38,6 +38,7 @@ import { channelLinkMinter } from '../auth/channel-links';
 import { errorHandler, sendError } from '../http/errors';
 import { securityHeaders } from '../http/hardening';
 import { PlenaryMetrics } from './metrics';
+import { turnCredentials, type TurnConfig } from '../media/turn';
 import { RateLimits, clientAddressOf } from './limits';
 import { requireAdminKey } from '../auth/admin';
 
@@ -183,6 +184,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     const presence = config.redisUrl ? await PresenceReaper.start(config.redisUrl, io, conferences, logger.child({ component: 'presence' })) : undefined;
     if (presence) owned.push(() => presence.close());
     attachControlChannel(io, { conferences, links, media: host, joinLink: (c, v) => mintJoinLink(c, v), captionerLink: (c, channel) => mintCaptionerLink(c, channel), interpreterLink: (c, channel) => mintInterpreterLink(c, channel), logger: logger.child({ component: 'channel' }), onError: (code) => metrics.socketError(code), presence, isClosing: () => shuttingDown, socketsPerLink: config.socketsPerLink,
+      iceServers: config.turn ? (conferenceId, venueId) => turnCredentials(config.turn as TurnConfig, conferenceId, venueId) : undefined,
       // A burst of three seconds' worth at once, then the rate on average.
       joinLimit: limits.limit('join', config.joinRatePerAddress * 3, 3), clientAddress, recoveryMs: SESSION_RECOVERY_MS });
 

@@ -20,6 +20,7 @@ import {
   type ConferenceState,
   type InterServerEvents,
   type CaptionerLink,
+  type IceServerInfo,
   type InterpreterLink,
   type JoinLink,
   type ServerToClientEvents,
@@ -49,6 +50,8 @@ export interface ChannelDeps {
   interpreterLink: (conferenceId: string, channelId: string) => Promise<InterpreterLink>;
   /** Where venues' media calls go: this process's room or the process hosting the conference's media. */
   media: MediaCalls;
+  /** Fresh TURN credentials for a venue's transports, when a TURN server is configured. */
+  iceServers?: (conferenceId: string, venueId: string) => IceServerInfo[];
   logger: Logger;
   /** Told the code of every refusal or failure answered (metrics). */
   onError?: (code: string) => void;
@@ -204,7 +207,8 @@ export function attachControlChannel(io: PlenaryIo, deps: ChannelDeps): void {
     });
 
     const hasEnded = () => current?.status !== 'live';
-    registerMediaHandlers(socket, { media: deps.media, hasEnded, conferenceId, venueId, actor, reply: answer });
+    const iceServers = deps.iceServers;
+    registerMediaHandlers(socket, { media: deps.media, hasEnded, conferenceId, venueId, actor, reply: answer, iceServers: iceServers && (() => iceServers(conferenceId, venueId)) });
 
     // Before any handler: an unknown message, or a known one with the wrong number of arguments, is
     // answered INVALID (when it carries an ack) and goes no further. Without an ack it is dropped.

@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io';
-import { ErrorCode, MEDIA_CALLS, PlenaryError, type Ack, type Actor, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents, type SocketData } from '@plenary/shared';
+import { ErrorCode, MEDIA_CALLS, PlenaryError, type Ack, type Actor, type ClientToServerEvents, type IceServerInfo, type InterServerEvents, type ServerToClientEvents, type SocketData } from '@plenary/shared';
 import type { Caller } from '../media/calls';
 
 type PlenarySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -20,7 +20,12 @@ interface MediaHandlerDeps {
   venueId: string;
   actor: Actor;
   reply: <T>(ack: unknown, work: () => Promise<Ack<T>>) => void;
+  /** Fresh TURN credentials for this venue, when a TURN server is configured. */
+  iceServers?: () => IceServerInfo[];
 }
+
+/** The calls whose answer sets up ICE on the browser: they carry the TURN servers with fresh credentials. */
+const ICE_CALLS: ReadonlySet<string> = new Set(['createTransport', 'restartIce']);
 
 /**
  * WebRTC signalling for one socket (`media:<call>`): transports, produce,
@@ -40,7 +45,11 @@ export function registerMediaHandlers(socket: PlenarySocket, deps: MediaHandlerD
       const request = args.length > 1 ? args[0] : undefined;
       deps.reply(ack, async () => {
         if (deps.hasEnded()) throw new PlenaryError(ErrorCode.CONFLICT, 'The conference has ended');
-        return deps.media.call(caller, { name, request });
+        const answer = await deps.media.call(caller, { name, request });
+        // Added here, by the process the socket is on, wherever the media is hosted: the owner
+        // never needs the TURN secret's reach, and a relayed call answers the same.
+        if (answer.ok && deps.iceServers && ICE_CALLS.has(name)) return { ...answer, data: { ...(answer.data as object), iceServers: deps.iceServers() } };
+        return answer;
       });
     });
   }

@@ -92,10 +92,10 @@ export class TestBrowser {
     }
   }
 
-  /** A new tab on the session page (window.plenary ready). */
-  async newTab(): Promise<Page> {
+  /** A new tab on the session page (window.plenary ready); `query` is the page address's, e.g. "?ice=relay". */
+  async newTab(query = ''): Promise<Page> {
     const tab = await this.browser.newPage();
-    await tab.goto(this.page.url);
+    await tab.goto(`${this.page.url}${query}`);
     return tab;
   }
 

@@ -79,7 +79,8 @@ export class TestRedis {
 }
 
 /** Whether something accepts TCP connections on a loopback port. */
-function accepts(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on a loopback port now. */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     socket.once('connect', () => {

@@ -3,7 +3,7 @@ import type { Ack } from './ack';
 import type { DestinationStatus } from './destinations';
 import { commandEnvelopeSchema } from './commands';
 import { connectTransportSchema, consumeSchema, consumerRequestSchema, produceSchema, resumeConsumerSchema, transportRequestSchema } from './media';
-import { captionerLinkRequestSchema, interpreterLinkRequestSchema, joinLinkRequestSchema, type CaptionerLink, type InterpreterLink, type JoinLink, type MediaConsumerInfo, type MediaTransportInfo, type Snapshot, type VenueMediaStats } from './socket';
+import { captionerLinkRequestSchema, interpreterLinkRequestSchema, joinLinkRequestSchema, type CaptionerLink, type IceServerInfo, type InterpreterLink, type JoinLink, type MediaConsumerInfo, type MediaTransportInfo, type Snapshot, type VenueMediaStats } from './socket';
 
 /** Which per-socket budget a message draws on: floor control, or WebRTC signalling. */
 export type Budget = 'commands' | 'media';
@@ -58,7 +58,7 @@ export interface MessageAnswers {
   'media:resume': Record<string, never>;
   'media:stats': VenueMediaStats[];
   'media:destinations': DestinationStatus[];
-  'media:restartIce': { iceParameters: unknown };
+  'media:restartIce': { iceParameters: unknown; iceServers?: IceServerInfo[] };
   'media:closeConsumer': Record<string, never>;
 }
 

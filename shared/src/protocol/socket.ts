@@ -58,12 +58,21 @@ export interface Snapshot {
   state: ConferenceState;
 }
 
+/** A TURN server a venue may relay through, with short-lived credentials (RTCIceServer's shape). */
+export interface IceServerInfo {
+  urls: string[];
+  username: string;
+  credential: string;
+}
+
 /** A WebRTC transport as the browser sets it up (mediasoup's shapes, opaque here). */
 export interface MediaTransportInfo {
   id: string;
   iceParameters: unknown;
   iceCandidates: unknown[];
   dtlsParameters: unknown;
+  /** The TURN servers to relay through when the SFU cannot be reached directly; absent when none is configured. */
+  iceServers?: IceServerInfo[];
 }
 
 /** A paused consumer as the browser receives it. */
