@@ -13,32 +13,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 template="$here/../../deploy/edge/plenary-edge.conf.template"
 command -v nginx >/dev/null || { echo "nginx is not installed (apt-get install nginx)" >&2; exit 1; }
 
-mkdir -p "$dir/cache" "$dir/tmp"
+mkdir -p "$dir/cache"
+# shellcheck source=../lib/nginx.sh
+. "$here/../lib/nginx.sh"
+write_nginx_conf "$dir" "$dir/plenary-edge.conf" 65000
 # Started as root, nginx's workers run as www-data: they must reach and write the cache.
-if [ "$(id -u)" = 0 ]; then
-  chmod 755 "$dir"
-  chown -R www-data "$dir/cache" "$dir/tmp"
-fi
-# One upstream server line per origin process.
-servers=""
-IFS=',' read -ra origins <<<"$origin"
-for o in "${origins[@]}"; do servers+="server $o max_fails=1 fail_timeout=3s; "; done
-sed -e "s|\${PLENARY_UPSTREAM_SERVERS}|$servers|g" -e "s|\${EDGE_PORT}|127.0.0.1:$port|g" -e "s|\${EDGE_CACHE_DIR}|$dir/cache|g" "$template" >"$dir/plenary-edge.conf"
-cat >"$dir/nginx.conf" <<CONF
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-daemon off;
-worker_rlimit_nofile 70000;
-events { worker_connections 65000; }
-http {
-    client_body_temp_path $dir/tmp/body;
-    proxy_temp_path $dir/tmp/proxy;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    include $dir/plenary-edge.conf;
-}
-CONF
+if [ "$(id -u)" = 0 ]; then chown -R www-data "$dir/cache"; fi
+sed -e "s|\${PLENARY_UPSTREAM_SERVERS}|$(upstream_servers "$origin")|g" -e "s|\${EDGE_PORT}|127.0.0.1:$port|g" -e "s|\${EDGE_CACHE_DIR}|$dir/cache|g" "$template" >"$dir/plenary-edge.conf"
 echo "edge on http://127.0.0.1:$port -> $origin (logs in $dir)" >&2
 exec nginx -p "$dir" -c "$dir/nginx.conf"

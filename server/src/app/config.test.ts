@@ -100,6 +100,17 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ TURN_URLS: urls, TURN_SECRET: 'short-turn' })).not.toThrow(/short-turn/);
   });
 
+  it('serves HTTPS with a certificate and its key, both or neither, from files that exist', () => {
+    expect(loadConfig({}).tls).toBeUndefined();
+    // Any existing file will do for the check (the certificate itself is read at start).
+    const tls = loadConfig({ TLS_CERT: __filename, TLS_KEY: __filename, PORT: '8443' });
+    expect(tls.tls).toEqual({ certFile: __filename, keyFile: __filename });
+    expect(tls.publicUrl).toBe('https://localhost:8443');
+    expect(() => loadConfig({ TLS_CERT: __filename })).toThrow(/TLS_KEY: must be set with TLS_CERT/);
+    expect(() => loadConfig({ TLS_KEY: __filename })).toThrow(/TLS_CERT: must be set with TLS_KEY/);
+    expect(() => loadConfig({ TLS_CERT: '/no/such/cert.pem', TLS_KEY: __filename })).toThrow(/TLS_CERT must be the path of a PEM certificate file[^\n]*there is no file there \(got "\/no\/such\/cert.pem"\)/);
+  });
+
   it('rejects a port above 65535', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/);
   });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { cpus, networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import proxyaddr from 'proxy-addr';
@@ -51,6 +52,8 @@ export interface Config {
   internalUrl: string | undefined;
   /** The TURN server venues may relay through (TURN_URLS with TURN_SECRET); unset: none, ICE over UDP and TCP to the SFU only. */
   turn: TurnConfig | undefined;
+  /** PEM files to serve HTTPS with (TLS_CERT, TLS_KEY); unset: plain HTTP (behind a TLS proxy, or on localhost). */
+  tls: { certFile: string; keyFile: string } | undefined;
 }
 
 /** Thrown when the environment is invalid; its message names every bad variable. */
@@ -145,6 +148,8 @@ const schema = z.object({
     .string()
     .regex(/^https?:\/\/[^\s/]+$/, 'INTERNAL_URL must be an http:// URL with no path, e.g. http://plenary-1:8080')
     .optional(),
+  TLS_CERT: z.string().min(1).refine((file) => existsSync(file), 'TLS_CERT must be the path of a PEM certificate file (its chain after it), and there is no file there').optional(),
+  TLS_KEY: z.string().min(1).refine((file) => existsSync(file), 'TLS_KEY must be the path of the PEM private key file of TLS_CERT, and there is no file there').optional(),
   TURN_URLS: z
     .string()
     .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean))
@@ -189,17 +194,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     );
   }
   const e = parsed.data;
-  // One without the other is a TURN server venues could not use: said at start, not found on the day.
-  if ((e.TURN_URLS === undefined) !== (e.TURN_SECRET === undefined)) {
-    throw new ConfigError([e.TURN_URLS ? 'TURN_SECRET: must be set with TURN_URLS (the TURN server\'s static-auth-secret)' : 'TURN_URLS: must be set with TURN_SECRET (where venues reach the TURN server)']);
-  }
+  // One without the other is a TURN server venues could not use, or a certificate without its key:
+  // said at start, not found on the day.
+  const unpaired = [
+    ...((e.TURN_URLS === undefined) !== (e.TURN_SECRET === undefined)
+      ? [e.TURN_URLS ? 'TURN_SECRET: must be set with TURN_URLS (the TURN server\'s static-auth-secret)' : 'TURN_URLS: must be set with TURN_SECRET (where venues reach the TURN server)']
+      : []),
+    ...((e.TLS_CERT === undefined) !== (e.TLS_KEY === undefined) ? [e.TLS_CERT ? 'TLS_KEY: must be set with TLS_CERT (the certificate\'s private key)' : 'TLS_CERT: must be set with TLS_KEY (the certificate of that key)'] : []),
+  ];
+  if (unpaired.length > 0) throw new ConfigError(unpaired);
+  const tls = e.TLS_CERT && e.TLS_KEY ? { certFile: resolve(e.TLS_CERT), keyFile: resolve(e.TLS_KEY) } : undefined;
   return {
     port: e.PORT,
     host: e.HOST ?? '0.0.0.0',
     redisUrl: e.REDIS_URL,
     adminKey: e.PLENARY_ADMIN_KEY ?? randomBytes(18).toString('base64url'),
     adminKeyGenerated: e.PLENARY_ADMIN_KEY === undefined,
-    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl: (e.PUBLIC_URL ?? `${tls ? 'https' : 'http'}://localhost:${e.PORT}`).replace(/\/+$/, ''),
     announcedIp: e.ANNOUNCED_IP ?? firstLanAddress() ?? '127.0.0.1',
     mediasoupWorkers: e.MEDIASOUP_WORKERS ?? cpus().length,
     rtcPort: e.RTC_PORT,
@@ -216,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     viewersPerAddress: e.VIEWERS_PER_ADDRESS ?? 50,
     trustProxy: e.TRUST_PROXY ?? [],
     internalUrl: e.INTERNAL_URL,
+    tls,
     turn: e.TURN_URLS && e.TURN_SECRET ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL_SECONDS ?? 3600 } : undefined,
     broadcastLadder: e.BROADCAST_LADDER === 'off' ? [] : (e.BROADCAST_LADDER ?? '720p,480p,360p').split(','),
     // 0.333: p50 1.50 s glass to glass at the default ladder against 1.77 s with 0.5 (docs/benchmarks.md), for 1.5x the requests.

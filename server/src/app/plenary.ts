@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Server } from 'socket.io';
@@ -113,8 +115,10 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
         [...io.of('/').sockets.values()].map((socket) => ({ role: socket.data.actor.role, venue: `${socket.data.conferenceId}/${venueOf(socket)}` })),
     });
     app.use(metrics.httpErrors());
-    app.use(securityHeaders({ https: config.publicUrl.startsWith('https://') }));
-    const server = createServer(app);
+    app.use(securityHeaders({ https: config.tls !== undefined || config.publicUrl.startsWith('https://') }));
+    // HTTPS of its own (TLS_CERT, TLS_KEY): a browser gives a camera only to a secure page, and a
+    // venue on another machine is not on localhost. Read once at start: a new certificate needs a restart.
+    const server: HttpServer = config.tls ? createHttpsServer({ cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, app) : createServer(app);
     const adapter = config.redisUrl ? redisAdapter(config.redisUrl, logger.child({ component: 'socket.io-adapter' })) : undefined;
     if (adapter) owned.push(adapter.close);
     const io: PlenaryIo = new Server(server, {
@@ -221,7 +225,8 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
     await listen(server, config.port, config.host);
     const { port } = server.address() as AddressInfo;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    selfUrl ||= `http://${shownHost}:${port}`;
+    const scheme = config.tls ? 'https' : 'http';
+    selfUrl ||= `${scheme}://${shownHost}:${port}`;
 
     // After listening: the demo's media lease names where this process answers.
     let demo: DemoLinks | undefined;
@@ -247,7 +252,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
 
     let closing: Promise<void> | undefined;
     return {
-      url: `http://${shownHost}:${port}`,
+      url: `${scheme}://${shownHost}:${port}`,
       workers,
       media,
       conferences,
