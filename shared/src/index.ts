@@ -7,3 +7,4 @@ export * from './protocol/media';
 export * from './protocol/messages';
 export * from './protocol/public';
 export * from './protocol/destinations';
+export * from './protocol/network';

@@ -31,6 +31,8 @@ const TEXT = {
   mutedBadge: { en: 'Muted', zh: '已静音' },
   absent: { en: 'Not connected', zh: '未连接' },
   quality: { en: '{kbps} kbit/s · loss {loss}% · RTT {rtt} ms', zh: '{kbps} kbit/s · 丢包 {loss}% · 延迟 {rtt} ms' },
+  poorNetwork: { en: 'Poor network: {loss}% lost, {rtt} ms round trip. On air, its picture may freeze.', zh: '网络较差：丢包 {loss}%，往返 {rtt} 毫秒。发言时画面可能卡顿。' },
+  ownPoorNetwork: { en: 'Your network is poor: {loss}% of what you send is lost, {rtt} ms round trip. On air, your picture may freeze: tell your IT team, or use a wired connection.', zh: '本会场网络较差：发送丢包 {loss}%，往返 {rtt} 毫秒。发言时画面可能卡顿：请联系技术人员，或改用有线网络。' },
   queue: { en: 'Requests to speak', zh: '发言申请' },
   queueEmpty: { en: 'Nobody is waiting to speak.', zh: '暂无发言申请。' },
   accept: { en: 'Accept request from {name}', zh: '同意{name}发言' },

@@ -1,5 +1,7 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
+import type { NetworkHealth } from '@plenary/shared';
 import type { ReceiveTarget, VenueSession } from '../../session/venue-session';
+import { uplinkHealth } from '../../session/uplink';
 
 /** Re-renders on every change of the session's conference state or connection status. */
 export function useSessionRevision(session: VenueSession | undefined): number {
@@ -40,4 +42,14 @@ export function useReceivedTrack(
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [session, key, layer, epoch]);
   return track;
+}
+
+/** This venue's uplink health, from its browser's own statistics, every 2 s while the session lasts. */
+export function useUplinkHealth(session: VenueSession): NetworkHealth | undefined {
+  const [health, setHealth] = useState<NetworkHealth>();
+  useEffect(() => {
+    const timer = setInterval(() => void session.sendStats().then((report) => setHealth(uplinkHealth(report)), () => undefined), 2000);
+    return () => clearInterval(timer);
+  }, [session]);
+  return health;
 }

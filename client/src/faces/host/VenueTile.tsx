@@ -1,4 +1,4 @@
-import type { ConferenceState, Venue, VenueMediaStats } from '@plenary/shared';
+import { healthOfStream, isPoorNetwork, type ConferenceState, type Venue, type VenueMediaStats } from '@plenary/shared';
 import type { VenueSession } from '../../session/venue-session';
 import { useText } from '../common/i18n';
 import { useReceivedTrack } from '../common/session-hooks';
@@ -22,6 +22,10 @@ export function VenueTile({ session, state, venue, stats, act }: {
   const audioStats = stats.find((s) => s.venueId === venue.id && s.kind === 'audio');
   const bitrate = (videoStats?.bitrate ?? 0) + (audioStats?.bitrate ?? 0);
   const muted = venue.mutedByPresider || venue.selfMuted;
+  // Said before the floor is given: a venue on a poor link freezes the broadcast when on air.
+  const health = healthOfStream(videoStats);
+  const poor = venue.present && isPoorNetwork(health);
+  const warningId = `poor-network-${venue.id}`;
   return (
     <li className={`tile ${onAir ? 'on-air' : ''} ${venue.present ? '' : 'absent'}`} aria-label={venue.name}>
       <div className="tile-video">
@@ -47,8 +51,13 @@ export function VenueTile({ session, state, venue, stats, act }: {
           })}
         </p>
       )}
+      {poor && health && (
+        <p className="warning" role="status" id={warningId} data-testid="poor-network">
+          ⚠ {t('poorNetwork', { loss: health.lossPercent.toFixed(0), rtt: health.roundTripMs === undefined ? '–' : Math.round(health.roundTripMs) })}
+        </p>
+      )}
       <div className="tile-actions">
-        <button className="primary" disabled={onAir || (venue.kind === 'sub' && !venue.present)} onClick={() => act({ type: 'giveFloor', venueId: venue.id })}>
+        <button className="primary" disabled={onAir || (venue.kind === 'sub' && !venue.present)} aria-describedby={poor ? warningId : undefined} onClick={() => act({ type: 'giveFloor', venueId: venue.id })}>
           {t('giveFloorTo', { name: venue.name })}
         </button>
         {venue.kind === 'sub' && (

@@ -3,9 +3,9 @@ import { VenueSession } from '../../session/venue-session';
 import { DevicePicker } from '../common/devices';
 import { useText } from '../common/i18n';
 import { fetchPublic, type PublicConference } from '../common/public';
-import { useReceivedTrack, useSessionRevision } from '../common/session-hooks';
+import { useReceivedTrack, useSessionRevision, useUplinkHealth } from '../common/session-hooks';
 import { LanguageSwitch, VideoView } from '../common/ui';
-import { interpretationChannels } from '@plenary/shared';
+import { interpretationChannels, isPoorNetwork } from '@plenary/shared';
 
 /** The original under an interpretation the room hears: about 12 dB down. */
 const DUCKED = 0.25;
@@ -93,6 +93,7 @@ function VenueRoom({ session, stream }: { session: VenueSession; stream: MediaSt
   const programAudio = useReceivedTrack(session, { program: 'audio' });
   const mainAudio = useReceivedTrack(session, { venueId: 'main', kind: 'audio' }, undefined, state?.venues.main?.present);
   const mainVenue = useReceivedTrack(session, { venueId: 'main', kind: 'video' }, 0, state?.venues.main?.present);
+  const uplink = useUplinkHealth(session);
   const [problem, setProblem] = useState<string>();
   // The room may hear an interpretation channel: the interpreter's voice, the original under it.
   const [hearing, setHearing] = useState('');
@@ -115,6 +116,11 @@ function VenueRoom({ session, stream }: { session: VenueSession; stream: MediaSt
   return (
     <Shell title={venue?.name ?? venueId} subtitle={state.title}>
       {trouble && <p role="status" className="banner warning">{t('reconnecting')}</p>}
+      {!trouble && isPoorNetwork(uplink) && uplink && (
+        <p role="status" className="banner warning" data-testid="own-poor-network">
+          {t('ownPoorNetwork', { loss: uplink.lossPercent.toFixed(0), rtt: uplink.roundTripMs === undefined ? '–' : Math.round(uplink.roundTripMs) })}
+        </p>
+      )}
       <p role="status" className={`status ${onAir ? 'on-air' : ''}`} data-testid="venue-status">{status}</p>
       <div className="actions">
         {position >= 0 ? (
