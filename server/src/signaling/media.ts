@@ -46,8 +46,8 @@ export function registerMediaHandlers(socket: PlenarySocket, deps: MediaHandlerD
       deps.reply(ack, async () => {
         if (deps.hasEnded()) throw new PlenaryError(ErrorCode.CONFLICT, 'The conference has ended');
         const answer = await deps.media.call(caller, { name, request });
-        // Added here, by the process the socket is on, wherever the media is hosted: the owner
-        // never needs the TURN secret's reach, and a relayed call answers the same.
+        // Added here, by the process the socket is on: a call relayed to the process hosting the
+        // media answers with the same servers and credentials minted for this socket's venue.
         if (answer.ok && deps.iceServers && ICE_CALLS.has(name)) return { ...answer, data: { ...(answer.data as object), iceServers: deps.iceServers() } };
         return answer;
       });
