@@ -230,8 +230,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     tls,
     turn: e.TURN_URLS && e.TURN_SECRET ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL_SECONDS ?? 3600 } : undefined,
     broadcastLadder: e.BROADCAST_LADDER === 'off' ? [] : (e.BROADCAST_LADDER ?? '720p,480p,360p').split(','),
-    // 0.5 until a viewer's player is clean across a takeover at 0.333 (which gives p50 1.43-1.50 s glass to
-    // glass against 1.77 s, for 1.5x the requests: docs/benchmarks.md); see the README's known issue.
+    // 0.333 gives p50 1.43-1.50 s glass to glass against 1.77 s, for 1.5x the requests (docs/benchmarks.md);
+    // 0.5 stays the default until the takeover issue in the README is explained.
     broadcastPartSeconds: e.BROADCAST_PART_SECONDS ?? 0.5,
   };
 }
