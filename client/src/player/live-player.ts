@@ -81,7 +81,8 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
     if (!data.fatal) return;
     troubled = true;
     fatalErrors++;
-    lastFatalError = `${data.details} ${data.response?.code ?? ''} ${data.frag?.url ?? (data as { url?: string }).url ?? ''}`.trim();
+    // What hls.js said, with its reason when it gives one (a playlist's parsing error names the segment).
+    lastFatalError = `${data.details} ${data.response?.code ?? ''} ${data.frag?.url ?? (data as { url?: string }).url ?? ''} ${data.reason ?? ''}`.replace(/\s+/g, ' ').trim();
     if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
     else {
       clearTimeout(retry);

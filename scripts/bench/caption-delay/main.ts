@@ -17,7 +17,7 @@ import { startPlenary } from '../../../server/src/app/plenary';
 import { launchChromium } from '../../../server/src/test/browser';
 import { ControlClient, rawEmit } from '../../../server/src/test/control-client';
 import { machine } from '../lib/machine';
-import { runBenchmark, writeResults } from '../lib/output';
+import { partLengthRun, runBenchmark, writeResults } from '../lib/output';
 import { sleep, summarise } from '../lib/stats';
 
 const LINES = Number(process.env.LINES ?? 30);
@@ -39,7 +39,8 @@ const WATCH_CUES = `() => {
 async function main() {
   const ladder = process.env.BROADCAST_LADDER ?? '360p';
   const archive = await mkdtemp(join(tmpdir(), 'plenary-bench-captions-'));
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: ladder, ARCHIVE_DIR: archive, PLENARY_ADMIN_KEY: 'bench-admin-key-0123456789', ...(process.env.BROADCAST_PART_SECONDS ? { BROADCAST_PART_SECONDS: process.env.BROADCAST_PART_SECONDS } : {}) });
+  const run = partLengthRun('caption-delay');
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: ladder, ARCHIVE_DIR: archive, PLENARY_ADMIN_KEY: 'bench-admin-key-0123456789', ...run.env });
   const plenary = await startPlenary(config, pino({ level: 'warn' }), { demo: true });
   const browser = await launchChromium();
   const hostSecret = new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '');
@@ -76,8 +77,7 @@ async function main() {
   const delays = sent.flatMap(({ text, at }) => (shownAt[text] !== undefined ? [shownAt[text] - at] : []));
   const result = { sent: sent.length, shown: delays.length, delayMs: summarise(delays) };
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  // One file per part length other than the default, so runs side by side keep each other's.
-  writeResults(process.env.BROADCAST_PART_SECONDS ? `caption-delay-parts-${process.env.BROADCAST_PART_SECONDS}` : 'caption-delay', {
+  writeResults(run.results, {
     machine: machine(),
     ladder,
     partSeconds: config.broadcastPartSeconds,

@@ -19,7 +19,7 @@ import { startPlenary } from '../../../server/src/app/plenary';
 import { freeTcpPort } from '../../../sfu/src/net/ports';
 import { spawnTied } from '../../../sfu/src/net/child';
 import { machine } from '../lib/machine';
-import { runBenchmark, writeResults } from '../lib/output';
+import { partLengthRun, runBenchmark, writeResults } from '../lib/output';
 import { sleep } from '../lib/stats';
 
 const SIZES = (process.env.EDGE_VIEWERS ?? '1000,5000').split(',').map(Number);
@@ -29,7 +29,8 @@ const ROOT = join(__dirname, '..', '..', '..');
 
 async function main() {
   const archive = await mkdtemp(join(tmpdir(), 'plenary-bench-archive-'));
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: '240p', ARCHIVE_DIR: archive, PLENARY_ADMIN_KEY: 'bench-admin-key-0123456789', ...(process.env.BROADCAST_PART_SECONDS ? { BROADCAST_PART_SECONDS: process.env.BROADCAST_PART_SECONDS } : {}) });
+  const run = partLengthRun('edge-fanout');
+  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIASOUP_WORKERS: '1', DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: '240p', ARCHIVE_DIR: archive, PLENARY_ADMIN_KEY: 'bench-admin-key-0123456789', ...run.env });
   const plenary = await startPlenary(config, pino({ level: 'warn' }), { demo: true });
   const results = [];
   try {
@@ -83,8 +84,7 @@ async function main() {
     edge: 'nginx 1.22 (Debian), one worker process, proxy_cache_lock; viewers: 2 niced Node processes (undici)',
     results: results.map((r) => ({ ...r, originLoadVsBaseline: base ? Math.round((r.originRequestsPerSecond / base.originRequestsPerSecond) * 100) / 100 : undefined })),
   };
-  // One file per part length other than the default, so runs side by side keep each other's.
-  writeResults(process.env.BROADCAST_PART_SECONDS ? `edge-fanout-parts-${process.env.BROADCAST_PART_SECONDS}` : 'edge-fanout', summary);
+  writeResults(run.results, summary);
 }
 
 runBenchmark(main);

@@ -17,3 +17,13 @@ export function runBenchmark(main: () => Promise<unknown>): void {
     process.exit(1);
   });
 }
+
+/**
+ * A benchmark run at another LL-HLS part length than the default (BROADCAST_PART_SECONDS in the
+ * environment): the setting to start Plenary with, and the results file name that keeps each
+ * part length's run apart (name-parts-0.5), so runs side by side do not overwrite each other.
+ */
+export function partLengthRun(name: string): { env: NodeJS.ProcessEnv; results: string } {
+  const part = process.env.BROADCAST_PART_SECONDS;
+  return part ? { env: { BROADCAST_PART_SECONDS: part }, results: `${name}-parts-${part}` } : { env: {}, results: name };
+}

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { Agent } from 'undici';
 import type { Plenary } from '../app/plenary';
 import { DemoInChromium, launchChromium, recordPolicyViolations } from '../test/browser';
-import { TEST_ADMIN_KEY, eventually, startTestPlenary, tokenOf } from '../test/harness';
+import { eventually, joinToken, startTestPlenary } from '../test/harness';
 import { freePort } from '../test/processes';
 import { accepts } from '../test/redis-server';
 
@@ -90,17 +90,14 @@ describe.each([
     // Plenary's own TLS: plain HTTP on the same port is not served.
     if (kind === 'own') await expect(fetch(secured.url.replace('https:', 'http:') + '/healthz')).rejects.toThrow();
 
-    const link = await fetch(`${secured.url}/api/conferences/demo/venues/sv-2/link`, {
-      method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' }, body: '{}', dispatcher: tls,
-    } as RequestInit);
-    const { url: joinUrl } = ((await link.json()) as { data: { url: string } }).data;
+    const token = await joinToken(secured.url, 'demo', 'sv-2', { dispatcher: tls });
     await tls.close();
 
     const console_ = await open(`/host/demo#key=${DemoInChromium.hostSecret(secured.plenary)}`);
     await console_.getByRole('status').filter({ hasText: 'ON AIR: ' }).waitFor({ timeout: 30_000 });
 
     // The operator's camera (a secure page may have one), then the conference over a wss:// socket.
-    const venue = await open(`/join/${tokenOf(joinUrl)}`);
+    const venue = await open(`/join/${token}`);
     await venue.getByRole('button', { name: 'Join the conference' }).waitFor();
     await eventually(async () => venue.evaluate("document.querySelector('video.preview')?.videoWidth ?? 0"), 20_000);
     await venue.getByRole('button', { name: 'Join the conference' }).click();

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { Plenary } from '../app/plenary';
 import { DemoInChromium, launchChromium, recordPolicyViolations } from '../test/browser';
-import { TEST_ADMIN_KEY, eventually, startTestPlenary, tokenOf } from '../test/harness';
+import { eventually, joinToken, startTestPlenary } from '../test/harness';
 import { TestTurnServer } from '../test/turn-server';
 import { UdpImpairment } from '../test/udp-impairment';
 
@@ -40,11 +40,8 @@ describe('a venue on a poor network: the presider is warned before giving it the
   };
 
   it('says so on the venue\'s tile and on its page while the link loses 15 %, and stops once the link is clean', async () => {
-    const minted = await fetch(`${plenary.url}/api/conferences/demo/venues/sv-2/link`, {
-      method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' }, body: '{}',
-    });
-    const { url: joinUrl } = ((await minted.json()) as { data: { url: string } }).data;
-    const venue = await open(`/join/${tokenOf(joinUrl)}?ice=relay`);
+    const token = await joinToken(plenary.url, 'demo', 'sv-2');
+    const venue = await open(`/join/${token}?ice=relay`);
     await venue.getByRole('button', { name: 'Join the conference' }).click();
     await venue.getByRole('status').filter({ hasText: 'Listening' }).waitFor({ timeout: 30_000 });
 

@@ -1,24 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { demoHostSecret } from '../conference/demo';
-import { TestBrowser } from '../test/browser';
+import { TestBrowser, sessionProbe } from '../test/browser';
 import { ControlClient, rawEmit } from '../test/control-client';
-import { TEST_ADMIN_KEY, eventually, tokenOf } from '../test/harness';
+import { TEST_ADMIN_KEY, eventually, joinToken } from '../test/harness';
 import { ServerProcess, freePort } from '../test/processes';
 import { TestRedis } from '../test/redis-server';
-
-type Probe = {
-  joinAsVenue(url: string, token: string): Promise<void>;
-  watchBroadcast(url: string): void;
-  broadcastState(): { frames: number; currentTime: number };
-};
-const probe = (tab: Page) => ({
-  join: (url: string, token: string) => tab.evaluate(([u, t]) => (globalThis as unknown as { plenary: Probe }).plenary.joinAsVenue(u, t), [url, token] as const),
-  watch: (url: string) => tab.evaluate((u) => (globalThis as unknown as { plenary: Probe }).plenary.watchBroadcast(u), url),
-  state: () => tab.evaluate(() => (globalThis as unknown as { plenary: Probe }).plenary.broadcastState()),
-});
 
 type Stats = { ok: boolean; data?: { venueId: string; kind: string; bitrate: number }[] };
 
@@ -44,20 +32,15 @@ describe('a server process killed mid-session and started again (Redis mode)', (
     const port = await freePort();
     const env = { REDIS_URL: redis.url, DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: '240p', ANNOUNCED_IP: '127.0.0.1', ARCHIVE_DIR: archive };
     server = await ServerProcess.start(port, env);
-    const link = await fetch(`${server.url}/api/conferences/demo/venues/sv-2/link`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    const { url: joinUrl } = ((await link.json()) as { data: { url: string } }).data;
+    const token = await joinToken(server.url, 'demo', 'sv-2');
 
     // Siping joins from a real browser; a viewer watches; the presider gives Siping the floor.
-    const venue = probe(await browser.newTab());
-    await venue.join(server.url, tokenOf(joinUrl));
+    const venue = sessionProbe(await browser.newTab());
+    await venue.join(server.url, token);
     const presider = await ControlClient.connect(server.url, { conferenceId: 'demo', hostSecret: demoHostSecret(TEST_ADMIN_KEY) }, { reconnection: true });
     try {
       expect(await presider.command({ type: 'giveFloor', venueId: 'sv-2' })).toMatchObject({ ok: true });
-      const viewer = probe(await browser.newTab());
+      const viewer = sessionProbe(await browser.newTab());
       await viewer.watch(`${server.url}/hls/demo/master.m3u8`);
       await eventually(async () => (await viewer.state()).frames > 60, 60_000);
 

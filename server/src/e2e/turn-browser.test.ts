@@ -1,23 +1,8 @@
-import type { Page } from 'playwright-core';
 import type { Plenary } from '../app/plenary';
-import { DemoInChromium, TestBrowser } from '../test/browser';
+import { DemoInChromium, TestBrowser, sessionProbe } from '../test/browser';
 import { ControlClient, rawEmit } from '../test/control-client';
-import { TEST_ADMIN_KEY, eventually, startTestPlenary, tokenOf } from '../test/harness';
+import { eventually, joinToken, startTestPlenary } from '../test/harness';
 import { TestTurnServer } from '../test/turn-server';
-
-type MediaPath = { candidateType: string; protocol: string; relayProtocol?: string } | undefined;
-type Probe = {
-  joinAsVenue(url: string, token: string): Promise<void>;
-  mediaPaths(): Promise<{ send: MediaPath; receive: MediaPath }>;
-  watchBroadcast(url: string): void;
-  broadcastState(): { frames: number; speaker?: string };
-};
-const probe = (tab: Page) => ({
-  join: (url: string, token: string) => tab.evaluate(([u, t]) => (globalThis as unknown as { plenary: Probe }).plenary.joinAsVenue(u, t), [url, token] as const),
-  paths: () => tab.evaluate(() => (globalThis as unknown as { plenary: Probe }).plenary.mediaPaths()),
-  watch: (url: string) => tab.evaluate((u) => (globalThis as unknown as { plenary: Probe }).plenary.watchBroadcast(u), url),
-  state: () => tab.evaluate(() => (globalThis as unknown as { plenary: Probe }).plenary.broadcastState()),
-});
 
 type Stats = { ok: boolean; data?: { venueId: string; kind: string; bitrate: number }[] };
 
@@ -44,10 +29,7 @@ describe('a venue whose network lets only TURN over TCP out (coturn on loopback,
   });
 
   it('joins through the relay, publishes, and goes on air', async () => {
-    const link = await fetch(`${plenary.url}/api/conferences/demo/venues/sv-2/link`, {
-      method: 'POST', headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' }, body: '{}',
-    });
-    const { url: joinUrl } = ((await link.json()) as { data: { url: string } }).data;
+    const token = await joinToken(plenary.url, 'demo', 'sv-2');
 
     // The transport's answer carries the TURN server with this venue's own short-lived credentials.
     const answer = (await rawEmit(presider, 'media:createTransport')) as { ok: boolean; data: { iceServers?: { urls: string[]; username: string; credential: string }[] } };
@@ -56,8 +38,8 @@ describe('a venue whose network lets only TURN over TCP out (coturn on loopback,
     expect(expiry * 1000 - Date.now()).toBeGreaterThan(590_000);
     expect(expiry * 1000 - Date.now()).toBeLessThanOrEqual(600_000);
 
-    const venue = probe(await browser.newTab('?ice=relay'));
-    await venue.join(plenary.url, tokenOf(joinUrl));
+    const venue = sessionProbe(await browser.newTab('?ice=relay'));
+    await venue.join(plenary.url, token);
     // Its camera reaches the SFU...
     await eventually(async () => {
       const stats = (await rawEmit(presider, 'media:stats')) as Stats;
@@ -75,7 +57,7 @@ describe('a venue whose network lets only TURN over TCP out (coturn on loopback,
     // On air: the broadcast shows it.
     expect(await presider.command({ type: 'giveFloor', venueId: 'sv-2' })).toMatchObject({ ok: true });
     const name = presider.state.venues['sv-2']?.name;
-    const viewer = probe(await browser.newTab());
+    const viewer = sessionProbe(await browser.newTab());
     await viewer.watch(`${plenary.url}/hls/demo/master.m3u8`);
     await eventually(async () => {
       const state = await viewer.state();

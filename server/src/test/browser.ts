@@ -75,6 +75,40 @@ export class SessionPage {
   }
 }
 
+/** How a transport's media goes (the local end of its selected ICE pair). */
+export type MediaPath = { candidateType: string; protocol: string; relayProtocol?: string } | undefined;
+
+/** What client/src/session/probe.ts answers about the broadcast a tab watches. */
+export interface BroadcastState {
+  frames: number;
+  currentTime: number;
+  speaker?: string;
+  fatalErrors: number;
+  lastFatalError: string | undefined;
+}
+
+/** The session page's window.plenary (client/src/session/browser-entry.ts), as the tests drive it. */
+interface SessionProbeApi {
+  joinAsVenue(url: string, token: string): Promise<void>;
+  framesDecoded(): Promise<number>;
+  mediaPaths(): Promise<{ send: MediaPath; receive: MediaPath }>;
+  watchBroadcast(url: string): void;
+  broadcastState(): BroadcastState;
+}
+type Window = { plenary: SessionProbeApi };
+
+/** Drives a tab on the session page (TestBrowser.newTab): join as a venue, watch the broadcast, read what it shows. */
+export function sessionProbe(tab: Page) {
+  // Each function runs in the page: only the type of window.plenary is shared, nothing else.
+  return {
+    join: (url: string, token: string) => tab.evaluate(([u, t]) => (globalThis as unknown as Window).plenary.joinAsVenue(u, t), [url, token] as const),
+    framesDecoded: () => tab.evaluate(() => (globalThis as unknown as Window).plenary.framesDecoded()),
+    paths: () => tab.evaluate(() => (globalThis as unknown as Window).plenary.mediaPaths()),
+    watch: (url: string) => tab.evaluate((u) => (globalThis as unknown as Window).plenary.watchBroadcast(u), url),
+    state: () => tab.evaluate(() => (globalThis as unknown as Window).plenary.broadcastState()),
+  };
+}
+
 /** Debian's Chromium with the session page: what the browser tests open tabs in. Closes both. */
 export class TestBrowser {
   private constructor(

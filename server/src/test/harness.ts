@@ -74,6 +74,19 @@ export async function createTestConference(baseUrl: string, body: Record<string,
 /** The token at the end of a join link. */
 export const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
 
+/** A venue's current join link's token, minted through the admin API (`init` adds e.g. a TLS dispatcher). */
+export async function joinToken(baseUrl: string, conferenceId: string, venueId: string, init: object = {}): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/conferences/${conferenceId}/venues/${venueId}/link`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: '{}',
+    ...init,
+  } as RequestInit);
+  const answer = (await res.json()) as { ok: boolean; data: { url: string }; error?: unknown };
+  if (!answer.ok) throw new Error(`join link failed: ${res.status} ${JSON.stringify(answer.error)}`);
+  return tokenOf(answer.data.url);
+}
+
 /** The standard test conference: a main venue and three sub-venues with a short agenda. */
 export const threeVenues = (id: string) => ({
   id,

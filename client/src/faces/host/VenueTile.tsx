@@ -1,4 +1,5 @@
 import { healthOfStream, isPoorNetwork, type ConferenceState, type Venue, type VenueMediaStats } from '@plenary/shared';
+import { roundTrip } from '../common/network';
 import type { VenueSession } from '../../session/venue-session';
 import { useText } from '../common/i18n';
 import { useReceivedTrack } from '../common/session-hooks';
@@ -42,18 +43,14 @@ export function VenueTile({ session, state, venue, stats, act }: {
         {queued && <span className="badge hand">✋ {t('raisedHand')}</span>}
         {muted && <span className="badge muted">🔇 {t('mutedBadge')}</span>}
       </div>
-      {videoStats && (
+      {health && (
         <p className="quality">
-          {t('quality', {
-            kbps: Math.round(bitrate / 1000),
-            loss: ((videoStats.fractionLost / 256) * 100).toFixed(1),
-            rtt: videoStats.roundTripTime === undefined ? '–' : Math.round(videoStats.roundTripTime),
-          })}
+          {t('quality', { kbps: Math.round(bitrate / 1000), loss: health.lossPercent.toFixed(1), rtt: roundTrip(health) })}
         </p>
       )}
       {poor && health && (
         <p className="warning" role="status" id={warningId} data-testid="poor-network">
-          ⚠ {t('poorNetwork', { loss: health.lossPercent.toFixed(0), rtt: health.roundTripMs === undefined ? '–' : Math.round(health.roundTripMs) })}
+          ⚠ {t('poorNetwork', { loss: health.lossPercent.toFixed(0), rtt: roundTrip(health) })}
         </p>
       )}
       <div className="tile-actions">

@@ -5,6 +5,7 @@ import { useText } from '../common/i18n';
 import { fetchPublic, type PublicConference } from '../common/public';
 import { useReceivedTrack, useSessionRevision, useUplinkHealth } from '../common/session-hooks';
 import { LanguageSwitch, VideoView } from '../common/ui';
+import { roundTrip } from '../common/network';
 import { interpretationChannels, isPoorNetwork } from '@plenary/shared';
 
 /** The original under an interpretation the room hears: about 12 dB down. */
@@ -118,7 +119,7 @@ function VenueRoom({ session, stream }: { session: VenueSession; stream: MediaSt
       {trouble && <p role="status" className="banner warning">{t('reconnecting')}</p>}
       {!trouble && isPoorNetwork(uplink) && uplink && (
         <p role="status" className="banner warning" data-testid="own-poor-network">
-          {t('ownPoorNetwork', { loss: uplink.lossPercent.toFixed(0), rtt: uplink.roundTripMs === undefined ? '–' : Math.round(uplink.roundTripMs) })}
+          {t('ownPoorNetwork', { loss: uplink.lossPercent.toFixed(0), rtt: roundTrip(uplink) })}
         </p>
       )}
       <p role="status" className={`status ${onAir ? 'on-air' : ''}`} data-testid="venue-status">{status}</p>
