@@ -128,7 +128,8 @@ export function mediaPlaylist(rendition: HlsRendition, options: PlaylistOptions)
         lines.push(`#EXT-X-PART:DURATION=${seconds(printed.parts[index] as number)},URI="${partName(segment.msn, index, format)}"${part.independent || options.subtitles ? ',INDEPENDENT=YES' : ''}`);
       });
     }
-    if (segment.complete) lines.push(`#EXTINF:${seconds(printed.segment)},`, segmentName(segment.msn, format));
+    if (segment.gap) lines.push('#EXT-X-GAP', `#EXTINF:${seconds(segment.duration)},`, segmentName(segment.msn, format));
+    else if (segment.complete) lines.push(`#EXTINF:${seconds(printed.segment)},`, segmentName(segment.msn, format));
   });
 
   const next = rendition.nextPart();

@@ -128,6 +128,22 @@ it('prints 1/3 s parts that add up to their segment, as hls.js needs to load sub
   }
 });
 
+it('raises PART-TARGET for a long part only while that part is in the window', async () => {
+  const rendition = new HlsRendition('360p', { segmentTarget: 2, windowSegments: 2 });
+  const partTarget = () => (HLS.parse(mediaPlaylist(rendition, { partTarget: 0.5, segmentTarget: 2 })) as HLS.types.MediaPlaylist).partTargetDuration;
+  try {
+    // An encoder that stalls writes long fragments (1.5 s here), then goes on with 0.5 s ones.
+    await encode(4, (chunk) => rendition.write(chunk), 1_500_000);
+    expect(partTarget()).toBeGreaterThanOrEqual(1.5);
+    await encode(7, (chunk) => rendition.write(chunk));
+    // The long parts have left the two-segment window: viewers' PART-HOLD-BACK is back to three 0.5 s parts.
+    expect(rendition.window.every((segment) => segment.parts.every((part) => part.duration <= 0.5 + 1e-6))).toBe(true);
+    expect(partTarget()).toBe(0.5);
+  } finally {
+    rendition.close();
+  }
+}, 60_000);
+
 describe('sequence numbers across restarts', () => {
   it('start where asked, and count a discontinuity that slid out of the window', async () => {
     const rendition = new HlsRendition('240p', { segmentTarget: 2, windowSegments: 1, firstMsn: 1_700_000_000, firstDiscontinuitySequence: 3000 });

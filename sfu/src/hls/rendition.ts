@@ -28,6 +28,12 @@ export interface Segment {
   discontinuity: boolean;
   /** Which init segment this segment needs (changes at discontinuities). */
   initVersion: number;
+  /**
+   * A follower's placeholder for a leader's segment it has no media for (EXT-X-GAP): players
+   * number segments by their place in the playlist, so a missing number would shift every
+   * later one. No parts, no bytes; not recorded.
+   */
+  gap?: true;
 }
 
 export interface RenditionOptions {
@@ -101,8 +107,6 @@ export class HlsRendition {
   private timelineOrigin: number | undefined;
   /** Bumped at each discontinuity; segments carry the version of the init they need. */
   private initVersion = 0;
-  /** The longest part seen, seconds: PART-TARGET must not be below it. */
-  maxPartDuration = 0;
   private partsPublished = 0;
   private readonly partListeners = new Set<PartListener>();
   /** Set when this rendition follows a leader's parts. */
@@ -149,6 +153,18 @@ export class HlsRendition {
   /** The segments in the live window, oldest first (the last one may still be growing). */
   get window(): readonly Segment[] {
     return this.segments;
+  }
+
+  /**
+   * The longest part in the window, seconds: PART-TARGET must not be below any part the playlist
+   * lists. It counts a part only while it is in the window: the longest part ever seen (1.53 s
+   * once, an encoder stalling as a broadcast started under load) set PART-TARGET, and with it
+   * every viewer's PART-HOLD-BACK (4.6 s), for the rest of the broadcast.
+   */
+  get maxPartDuration(): number {
+    let longest = 0;
+    for (const segment of this.segments) for (const part of segment.parts) longest = Math.max(longest, part.duration);
+    return longest;
   }
 
   /** Feeds bytes from ffmpeg's fMP4 output. */
@@ -264,7 +280,6 @@ export class HlsRendition {
 
   /** Publishes a part: where its own rule says (a segment starts on an independent part past the target), or where a leader put its own. */
   private addPart(part: Part, placement?: Placement): void {
-    this.maxPartDuration = Math.max(this.maxPartDuration, part.duration);
     const current = this.segments[this.segments.length - 1];
     const cut = placement ? current?.msn !== placement.msn : this.forceCut || (part.independent && (current?.duration ?? Infinity) >= this.options.segmentTarget - 0.01);
     if (cut || !current) {
@@ -272,6 +287,7 @@ export class HlsRendition {
       if (current) {
         complete(current);
         this.options.onSegment?.(current, this.initFor(current.initVersion));
+        if (placement) this.fillGap(current, placement.msn);
       }
       this.segments.push({
         msn: this.nextMsn++,
@@ -280,7 +296,7 @@ export class HlsRendition {
         programDateTime: placement?.programDateTime ?? (this.timelineOrigin !== undefined ? this.timelineOrigin + part.startTime * 1000 : this.clock() - part.duration * 1000),
         complete: false,
         bytes: undefined,
-        discontinuity: this.forceCut && current !== undefined,
+        discontinuity: this.forceCut && this.segments.length > 0,
         initVersion: this.initVersion,
       });
       this.forceCut = false;
@@ -307,6 +323,26 @@ export class HlsRendition {
       }
     }
     this.release();
+  }
+
+  /**
+   * Puts a gap segment in the window for each of the leader's segments between `last` and
+   * `nextMsn` that this follower has no media for (the aligner starts again on the leader's next
+   * segment after a hole in the encoder's audio, or late after a restart). Seen under load: audio
+   * segments 304 then 306, which hls.js numbered 304, 305, ... until the window slid past 304 and
+   * its next playlist numbered them anew: a fatal "media sequence mismatch" for every viewer.
+   * A gap takes the discontinuity that was to mark the next segment: it is the first after it.
+   */
+  private fillGap(last: Segment, nextMsn: number): void {
+    let end = last.programDateTime + last.duration * 1000;
+    for (let msn = last.msn + 1; msn < nextMsn; msn++) {
+      const leader = this.options.follows?.segmentAt(msn);
+      const duration = leader?.complete ? leader.duration : this.options.segmentTarget;
+      const programDateTime = leader?.programDateTime ?? end;
+      this.segments.push({ msn, parts: [], duration, programDateTime, complete: true, bytes: undefined, discontinuity: this.forceCut, initVersion: this.initVersion, gap: true });
+      this.forceCut = false;
+      end = programDateTime + duration * 1000;
+    }
   }
 
   /**
