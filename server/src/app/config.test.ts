@@ -57,9 +57,9 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ VIEWER_SAMPLE: '1' }).viewerSample).toBe(1);
   });
 
-  it('takes an LL-HLS part length from 0.25 to 1 s, 0.5 by default', () => {
-    expect(loadConfig({}).broadcastPartSeconds).toBe(0.5);
-    expect(loadConfig({ BROADCAST_PART_SECONDS: '0.333' }).broadcastPartSeconds).toBe(0.333);
+  it('takes an LL-HLS part length from 0.25 to 1 s, 0.333 by default', () => {
+    expect(loadConfig({}).broadcastPartSeconds).toBe(0.333);
+    expect(loadConfig({ BROADCAST_PART_SECONDS: '0.5' }).broadcastPartSeconds).toBe(0.5);
     for (const bad of ['0.1', '2', '1/3', '-0.5']) expect(() => loadConfig({ BROADCAST_PART_SECONDS: bad })).toThrow(/BROADCAST_PART_SECONDS must be a length from 0.25 to 1/);
   });
 

@@ -230,9 +230,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     tls,
     turn: e.TURN_URLS && e.TURN_SECRET ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL_SECONDS ?? 3600 } : undefined,
     broadcastLadder: e.BROADCAST_LADDER === 'off' ? [] : (e.BROADCAST_LADDER ?? '720p,480p,360p').split(','),
-    // 0.333 gives p50 1.43-1.50 s glass to glass against 1.77 s, for 1.5x the requests (docs/benchmarks.md);
-    // 0.5 stays the default until the takeover issue in the README is explained.
-    broadcastPartSeconds: e.BROADCAST_PART_SECONDS ?? 0.5,
+    // 0.333: p50 1.43-1.50 s glass to glass at the default ladder against 1.77 s with 0.5 (docs/benchmarks.md), for 1.5x the requests.
+    broadcastPartSeconds: e.BROADCAST_PART_SECONDS ?? 0.333,
   };
 }
 

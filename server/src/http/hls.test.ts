@@ -43,11 +43,11 @@ describe('the HLS origin', () => {
     expect(res.headers.get('cache-control')).toBe('public, max-age=1');
     const text = await res.text();
     const playlist = HLS.parse(text) as HLS.types.MediaPlaylist;
-    // The default part length, 0.5 s (15 frames at 30 fps: PART-TARGET is the longest part, rounded up
+    // The default part length, 1/3 s (10 frames at 30 fps: PART-TARGET is the longest part, rounded up
     // to the millisecond), and players held three parts behind live.
     const partTarget = playlist.partTargetDuration ?? 0;
-    expect(partTarget).toBeGreaterThanOrEqual(0.5);
-    expect(partTarget).toBeLessThanOrEqual(0.51);
+    expect(partTarget).toBeGreaterThanOrEqual(0.333);
+    expect(partTarget).toBeLessThanOrEqual(0.34);
     expect(playlist.lowLatencyCompatibility).toMatchObject({ canBlockReload: true, canSkipUntil: 12 });
     expect(playlist.lowLatencyCompatibility?.partHoldBack).toBeCloseTo(3 * partTarget, 3);
     expect(text).toContain('#EXT-X-RENDITION-REPORT:URI="../audio/index.m3u8"');
