@@ -1,3 +1,4 @@
+import type { SentLayer } from '@plenary/shared';
 import { VenueSession, type ReceiveTarget } from './venue-session';
 import { playLive, type HlsTuning, type LivePlayer } from '../player/live-player';
 
@@ -38,6 +39,20 @@ export async function framesDecoded(): Promise<number> {
     if (report.type === 'inbound-rtp' && report.kind === 'video') frames += report.framesDecoded ?? 0;
   });
   return frames;
+}
+
+/** What the joined venue's camera sends, layer by layer: how the browser answers a lossy link. */
+export async function sentVideo(): Promise<SentLayer[]> {
+  const layers: SentLayer[] = [];
+  (await current?.sendStats())?.forEach((report: Partial<SentLayer> & { type: string; kind?: string }) => {
+    if (report.type !== 'outbound-rtp' || report.kind !== 'video') return;
+    layers.push({
+      rid: report.rid ?? '', framesEncoded: report.framesEncoded ?? 0, frameHeight: report.frameHeight ?? 0, bytesSent: report.bytesSent ?? 0,
+      nackCount: report.nackCount ?? 0, retransmittedPacketsSent: report.retransmittedPacketsSent ?? 0, pliCount: report.pliCount ?? 0,
+      qualityLimitationReason: report.qualityLimitationReason ?? '',
+    });
+  });
+  return layers.sort((a, b) => a.rid.localeCompare(b.rid));
 }
 
 /** How a transport's media goes now: the local end of its selected ICE pair (a relay, over which protocol, or direct). */
@@ -124,4 +139,54 @@ export function broadcastState(): {
   }
   const shown = player?.playingDate;
   return { frames, currentTime: video?.currentTime ?? 0, latency: player?.latency, targetLatency: player?.targetLatency, behindMs: shown === undefined ? undefined : Date.now() - shown, speaker: player?.speaker?.name, colour, fatalErrors: player?.fatalErrors ?? 0, lastFatalError: player?.lastFatalError, stalls };
+}
+
+/** The pictures the broadcast's <video> presented since the last take, and when the picture moved. */
+export interface PictureMoves {
+  presented: number;
+  /** Page clock (ms) of each presented picture that differs from the one before. */
+  moves: number[];
+  /** The page's clock at the take, ms. */
+  now: number;
+}
+
+let pictures: PictureMoves = { presented: 0, moves: [], now: 0 };
+
+/** Pixels (of 160x90) that must change for a picture to count as moved: more than a codec's noise. */
+const MOVED_PIXELS = 4;
+
+/**
+ * Starts noting when the broadcast's picture moves (watchBroadcast first): each presented frame
+ * is drawn small and compared with the one before; a few pixels whose green changed by more
+ * than `movedLevels` make a move (a clock ticking or a mouth moving is a small part of a
+ * picture). The ladder encodes a constant frame rate (it repeats the last picture while a venue
+ * sends nothing), so a frozen broadcast still presents frames: a freeze shows only in the pictures.
+ */
+export function trackPictureMoves(movedLevels: number): void {
+  const video = document.getElementById('broadcast') as HTMLVideoElement;
+  const canvas = document.createElement('canvas');
+  canvas.width = 160;
+  canvas.height = 90;
+  const context = canvas.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D;
+  let previous: Uint8ClampedArray | undefined;
+  const onFrame = (now: number) => {
+    context.drawImage(video, 0, 0, canvas.width, canvas.height);
+    const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    if (previous) {
+      let changed = 0;
+      for (let i = 1; i < data.length; i += 4) if (Math.abs((data[i] as number) - (previous[i] as number)) > movedLevels) changed++;
+      if (changed >= MOVED_PIXELS) pictures.moves.push(now);
+    }
+    previous = data;
+    pictures.presented++;
+    video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+}
+
+/** What trackPictureMoves saw since the last take; counting starts afresh. */
+export function takePictureMoves(): PictureMoves {
+  const taken = { ...pictures, now: performance.now() };
+  pictures = { presented: 0, moves: [], now: 0 };
+  return taken;
 }

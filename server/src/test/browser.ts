@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { SentLayer } from '@plenary/shared';
 import type { Plenary } from '../app/plenary';
 import { ControlClient } from './control-client';
 import { startTestPlenary } from './harness';
@@ -85,6 +86,17 @@ export interface BroadcastState {
   speaker?: string;
   fatalErrors: number;
   lastFatalError: string | undefined;
+  /** Times playback waited for media after it first played. */
+  stalls: number;
+  /** Now minus the program date time of the picture on screen, ms. */
+  behindMs: number | undefined;
+}
+
+/** When the broadcast's picture moved (client/src/session/probe.ts's PictureMoves). */
+export interface PictureMoves {
+  presented: number;
+  moves: number[];
+  now: number;
 }
 
 /** The session page's window.plenary (client/src/session/browser-entry.ts), as the tests drive it. */
@@ -94,6 +106,9 @@ interface SessionProbeApi {
   mediaPaths(): Promise<{ send: MediaPath; receive: MediaPath }>;
   watchBroadcast(url: string): void;
   broadcastState(): BroadcastState;
+  sentVideo(): Promise<SentLayer[]>;
+  trackPictureMoves(movedLevels: number): void;
+  takePictureMoves(): PictureMoves;
 }
 type Window = { plenary: SessionProbeApi };
 
@@ -106,6 +121,9 @@ export function sessionProbe(tab: Page) {
     paths: () => tab.evaluate(() => (globalThis as unknown as Window).plenary.mediaPaths()),
     watch: (url: string) => tab.evaluate((u) => (globalThis as unknown as Window).plenary.watchBroadcast(u), url),
     state: () => tab.evaluate(() => (globalThis as unknown as Window).plenary.broadcastState()),
+    sent: () => tab.evaluate(() => (globalThis as unknown as Window).plenary.sentVideo()),
+    trackPictureMoves: (movedLevels: number) => tab.evaluate((m) => (globalThis as unknown as Window).plenary.trackPictureMoves(m), movedLevels),
+    takePictureMoves: () => tab.evaluate(() => (globalThis as unknown as Window).plenary.takePictureMoves()),
   };
 }
 

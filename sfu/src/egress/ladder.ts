@@ -1,4 +1,5 @@
 import { FOLLOWER_FRAGMENT_SECONDS } from '../hls/rendition';
+import { RETRANSMISSION_WAIT_MS } from '../program/loss';
 
 /** One video rendition of the broadcast. */
 export interface Rung {
@@ -52,7 +53,8 @@ const DUCKING = 'sidechaincompress=threshold=0.02:ratio=20:attack=5:release=300'
  * the sign-language picture last.
  */
 export function ladderArgs(sdpPath: string, rungs: Rung[], partSeconds: number, channels = 0, pictureInPicture = false): string[] {
-  const input = ['-protocol_whitelist', 'file,udp,rtp', '-reorder_queue_size', '64', '-i', sdpPath];
+  // Waits for a lost video packet that the SFU asked the venue for again (RETRANSMISSION_WAIT_MS).
+  const input = ['-protocol_whitelist', 'file,udp,rtp', '-reorder_queue_size', '64', '-max_delay', String(RETRANSMISSION_WAIT_MS * 1000), '-i', sdpPath];
   const interpreters = Array.from({ length: channels }, (_, i) => `[0:a:${2 + i}]`);
   return ['-hide_banner', '-nostdin', '-loglevel', 'error', ...input, ...ladderOutputs(rungs, partSeconds, ['[0:v:0]', '[0:a:0]', '[0:a:1]'], interpreters, pictureInPicture ? '[0:v:1]' : undefined)];
 }

@@ -45,6 +45,14 @@ class FakeSource {
   frameWhole(key: boolean) {
     this.frameStarts(key)();
   }
+  /** A frame whose last packet is lost on the venue's link; the returned function resends it (a retransmission). */
+  frameLosingItsEnd(): () => void {
+    const f = this.frame++;
+    const common = { ts: this.tsBase + f * 3000, ssrc: this.ssrc, pictureId: this.picBase + f, tl0: 7 + f, key: false };
+    this.consumer.emit('rtp', vp8Packet({ ...common, seq: this.seq++, start: true, marker: false }));
+    const lost = vp8Packet({ ...common, seq: this.seq++, start: false, marker: true });
+    return () => this.consumer.emit('rtp', lost);
+  }
 }
 
 describe('a program track (video)', () => {
@@ -104,6 +112,46 @@ describe('a program track (video)', () => {
     expect(marker(sent[firstOfB - 1]!)).toBe(true);
     const pictureIds = sent.filter((p) => parseVp8(p)?.frameStart).map((p) => readPictureId(p, parseVp8(p)!.pictureId!));
     expect(pictureIds).toEqual(pictureIds.map((_, i) => pictureIds[0]! + i));
+  });
+
+  it('asks the venue on air for a keyframe when a packet lost on its link does not come back before the encoder stops waiting', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      await track.switchTo('a');
+      a.frameWhole(true);
+      const resend = a.frameLosingItsEnd();
+      a.frameWhole(false);
+      jest.advanceTimersByTime(200);
+      resend(); // back a round trip later: the encoder had waited for it
+      a.frameWhole(false);
+      expect(a.consumer.keyFramesAsked).toBe(1); // only the one the cut asked for
+      expect(track.repairs).toBe(0);
+
+      a.frameLosingItsEnd(); // never comes back
+      a.frameWhole(false);
+      jest.advanceTimersByTime(450);
+      a.frameWhole(false);
+      expect(a.consumer.keyFramesAsked).toBe(2);
+      expect(track.repairs).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('forwards a retransmitted packet in its place and continues the next source after the newest packet, not after it', async () => {
+    await track.switchTo('a');
+    a.frameWhole(true);
+    const resend = a.frameLosingItsEnd();
+    a.frameWhole(false);
+    resend();
+    const late = sent[sent.length - 1]!;
+    expect(sequenceNumber(late)).toBe((sequenceNumber(sent[0]!) + 3) & 0xffff); // its own place in the stream
+    const newest = sent[sent.length - 2]!;
+    await track.switchTo('b');
+    b.frameWhole(true);
+    const firstOfB = sent[sent.length - 2]!;
+    expect(sequenceNumber(firstOfB)).toBe((sequenceNumber(newest) + 1) & 0xffff);
+    expect(timestamp(firstOfB) - timestamp(newest)).toBeGreaterThanOrEqual(3000);
   });
 
   it('keeps the old source on air until the new keyframe comes', async () => {

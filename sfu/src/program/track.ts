@@ -3,6 +3,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { isRtp, rewriteHeader, sequenceNumber, timestamp } from '../rtp/packet';
 import type { TrackCodec } from './codecs';
+import { LossRepair } from './loss';
 
 /** A floor change that reached the program: when it was asked for and when it was cut. */
 export interface Cut {
@@ -89,11 +90,24 @@ export class ProgramTrack {
    */
   private clock: { wall: number; timestamp: number } | undefined;
   private readonly silenceTimer: NodeJS.Timeout | undefined;
+  /** For a codec that needs keyframes: asks the source on air for one when a lost packet did not come back in time. */
+  private readonly repair: LossRepair | undefined;
 
   constructor(private readonly options: TrackOptions) {
     if (options.silenceFill && options.codec.silence) {
       this.silenceTimer = setInterval(() => this.fillSilence(), AUDIO_FRAME_MS);
     }
+    if (options.codec.needsKeyframe) {
+      this.repair = new LossRepair(() => {
+        options.logger.debug({ venueId: this.onAir }, 'a packet lost on the way from the venue on air did not come back in time: asking it for a keyframe');
+        this.requestKeyFrame().catch((error: unknown) => options.logger.warn({ err: error }, 'could not ask the venue on air for a keyframe'));
+      });
+    }
+  }
+
+  /** Keyframes asked of the sources on air because a lost packet did not come back in time. */
+  get repairs(): number {
+    return this.repair?.requests ?? 0;
   }
 
   /** The venue whose media is on air (or about to be, once its keyframe arrives). */
@@ -210,6 +224,7 @@ export class ProgramTrack {
     this.remapNext = false;
     this.onAir = pending.venueId;
     this.pending = undefined;
+    this.repair?.reset();
     for (const packet of pending.buffer) this.forward(packet);
     if (previous && previous !== this.onAir && this.options.codec.needsKeyframe) {
       // Sources off air cost nothing: their consumers wait paused.
@@ -299,13 +314,18 @@ export class ProgramTrack {
       if (lag > limit && !remapped) mapping = this.mappingFor(packet, now);
     }
     this.mapping = mapping;
+    // A retransmitted packet (lost on the venue's link, asked for again) comes after newer ones:
+    // it is forwarded in its place, but the output's position stays at the newest.
+    const newest = this.repair ? this.repair.onPacket(sequenceNumber(packet), now) : true;
     const outSequence = (sequenceNumber(packet) + mapping.sequenceOffset) & 0xffff;
     const outTimestamp = (timestamp(packet) + mapping.timestampOffset) >>> 0;
     this.options.codec.rewrite(packet);
     rewriteHeader(packet, { ssrc: this.options.ssrc, payloadType: this.options.payloadType, sequenceNumber: outSequence, timestamp: outTimestamp });
-    this.output = { sequenceNumber: outSequence, timestamp: outTimestamp, sentAt: now };
+    if (newest) {
+      this.output = { sequenceNumber: outSequence, timestamp: outTimestamp, sentAt: now };
+      this.lastForwardedEndedFrame = this.options.codec.endsFrame(packet);
+    }
     if (this.options.silenceFill && this.options.codec.silence) this.clock ??= { wall: now, timestamp: outTimestamp };
-    this.lastForwardedEndedFrame = this.options.codec.endsFrame(packet);
     this.options.producer.send(packet);
   }
 }

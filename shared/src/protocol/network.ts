@@ -21,3 +21,21 @@ export function isPoorNetwork(health: NetworkHealth | undefined): boolean {
 export function healthOfStream(stats: { fractionLost: number; roundTripTime: number | undefined } | undefined): NetworkHealth | undefined {
   return stats && { lossPercent: (stats.fractionLost / 256) * 100, roundTripMs: stats.roundTripTime };
 }
+
+/**
+ * One simulcast layer of a venue's camera as its browser sends it (its WebRTC statistics,
+ * cumulative): how the browser answers a lossy link. Read by the browser tests and benchmarks.
+ */
+export interface SentLayer {
+  rid: string;
+  framesEncoded: number;
+  frameHeight: number;
+  bytesSent: number;
+  /** Lost packets the SFU asked for again, and how many the browser resent. */
+  nackCount: number;
+  retransmittedPacketsSent: number;
+  /** Keyframes the SFU asked for (PLI). */
+  pliCount: number;
+  /** Why the browser sends less than it could: 'bandwidth', 'cpu' or 'none'. */
+  qualityLimitationReason: string;
+}

@@ -1,0 +1,69 @@
+import { LossRepair, RETRANSMISSION_WAIT_MS } from './loss';
+
+/** A repair whose keyframe requests are counted, fed packets at chosen times. */
+function repair() {
+  const asked: number[] = [];
+  let now = 0;
+  const watch = new LossRepair(() => asked.push(now));
+  const packet = (sequence: number, at: number) => {
+    now = at;
+    return watch.onPacket(sequence & 0xffff, at);
+  };
+  return { watch, asked, packet };
+}
+
+describe('repairing a loss on the way from the venue on air', () => {
+  it('asks for a keyframe once a lost packet has not come back by the time the encoder stops waiting for it', () => {
+    const { asked, packet } = repair();
+    packet(100, 0);
+    packet(102, 10); // 101 lost
+    packet(103, RETRANSMISSION_WAIT_MS);
+    expect(asked).toEqual([]);
+    packet(104, RETRANSMISSION_WAIT_MS + 11);
+    expect(asked).toEqual([RETRANSMISSION_WAIT_MS + 11]);
+  });
+
+  it('asks nothing when the venue resends the lost packet in time, and says that packet is not the newest', () => {
+    const { asked, packet } = repair();
+    packet(100, 0);
+    expect(packet(102, 10)).toBe(true);
+    expect(packet(101, 250)).toBe(false); // the retransmission, a round trip later
+    for (let i = 0; i < 20; i++) packet(103 + i, 260 + i * 40);
+    expect(asked).toEqual([]);
+  });
+
+  it('asks at most twice a second on a link that keeps losing, and again while gaps stay open', () => {
+    const { asked, packet } = repair();
+    // A packet in ten lost for three seconds, a packet every 20 ms.
+    let sequence = 0;
+    for (let at = 0; at < 3000; at += 20) {
+      sequence++;
+      if (sequence % 10 === 0) continue;
+      packet(sequence, at);
+    }
+    expect(asked.length).toBeGreaterThanOrEqual(4);
+    expect(asked.length).toBeLessThanOrEqual(6);
+    asked.forEach((at, i) => i > 0 && expect(at - (asked[i - 1] as number)).toBeGreaterThanOrEqual(500));
+  });
+
+  it('takes the numbers\' wrap from 65535 to 0 as the next packet, not a gap', () => {
+    const { asked, packet } = repair();
+    packet(65534, 0);
+    packet(65535, 20);
+    expect(packet(0, 40)).toBe(true);
+    packet(1, 2000);
+    expect(asked).toEqual([]);
+  });
+
+  it('asks at once when the numbers jump far (the venue\'s stream restarted), and forgets the old numbers at a cut', () => {
+    const { watch, asked, packet } = repair();
+    packet(100, 0);
+    packet(5000, 20);
+    expect(asked).toEqual([20]);
+    packet(5002, 600); // 5001 lost...
+    watch.reset(); // ...but another venue goes on air
+    packet(30_000, 700);
+    packet(30_001, 2000);
+    expect(asked).toEqual([20]);
+  });
+});
