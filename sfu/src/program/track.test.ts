@@ -248,6 +248,21 @@ describe('a program track (audio, with silence fill)', () => {
     expectContinuous(sent);
   });
 
+  it('fills a frame lost on the venue\'s link with silence in its place, so the encoder waits for nothing and its input never falls behind', async () => {
+    await track.switchTo('sv-1');
+    const speak = (i: number) => mic.emit('rtp', opusPacket(500 + i, 77_000 + 960 * i));
+    for (let i = 0; i < 30; i++) {
+      // Frames 7, 15 and 16 are lost (browsers never resend audio); frame 7 turns up late, once.
+      if (i !== 7 && i !== 15 && i !== 16) speak(i);
+      if (i === 9) speak(7);
+      jest.advanceTimersByTime(20);
+    }
+    const spoken = sent.filter((p) => !isSilence(p));
+    expect(spoken).toHaveLength(27); // the late frame 7 is not sent after its place was filled
+    expectContinuous(sent);
+    expect(Math.abs(ahead())).toBeLessThanOrEqual(40);
+  });
+
   it('sends a frame for every 20 ms of wall time when its timer runs late (a loaded machine), so the encoder\'s input never falls behind', () => {
     for (let i = 0; i < 50; i++) {
       jest.setSystemTime(Date.now() + 45); // the event loop was busy: the 20 ms timer fires 65 ms apart

@@ -62,6 +62,8 @@ const AUDIO_FRAME_MS = 20;
 const MAX_DRIFT_MS = 100;
 /** A longer stall (or the clock jumped) starts the output's clock again rather than filling it all. */
 const MAX_FILL_FRAMES = 500;
+/** Audio frames lost on a venue's link that are filled with silence in their place; a longer jump is a new start. */
+const MAX_CONCEALED_FRAMES = 25;
 
 /**
  * One kind (video or audio) of the program: forwards the packets of the source
@@ -89,6 +91,14 @@ export class ProgramTrack {
    * one packet for several frames' time, and the channel's rendition stopped at the packager.
    */
   private clock: { wall: number; timestamp: number } | undefined;
+  /**
+   * With silence fill, the newest source sequence number under the current mapping. Browsers
+   * never resend lost audio, and the encoder both waits for a missing packet (the video's
+   * retransmission wait) and then counts one frame fewer, so that input fell behind 20 ms for
+   * every packet lost on a venue's link (a second a minute at 2 % loss) until the audio
+   * rendition stalled every viewer. A lost frame is silence in its place instead.
+   */
+  private sourceSequence: number | undefined;
   private readonly silenceTimer: NodeJS.Timeout | undefined;
   /** For a codec that needs keyframes: asks the source on air for one when a lost packet did not come back in time. */
   private readonly repair: LossRepair | undefined;
@@ -237,6 +247,7 @@ export class ProgramTrack {
   /** Offsets that make the new source's first packet follow the last output packet. */
   private mappingFor(first: Buffer, now: number): Mapping {
     this.options.codec.continueWith(first);
+    this.sourceSequence = undefined;
     if (this.clock) {
       // Silence up to the clock, then the source's first packet as the next frame.
       this.sendSilenceUntil(now, 1);
@@ -284,18 +295,25 @@ export class ProgramTrack {
       this.clock = { wall: now - (leave + 1) * AUDIO_FRAME_MS, timestamp: this.output.timestamp };
       frames = 1;
     }
+    this.sendSilenceFrames(frames, now);
+    return Math.max(0, frames);
+  }
+
+  /** Sends frames of the codec's silence continuing the output's numbers (a codec with silence, an output begun). */
+  private sendSilenceFrames(frames: number, now: number): void {
+    const silence = this.options.codec.silence;
+    if (!silence || !this.output) return;
     for (let i = 0; i < frames; i++) {
       const out: Output = this.output;
       const packet = Buffer.alloc(12 + silence.length);
       packet[0] = 0x80;
       silence.copy(packet, 12);
       const sequence = (out.sequenceNumber + 1) & 0xffff;
-      const ts = (out.timestamp + frameTicks) >>> 0;
+      const ts = (out.timestamp + this.options.frameTicks) >>> 0;
       rewriteHeader(packet, { ssrc: this.options.ssrc, payloadType: this.options.payloadType, sequenceNumber: sequence, timestamp: ts });
       this.output = { sequenceNumber: sequence, timestamp: ts, sentAt: now };
       this.options.producer.send(packet);
     }
-    return Math.max(0, frames);
   }
 
   private forward(packet: Buffer): void {
@@ -314,6 +332,14 @@ export class ProgramTrack {
       if (lag > limit && !remapped) mapping = this.mappingFor(packet, now);
     }
     this.mapping = mapping;
+    if (this.options.codec.silence) {
+      const ahead = this.sourceSequence === undefined ? 1 : ((sequenceNumber(packet) - this.sourceSequence) << 16) >> 16;
+      // Late or repeated: its place was filled with silence.
+      if (ahead <= 0) return;
+      if (ahead > MAX_CONCEALED_FRAMES) this.mapping = mapping = this.mappingFor(packet, now);
+      else if (ahead > 1) this.sendSilenceFrames(ahead - 1, now);
+      this.sourceSequence = sequenceNumber(packet);
+    }
     // A retransmitted packet (lost on the venue's link, asked for again) comes after newer ones:
     // it is forwarded in its place, but the output's position stays at the newest.
     const newest = this.repair ? this.repair.onPacket(sequenceNumber(packet), now) : true;
