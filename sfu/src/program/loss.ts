@@ -2,11 +2,13 @@
  * How long (ms) the broadcast encoder waits for a missing RTP packet of the program before it
  * decodes without it (ffmpeg's `-max_delay` on its RTP input; its own default is 100 ms). A
  * packet lost on a venue's uplink comes back when the SFU asks the venue for it again (NACK),
- * one round trip later: 400 ms covers links up to the round trip at which the presider is
- * warned (POOR_NETWORK, 400 ms) less the asking. A gap costs the picture this much delay only
- * while it is open; without the wait, every packet lost on a 200 ms link broke a frame.
+ * one round trip later, and if that request or its answer is lost too, the SFU asks again a
+ * round trip after: 600 ms lets the second try arrive over a 200 ms round trip. The wait delays
+ * the picture only while a gap is open, less than the players' hold-back. Measured at 2 % loss
+ * and 200 ms (npm run bench:lossy-link): ffmpeg's 100 ms froze the broadcast for good; 400 ms
+ * left a 0.7 s freeze a minute (the second try came too late); 600 ms none.
  */
-export const RETRANSMISSION_WAIT_MS = 400;
+export const RETRANSMISSION_WAIT_MS = 600;
 
 /** At most one keyframe request per this long (ms): a keyframe takes a round trip to come. */
 const MIN_REQUEST_INTERVAL_MS = 500;

@@ -4,6 +4,7 @@ import { marker, parseVp8, readPictureId, sequenceNumber, ssrc, timestamp } from
 import { testLogger } from '../test/logger';
 import { ProgramTrack, type Cut } from './track';
 import { OpusNumbering, Vp8Numbering } from './codecs';
+import { RETRANSMISSION_WAIT_MS } from './loss';
 
 /** A VP8 RTP packet with a 15-bit picture ID and TL0PICIDX, as browsers and GStreamer send. */
 function vp8Packet(o: { seq: number; ts: number; ssrc: number; pictureId: number; tl0: number; start: boolean; key: boolean; marker: boolean }): Buffer {
@@ -121,15 +122,15 @@ describe('a program track (video)', () => {
       a.frameWhole(true);
       const resend = a.frameLosingItsEnd();
       a.frameWhole(false);
-      jest.advanceTimersByTime(200);
-      resend(); // back a round trip later: the encoder had waited for it
+      jest.advanceTimersByTime(RETRANSMISSION_WAIT_MS - 100);
+      resend(); // back a round trip or two later: the encoder had waited for it
       a.frameWhole(false);
       expect(a.consumer.keyFramesAsked).toBe(1); // only the one the cut asked for
       expect(track.repairs).toBe(0);
 
       a.frameLosingItsEnd(); // never comes back
       a.frameWhole(false);
-      jest.advanceTimersByTime(450);
+      jest.advanceTimersByTime(RETRANSMISSION_WAIT_MS + 50);
       a.frameWhole(false);
       expect(a.consumer.keyFramesAsked).toBe(2);
       expect(track.repairs).toBe(1);
