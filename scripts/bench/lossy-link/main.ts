@@ -12,9 +12,10 @@
 //   loss: none), the moving pictures per second, and the player's stalls.
 // The first phase (a clean link, no delay) is the baseline of the same run.
 //
-//   npm run bench:lossy-link   LOSSY_LOSS=0,0,2,5 loss per phase (percent, each way);
-//                              LOSSY_DELAY_MS=100 one-way delay each way (so 200 ms more round
-//                              trip) for every phase but the first; LOSSY_PHASE_SECONDS=60
+//   npm run bench:lossy-link   LOSSY_PHASES='0/0,0/100,2/100,5/100' the phases, each
+//                              loss/delay[/kbps]: loss in percent and delay in ms, each way (100 ms
+//                              each way is 200 ms more round trip), and a cap on the link's
+//                              bandwidth each way (none by default); LOSSY_PHASE_SECONDS=60
 import { TestBrowser, sessionProbe } from '../../../server/src/test/browser';
 import { ControlClient, rawEmit } from '../../../server/src/test/control-client';
 import { eventually, joinToken, startTestPlenary } from '../../../server/src/test/harness';
@@ -26,8 +27,10 @@ import { sleep, summarise } from '../lib/stats';
 import { MOVED_LEVELS, freezes } from './frames';
 import { LinkRelay, type RelayCounters } from './relay';
 
-const LOSS = (process.env.LOSSY_LOSS ?? '0,0,2,5').split(',').map(Number);
-const DELAY_MS = Number(process.env.LOSSY_DELAY_MS ?? 100);
+const PHASES = (process.env.LOSSY_PHASES ?? '0/0,0/100,2/100,5/100').split(',').map((phase) => {
+  const [loss, delay, kbps] = phase.split('/').map(Number);
+  return { lossPercent: loss ?? 0, delayMs: delay ?? 0, kbps: kbps ?? 0 };
+});
 const PHASE_MS = Number(process.env.LOSSY_PHASE_SECONDS ?? 60) * 1000;
 /** Time for the link's new setting to show in the statistics (RTCP every second or so) before a phase counts. */
 const SETTLE_MS = 10_000;
@@ -83,11 +86,17 @@ async function main() {
       throw new Error(`${error.message}: the broadcast did not show ${venueName} on air; the player: ${JSON.stringify(await viewer.state())}; the venue sends ${JSON.stringify(await venue.sent())} by ${JSON.stringify(await venue.paths())}; the SFU gets ${JSON.stringify(await rawEmit(presider, 'media:stats'))}; floor ${JSON.stringify(presider.state.floor)}`);
     });
     await viewer.trackPictureMoves(MOVED_LEVELS);
+    // How far the newest packaged media of each rendition trails real time: the origin's side of a stall.
+    const renditions = (await plenary.media.room('demo')).broadcast?.renditions ?? [];
+    const encoderLag = () => Object.fromEntries(renditions.map(({ hls }) => {
+      const newest = hls.window[hls.window.length - 1];
+      return [hls.name, newest ? Date.now() - (newest.programDateTime + newest.duration * 1000) : undefined];
+    }));
     const paths = await venue.paths();
     if (paths.send?.candidateType !== 'relay') throw new Error(`the venue's media does not cross the relay: ${JSON.stringify(paths)}`);
 
-    for (const [index, lossPercent] of LOSS.entries()) {
-      const link = { loss: lossPercent / 100, delayMs: index === 0 ? 0 : DELAY_MS };
+    for (const [index, { lossPercent, delayMs, kbps }] of PHASES.entries()) {
+      const link = { loss: lossPercent / 100, delayMs, kbps };
       await relay.set(link);
       await sleep(SETTLE_MS);
       const relayBefore = await relay.set(link);
@@ -96,6 +105,7 @@ async function main() {
       const start = (await viewer.takePictureMoves()).now;
       const tile = { lossPercent: [] as number[], roundTripMs: [] as number[], score: [] as number[], kbps: [] as number[] };
       const behindLiveMs: number[] = [];
+      const lagMs = new Map<string, number[]>();
       const stallsAtSeconds: number[] = [];
       const phaseStart = Date.now();
       const deadline = phaseStart + PHASE_MS;
@@ -105,6 +115,7 @@ async function main() {
         if (player.behindMs !== undefined) behindLiveMs.push(player.behindMs);
         if (player.stalls > stalls) stallsAtSeconds.push(Math.round((Date.now() - phaseStart) / 1000));
         stalls = player.stalls;
+        for (const [name, lag] of Object.entries(encoderLag())) if (lag !== undefined) lagMs.set(name, [...(lagMs.get(name) ?? []), lag]);
         const answer = (await rawEmit(presider, 'media:stats')) as { ok: boolean; data?: VenueMediaStats[] };
         const video = answer.data?.find((s) => s.venueId === VENUE && s.kind === 'video');
         if (video) {
@@ -119,7 +130,7 @@ async function main() {
       if (process.env.LOSSY_SCREENSHOTS) await viewerTab.screenshot({ path: `${process.env.LOSSY_SCREENSHOTS}/phase-${index}.png` });
       const playerAfter = await viewer.state();
       const phase = {
-        link: { lossPercent, delayMsEachWay: link.delayMs, ...linkOver(relayBefore, await relay.set(link)) },
+        link: { lossPercent, delayMsEachWay: delayMs, capKbps: kbps || undefined, ...linkOver(relayBefore, await relay.set(link)) },
         presiderTile: { lossPercent: summarise(tile.lossPercent), roundTripMs: summarise(tile.roundTripMs), score: summarise(tile.score), kbps: summarise(tile.kbps) },
         venueSends: layersOver(sentBefore, await venue.sent(), PHASE_MS / 1000),
         broadcast: {
@@ -127,6 +138,7 @@ async function main() {
           stalls: playerAfter.stalls - playerBefore.stalls,
           stallsAtSeconds,
           behindLiveMs: summarise(behindLiveMs),
+          encoderLagMs: Object.fromEntries([...lagMs].map(([name, samples]) => [name, summarise(samples)])),
           fatalErrors: playerAfter.fatalErrors - playerBefore.fatalErrors,
           speaker: playerAfter.speaker,
         },
@@ -143,7 +155,8 @@ async function main() {
   }
   const summary = { machine: machine(), ladder, phaseSeconds: PHASE_MS / 1000, freezeLongerThanMs: FREEZE_MS, phases };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  writeResults('lossy-link', summary);
+  // Other phases than the default's are a run of their own: lossy-link-5-100-5-100.json.
+  writeResults(process.env.LOSSY_PHASES ? `lossy-link-${process.env.LOSSY_PHASES.replace(/[^0-9.]+/g, '-')}` : 'lossy-link', summary);
 }
 
 runBenchmark(main);
