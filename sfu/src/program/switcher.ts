@@ -4,6 +4,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { ProgramTrack, type Cut } from './track';
 import { OpusNumbering, Vp8Numbering } from './codecs';
+import { LayerHold } from './layers';
 
 /** The program's codecs: what every venue publishes (VP8, Opus) and the broadcast encoder takes. */
 const PROGRAM_VIDEO_PT = 101;
@@ -146,6 +147,8 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
         paused: true,
       });
       consumer.on('producerclose', () => this.onSourceGone(venueId, track));
+      // A venue's picture that had to step down a simulcast layer stays there a while, not flapping.
+      if (producer.kind === 'video') new LayerHold(consumer, this.logger);
       await this.tracks[track].addSource(venueId, consumer);
     };
     if (producer.kind === 'video') {

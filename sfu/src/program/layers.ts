@@ -1,0 +1,68 @@
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+
+/**
+ * How long (ms) the program stays on a lower simulcast layer of a venue after it had to step
+ * down to it. A browser short of bandwidth stops its top layer and tries it again every 15-30 s;
+ * the program followed each try up and each collapse down, and every step down waits for a
+ * keyframe of the lower layer with nothing to show: at 2 % loss under a 500 kbit/s cap, 8 freezes
+ * of 0.7-2 s in 90 s. Holding the lower layer trades a sharper picture for a steady one.
+ */
+export const LAYER_HOLD_MS = 30_000;
+/** A step down again soon after a hold ended doubles the next hold, up to this (ms). */
+const MAX_LAYER_HOLD_MS = 240_000;
+/** How soon (ms) after a hold ended a step down counts as the same trouble again. */
+const AGAIN_WITHIN_MS = 60_000;
+
+/**
+ * Keeps one program consumer of a simulcast venue on the layer it stepped down to, for
+ * LAYER_HOLD_MS, then lets it climb again; a link that fails the climb again at once is held
+ * twice as long each time (a browser retries its top layer every 15-30 s for as long as its
+ * link is short). Owns its one timer; ends with its consumer.
+ */
+export class LayerHold {
+  private timer: NodeJS.Timeout | undefined;
+  private current: number | undefined;
+  private readonly top: types.ConsumerLayers | undefined;
+  private hold: number;
+  /** When the last hold ended (ms), if one did. */
+  private releasedAt: number | undefined;
+
+  constructor(
+    private readonly consumer: types.Consumer,
+    private readonly logger: Logger,
+    private readonly holdMs = LAYER_HOLD_MS,
+  ) {
+    this.hold = holdMs;
+    this.top = consumer.preferredLayers;
+    if (consumer.type !== 'simulcast' || !this.top) return;
+    consumer.on('layerschange', (layers) => this.onLayers(layers?.spatialLayer));
+    consumer.observer.once('close', () => clearTimeout(this.timer));
+  }
+
+  private onLayers(spatial: number | undefined): void {
+    // No layer at all: the venue paused or its stream went (the switcher falls back by itself).
+    if (spatial === undefined) return;
+    const stepsDown = this.current !== undefined && spatial < this.current;
+    this.current = spatial;
+    if (!stepsDown) return;
+    const again = this.releasedAt !== undefined && Date.now() - this.releasedAt < AGAIN_WITHIN_MS;
+    this.hold = again ? Math.min(this.hold * 2, MAX_LAYER_HOLD_MS) : this.holdMs;
+    this.logger.info({ consumerId: this.consumer.id, spatialLayer: spatial, holdMs: this.hold }, 'the venue on air stepped down a simulcast layer; the program stays on it for a while');
+    this.prefer({ spatialLayer: spatial });
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.releasedAt = Date.now();
+      if (this.top) this.prefer(this.top);
+    }, this.hold);
+  }
+
+  private prefer(layers: types.ConsumerLayers): void {
+    if (this.consumer.closed) return;
+    // The worker may be closing the consumer under us: nothing to hold then.
+    this.consumer.setPreferredLayers(layers).catch((error: unknown) => {
+      if (!this.consumer.closed) this.logger.warn({ err: error }, 'could not set the program consumer\'s preferred layer');
+    });
+  }
+}
