@@ -141,16 +141,15 @@ export function broadcastState(): {
   return { frames, currentTime: video?.currentTime ?? 0, latency: player?.latency, targetLatency: player?.targetLatency, behindMs: shown === undefined ? undefined : Date.now() - shown, speaker: player?.speaker?.name, colour, fatalErrors: player?.fatalErrors ?? 0, lastFatalError: player?.lastFatalError, stalls };
 }
 
-/** The pictures the broadcast's <video> presented since the last take, and when the picture moved. */
+/** When the broadcast's picture moved since the last take. */
 export interface PictureMoves {
-  presented: number;
   /** Page clock (ms) of each presented picture that differs from the one before. */
   moves: number[];
   /** The page's clock at the take, ms. */
   now: number;
 }
 
-let pictures: PictureMoves = { presented: 0, moves: [], now: 0 };
+let moves: number[] = [];
 
 /** Pixels (of 160x90) that must change for a picture to count as moved: more than a codec's noise. */
 const MOVED_PIXELS = 4;
@@ -175,10 +174,9 @@ export function trackPictureMoves(movedLevels: number): void {
     if (previous) {
       let changed = 0;
       for (let i = 1; i < data.length; i += 4) if (Math.abs((data[i] as number) - (previous[i] as number)) > movedLevels) changed++;
-      if (changed >= MOVED_PIXELS) pictures.moves.push(now);
+      if (changed >= MOVED_PIXELS) moves.push(now);
     }
     previous = data;
-    pictures.presented++;
     video.requestVideoFrameCallback(onFrame);
   };
   video.requestVideoFrameCallback(onFrame);
@@ -186,7 +184,7 @@ export function trackPictureMoves(movedLevels: number): void {
 
 /** What trackPictureMoves saw since the last take; counting starts afresh. */
 export function takePictureMoves(): PictureMoves {
-  const taken = { ...pictures, now: performance.now() };
-  pictures = { presented: 0, moves: [], now: 0 };
+  const taken = { moves, now: performance.now() };
+  moves = [];
   return taken;
 }

@@ -24,6 +24,7 @@ import { startPlenary } from '../../../server/src/app/plenary';
 import { SessionPage, launchChromium } from '../../../server/src/test/browser';
 import { machine } from '../lib/machine';
 import { niceChromium } from '../lib/processes';
+import { behindRealTime } from '../lib/hls';
 import { runBenchmark, writeResults } from '../lib/output';
 import { sleep, summarise } from '../lib/stats';
 
@@ -90,10 +91,7 @@ async function main() {
       const plenary = await startPlenary(config, pino({ level: 'warn' }), { demo: true });
       try {
         const video = (await plenary.media.room('demo')).broadcast?.renditions[0]?.hls;
-        const lag = () => {
-          const newest = video?.window[video.window.length - 1];
-          return newest && Date.now() - (newest.programDateTime + newest.duration * 1000);
-        };
+        const lag = () => video && behindRealTime(video);
         const modes: Mode[] = [
           { name: `LL-HLS, ${part} s parts`, lowLatency: true, tuning: {} },
           ...(tuning && i === 0 ? [{ name: `LL-HLS, ${part} s parts, ${JSON.stringify(tuning)}`, lowLatency: true, tuning }] : []),

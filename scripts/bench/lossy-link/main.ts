@@ -16,12 +16,13 @@
 //                              loss/delay[/kbps]: loss in percent and delay in ms, each way (100 ms
 //                              each way is 200 ms more round trip), and a cap on the link's
 //                              bandwidth each way (none by default); LOSSY_PHASE_SECONDS=60
-import { TestBrowser, sessionProbe } from '../../../server/src/test/browser';
+import { DemoInChromium, TestBrowser, sessionProbe } from '../../../server/src/test/browser';
 import { ControlClient, rawEmit } from '../../../server/src/test/control-client';
 import { eventually, joinToken, startTestPlenary } from '../../../server/src/test/harness';
 import { TestTurnServer } from '../../../server/src/test/turn-server';
-import type { SentLayer, VenueMediaStats } from '@plenary/shared';
+import { healthOfStream, type SentLayer, type VenueMediaStats } from '@plenary/shared';
 import { machine } from '../lib/machine';
+import { behindRealTime } from '../lib/hls';
 import { runBenchmark, writeResults } from '../lib/output';
 import { sleep, summarise } from '../lib/stats';
 import { MOVED_LEVELS, freezes } from './frames';
@@ -70,7 +71,7 @@ async function main() {
     DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: ladder, TURN_URLS: `turn:127.0.0.1:${relay.port}?transport=udp`, TURN_SECRET: turn.secret,
   }, { demo: true });
   const browser = await TestBrowser.start();
-  const presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret: new URL(plenary.demo?.hostUrl ?? '').hash.replace('#key=', '') });
+  const presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret: DemoInChromium.hostSecret(plenary) });
   const phases = [];
   try {
     const venueTab = await browser.newTab('?ice=relay');
@@ -88,10 +89,7 @@ async function main() {
     await viewer.trackPictureMoves(MOVED_LEVELS);
     // How far the newest packaged media of each rendition trails real time: the origin's side of a stall.
     const renditions = (await plenary.media.room('demo')).broadcast?.renditions ?? [];
-    const encoderLag = () => Object.fromEntries(renditions.map(({ hls }) => {
-      const newest = hls.window[hls.window.length - 1];
-      return [hls.name, newest ? Date.now() - (newest.programDateTime + newest.duration * 1000) : undefined];
-    }));
+    const encoderLag = () => renditions.map(({ hls }) => [hls.name, behindRealTime(hls)] as const);
     const paths = await venue.paths();
     if (paths.send?.candidateType !== 'relay') throw new Error(`the venue's media does not cross the relay: ${JSON.stringify(paths)}`);
 
@@ -115,12 +113,13 @@ async function main() {
         if (player.behindMs !== undefined) behindLiveMs.push(player.behindMs);
         if (player.stalls > stalls) stallsAtSeconds.push(Math.round((Date.now() - phaseStart) / 1000));
         stalls = player.stalls;
-        for (const [name, lag] of Object.entries(encoderLag())) if (lag !== undefined) lagMs.set(name, [...(lagMs.get(name) ?? []), lag]);
+        for (const [name, lag] of encoderLag()) if (lag !== undefined) lagMs.set(name, lagMs.get(name)?.concat(lag) ?? [lag]);
         const answer = (await rawEmit(presider, 'media:stats')) as { ok: boolean; data?: VenueMediaStats[] };
         const video = answer.data?.find((s) => s.venueId === VENUE && s.kind === 'video');
-        if (video) {
-          tile.lossPercent.push((video.fractionLost / 256) * 100);
-          if (video.roundTripTime !== undefined) tile.roundTripMs.push(video.roundTripTime);
+        const health = healthOfStream(video);
+        if (video && health) {
+          tile.lossPercent.push(health.lossPercent);
+          if (health.roundTripMs !== undefined) tile.roundTripMs.push(health.roundTripMs);
           tile.score.push(video.score);
           tile.kbps.push(video.bitrate / 1000);
         }

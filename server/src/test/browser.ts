@@ -94,7 +94,6 @@ export interface BroadcastState {
 
 /** When the broadcast's picture moved (client/src/session/probe.ts's PictureMoves). */
 export interface PictureMoves {
-  presented: number;
   moves: number[];
   now: number;
 }

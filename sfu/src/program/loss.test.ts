@@ -1,13 +1,13 @@
-import { LossRepair, RETRANSMISSION_WAIT_MS } from './loss';
+import { RETRANSMISSION_WAIT_MS, SourceSequence } from './loss';
 
-/** A repair whose keyframe requests are counted, fed packets at chosen times. */
+/** A video source's numbers whose keyframe requests are counted, fed packets at chosen times. */
 function repair() {
   const asked: number[] = [];
   let now = 0;
-  const watch = new LossRepair(() => asked.push(now));
+  const watch = new SourceSequence(() => asked.push(now));
   const packet = (sequence: number, at: number) => {
     now = at;
-    return watch.onPacket(sequence & 0xffff, at);
+    return watch.advance(sequence & 0xffff, at);
   };
   return { watch, asked, packet };
 }
@@ -23,11 +23,11 @@ describe('repairing a loss on the way from the venue on air', () => {
     expect(asked).toEqual([RETRANSMISSION_WAIT_MS + 11]);
   });
 
-  it('asks nothing when the venue resends the lost packet in time, and says that packet is not the newest', () => {
+  it('asks nothing when the venue resends the lost packet in time, and says how far ahead each packet is', () => {
     const { asked, packet } = repair();
     packet(100, 0);
-    expect(packet(102, 10)).toBe(true);
-    expect(packet(101, 250)).toBe(false); // the retransmission, a round trip later
+    expect(packet(102, 10)).toBe(2); // 101 lost
+    expect(packet(101, 250)).toBe(-1); // the retransmission, a round trip later
     for (let i = 0; i < 20; i++) packet(103 + i, 260 + i * 40);
     expect(asked).toEqual([]);
   });
@@ -52,7 +52,7 @@ describe('repairing a loss on the way from the venue on air', () => {
     const { asked, packet } = repair();
     packet(65534, 0);
     packet(65535, 20);
-    expect(packet(0, 40)).toBe(true);
+    expect(packet(0, 40)).toBe(1);
     packet(1, 2000);
     expect(asked).toEqual([]);
   });
@@ -67,5 +67,13 @@ describe('repairing a loss on the way from the venue on air', () => {
     packet(30_000, 700);
     packet(30_001, 2000);
     expect(asked).toEqual([20]);
+  });
+
+  it('only counts for audio (no keyframes): a gap is for the track to fill', () => {
+    const audio = new SourceSequence();
+    expect(audio.advance(10, 0)).toBe(1);
+    expect(audio.advance(13, 20)).toBe(3);
+    expect(audio.advance(11, 5000)).toBe(-2);
+    expect(audio.requests).toBe(0);
   });
 });

@@ -16,13 +16,18 @@ const MIN_REQUEST_INTERVAL_MS = 500;
 const MAX_GAP = 200;
 
 /**
- * Watches the sequence numbers of the video source on air for packets that did not come back in
- * time: once the encoder has decoded without one, every picture after it is broken until the
- * next keyframe, and a browser sends keyframes only when asked (ffmpeg never asks). So the
- * program asks the source itself, and the freeze lasts a round trip instead of until the next
- * floor change. Chosen once per video track; `reset()` at each cut (a new source, new numbers).
+ * The sequence numbers of the source on air since its packets were last mapped onto the
+ * program: how far each packet is ahead of the newest (1: the next one; more: packets lost in
+ * between; 0 or less: a late retransmission or a repeat). One answer for every track: audio fills
+ * a gap with silence at once, video waits for the retransmission.
+ *
+ * With `requestKeyFrame` (video) it also watches the gaps: once the encoder has decoded without a
+ * packet that did not come back in time, every picture after it is broken until the next
+ * keyframe, and a browser sends keyframes only when asked (ffmpeg never asks). So the program
+ * asks the source itself, and the freeze lasts a round trip instead of until the next floor
+ * change.
  */
-export class LossRepair {
+export class SourceSequence {
   private newest: number | undefined;
   /** Missing sequence numbers and when each was found missing (ms); oldest first. */
   private readonly missing = new Map<number, number>();
@@ -30,25 +35,23 @@ export class LossRepair {
   /** Keyframes asked for so far (for the logs and the tests). */
   requests = 0;
 
-  constructor(private readonly requestKeyFrame: () => void, private readonly waitMs = RETRANSMISSION_WAIT_MS) {}
+  constructor(private readonly requestKeyFrame?: () => void, private readonly waitMs = RETRANSMISSION_WAIT_MS) {}
 
-  /** A packet of the source on air arrived at `now` (ms); returns whether it is the newest yet (not a late retransmission). */
-  onPacket(sequence: number, now: number): boolean {
+  /** A packet of the source on air arrived at `now` (ms): how far ahead of the newest it is. */
+  advance(sequence: number, now: number): number {
     const newest = this.newest;
     const ahead = newest === undefined ? 1 : ((sequence - newest) << 16) >> 16;
-    if (ahead <= 0) {
-      this.missing.delete(sequence);
-      return false;
-    }
-    if (newest !== undefined && ahead > MAX_GAP) this.ask(now);
+    if (ahead > 0) this.newest = sequence;
+    if (!this.requestKeyFrame) return ahead;
+    if (ahead <= 0) this.missing.delete(sequence);
+    else if (newest !== undefined && ahead > MAX_GAP) this.ask(now);
     else if (newest !== undefined) for (let gap = 1; gap < ahead; gap++) this.missing.set((newest + gap) & 0xffff, now);
-    this.newest = sequence;
     const oldest = this.missing.values().next();
     if (!oldest.done && now - oldest.value > this.waitMs) this.ask(now);
-    return true;
+    return ahead;
   }
 
-  /** A new source on air: its numbers start afresh. */
+  /** The source's packets are mapped anew (a cut, or audio after silence): its numbers start afresh. */
   reset(): void {
     this.newest = undefined;
     this.missing.clear();
@@ -57,7 +60,7 @@ export class LossRepair {
   /** A keyframe repairs every gap before it: they are forgotten once it is asked for. */
   private ask(now: number): void {
     // Asked a moment ago: the gaps stay, and are asked for once the interval is over if the keyframe did not come first.
-    if (now - this.lastRequestAt < MIN_REQUEST_INTERVAL_MS) return;
+    if (!this.requestKeyFrame || now - this.lastRequestAt < MIN_REQUEST_INTERVAL_MS) return;
     this.missing.clear();
     this.lastRequestAt = now;
     this.requests++;

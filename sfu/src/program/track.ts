@@ -3,7 +3,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { isRtp, rewriteHeader, sequenceNumber, timestamp } from '../rtp/packet';
 import type { TrackCodec } from './codecs';
-import { LossRepair } from './loss';
+import { SourceSequence } from './loss';
 
 /** A floor change that reached the program: when it was asked for and when it was cut. */
 export interface Cut {
@@ -91,33 +91,29 @@ export class ProgramTrack {
    * one packet for several frames' time, and the channel's rendition stopped at the packager.
    */
   private clock: { wall: number; timestamp: number } | undefined;
-  /**
-   * With silence fill, the newest source sequence number under the current mapping. Browsers
-   * never resend lost audio, and the encoder both waits for a missing packet (the video's
-   * retransmission wait) and then counts one frame fewer, so that input fell behind 20 ms for
-   * every packet lost on a venue's link (a second a minute at 2 % loss) until the audio
-   * rendition stalled every viewer. A lost frame is silence in its place instead.
-   */
-  private sourceSequence: number | undefined;
   private readonly silenceTimer: NodeJS.Timeout | undefined;
-  /** For a codec that needs keyframes: asks the source on air for one when a lost packet did not come back in time. */
-  private readonly repair: LossRepair | undefined;
+  /**
+   * The source on air's numbers: where a packet was lost on its venue's link. Browsers never
+   * resend audio, and the encoder waits for a missing packet and then counts one frame fewer, so
+   * audio fell 20 ms behind per packet lost (a second a minute at 2 % loss) until the audio
+   * rendition stalled every viewer: a lost audio frame is silence in its place. Lost video is
+   * resent, and asked for as a keyframe when it does not come back in time.
+   */
+  private readonly sequence: SourceSequence;
 
   constructor(private readonly options: TrackOptions) {
     if (options.silenceFill && options.codec.silence) {
       this.silenceTimer = setInterval(() => this.fillSilence(), AUDIO_FRAME_MS);
     }
-    if (options.codec.needsKeyframe) {
-      this.repair = new LossRepair(() => {
-        options.logger.debug({ venueId: this.onAir }, 'a packet lost on the way from the venue on air did not come back in time: asking it for a keyframe');
-        this.requestKeyFrame().catch((error: unknown) => options.logger.warn({ err: error }, 'could not ask the venue on air for a keyframe'));
-      });
-    }
+    this.sequence = new SourceSequence(options.codec.needsKeyframe ? () => {
+      options.logger.debug({ venueId: this.onAir }, 'a packet lost on the way from the venue on air did not come back in time: asking it for a keyframe');
+      this.requestKeyFrame().catch((error: unknown) => options.logger.warn({ err: error }, 'could not ask the venue on air for a keyframe'));
+    } : undefined);
   }
 
   /** Keyframes asked of the sources on air because a lost packet did not come back in time. */
   get repairs(): number {
-    return this.repair?.requests ?? 0;
+    return this.sequence.requests;
   }
 
   /** The venue whose media is on air (or about to be, once its keyframe arrives). */
@@ -234,7 +230,6 @@ export class ProgramTrack {
     this.remapNext = false;
     this.onAir = pending.venueId;
     this.pending = undefined;
-    this.repair?.reset();
     for (const packet of pending.buffer) this.forward(packet);
     if (previous && previous !== this.onAir && this.options.codec.needsKeyframe) {
       // Sources off air cost nothing: their consumers wait paused.
@@ -247,7 +242,7 @@ export class ProgramTrack {
   /** Offsets that make the new source's first packet follow the last output packet. */
   private mappingFor(first: Buffer, now: number): Mapping {
     this.options.codec.continueWith(first);
-    this.sourceSequence = undefined;
+    this.sequence.reset();
     if (this.clock) {
       // Silence up to the clock, then the source's first packet as the next frame.
       this.sendSilenceUntil(now, 1);
@@ -332,17 +327,18 @@ export class ProgramTrack {
       if (lag > limit && !remapped) mapping = this.mappingFor(packet, now);
     }
     this.mapping = mapping;
+    const ahead = this.sequence.advance(sequenceNumber(packet), now);
     if (this.options.codec.silence) {
-      const ahead = this.sourceSequence === undefined ? 1 : ((sequenceNumber(packet) - this.sourceSequence) << 16) >> 16;
       // Late or repeated: its place was filled with silence.
       if (ahead <= 0) return;
-      if (ahead > MAX_CONCEALED_FRAMES) this.mapping = mapping = this.mappingFor(packet, now);
-      else if (ahead > 1) this.sendSilenceFrames(ahead - 1, now);
-      this.sourceSequence = sequenceNumber(packet);
+      if (ahead > MAX_CONCEALED_FRAMES) {
+        this.mapping = mapping = this.mappingFor(packet, now);
+        this.sequence.advance(sequenceNumber(packet), now);
+      } else if (ahead > 1) this.sendSilenceFrames(ahead - 1, now);
     }
     // A retransmitted packet (lost on the venue's link, asked for again) comes after newer ones:
     // it is forwarded in its place, but the output's position stays at the newest.
-    const newest = this.repair ? this.repair.onPacket(sequenceNumber(packet), now) : true;
+    const newest = ahead > 0;
     const outSequence = (sequenceNumber(packet) + mapping.sequenceOffset) & 0xffff;
     const outTimestamp = (timestamp(packet) + mapping.timestampOffset) >>> 0;
     this.options.codec.rewrite(packet);
