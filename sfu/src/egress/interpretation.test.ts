@@ -1,5 +1,4 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as HLS from 'hls-parser';
@@ -12,6 +11,7 @@ import { ProgramSwitcher } from '../program/switcher';
 import { SimulatedVenue } from '../simulated/venue';
 import { SimulatedVoice } from '../simulated/voice';
 import { testLogger } from '../test/logger';
+import { level, samples } from '../test/tones';
 import { until } from '../test/waits';
 import { WorkerPool } from '../workers/pool';
 import { Broadcast } from './broadcast';
@@ -20,34 +20,6 @@ import { parseLadder } from './ladder';
 const ORIGINAL_HZ = 440;
 const INTERPRETER_HZ = 660;
 
-
-/** A segment decoded to mono 48 kHz samples. */
-async function samples(file: string): Promise<Float32Array> {
-  const pcm = await new Promise<Buffer>((resolve, reject) => {
-    const ffmpeg = spawn('ffmpeg', ['-v', 'error', '-i', file, '-ac', '1', '-ar', '48000', '-f', 's16le', '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const chunks: Buffer[] = [];
-    ffmpeg.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    ffmpeg.once('error', reject);
-    ffmpeg.once('close', () => resolve(Buffer.concat(chunks)));
-  });
-  const out = new Float32Array(pcm.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = pcm.readInt16LE(i * 2) / 32768;
-  return out;
-}
-
-/** The amplitude of one frequency in the samples (Goertzel). */
-function level(x: Float32Array, hz: number): number {
-  const w = (2 * Math.PI * hz) / 48000;
-  const k = 2 * Math.cos(w);
-  let s1 = 0;
-  let s2 = 0;
-  for (const v of x) {
-    const s = v + k * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return (2 * Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - k * s1 * s2))) / x.length;
-}
 
 describe('interpretation: one alternate audio rendition per channel, in step with the picture', () => {
   let pool: WorkerPool;

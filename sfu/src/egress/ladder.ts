@@ -89,9 +89,12 @@ export function ladderOutputs(rungs: Rung[], partSeconds: number, [video, audioA
     `[orig${i}][key${i}]${DUCKING}[bed${i}]`,
     `[bed${i}][voice${i}]amix=inputs=2:duration=longest:normalize=0[ch${i}]`,
   ]);
-  const filter = [`${picture}split=${rungs.length}${split}`, ...scales, mix, ...channels].join(';');
+  // The sound has a filter graph of its own: ffmpeg builds a graph anew, losing its state and
+  // its timestamps, whenever a frame into it changes size, as the picture does at a cut to a
+  // camera of another resolution. Sharing the picture's graph, the audio renditions started
+  // again at such cuts, and an interpretation channel's timestamps went back seconds for good.
+  const args = ['-filter_complex', [`${picture}split=${rungs.length}${split}`, ...scales].join(';'), '-filter_complex', [mix, ...channels].join(';')];
   const fmp4 = (fragmentMicros: number) => ['-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof+skip_trailer', '-frag_duration', String(fragmentMicros)];
-  const args = ['-filter_complex', filter];
   rungs.forEach((rung, i) => {
     args.push('-map', `[o${i}]`, '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main',
       '-b:v', String(rung.bitrate), '-maxrate', String(rung.bitrate), '-bufsize', String(rung.bitrate), '-g', '60', '-keyint_min', '60',
