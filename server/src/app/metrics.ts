@@ -25,6 +25,7 @@ export class PlenaryMetrics {
     registers: [this.registry],
   });
   private readonly egressRestarts = new Counter({ name: 'plenary_egress_restarts_total', help: 'Broadcast encoders restarted after dying', registers: [this.registry] });
+  private readonly outOfStep = new Counter({ name: 'plenary_hls_renditions_out_of_step_total', help: 'Renditions that stopped making parts while the picture went on (the encoder was started again)', labelNames: ['rendition'], registers: [this.registry] });
   private readonly hlsParts = new Counter({ name: 'plenary_hls_parts_total', help: 'LL-HLS parts published', labelNames: ['rendition'], registers: [this.registry] });
   private readonly blocking = new Gauge({ name: 'plenary_hls_blocking_requests', help: 'Blocking playlist or part requests waiting now', registers: [this.registry] });
   private readonly errors = new Counter({ name: 'plenary_errors_total', help: 'Refusals and failures answered, by stable code and surface', labelNames: ['code', 'surface'], registers: [this.registry] });
@@ -56,6 +57,7 @@ export class PlenaryMetrics {
     });
     media.on('encoderRestart', () => this.egressRestarts.inc());
     media.on('hlsPart', (_conferenceId, rendition) => this.hlsParts.inc({ rendition }));
+    media.on('renditionOutOfStep', (_conferenceId, rendition) => this.outOfStep.inc({ rendition }));
   }
 
   /** Every event this process stored. */

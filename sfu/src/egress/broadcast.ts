@@ -17,6 +17,7 @@ import type { InterpretationFeed, InterpretationFeeds } from '../program/interpr
 import { TiedProcess } from '../net/tied-process';
 import { waitUntilUdpBound } from '../net/ports';
 import { LOOPBACK, plainInput, programSdp, type Input } from './encoder-inputs';
+import { StepWatch } from './step-watch';
 import { AUDIO_BITRATE, AUDIO_CODECS, ladderArgs, videoCodecs, type Rung } from './ladder';
 
 export interface BroadcastOptions {
@@ -34,6 +35,8 @@ export interface BroadcastOptions {
   onPart?: (rendition: string) => void;
   /** Told when a dead encoder is started again (metrics). */
   onRestart?: () => void;
+  /** Told of each rendition that stopped making parts while the picture went on (metrics); the encoder starts again. */
+  onOutOfStep?: (rendition: string) => void;
 }
 
 
@@ -53,6 +56,11 @@ interface ChannelInput extends Input {
 
 /** How soon a dead encoder is started again. */
 const RESTART_DELAY_MS = 500;
+/**
+ * Encoder restarts for renditions out of step come at most this often: a machine too loaded to
+ * keep the audio flowing would otherwise restart it over and over, every viewer stalling each time.
+ */
+const OUT_OF_STEP_RESTART_EVERY_MS = 30_000;
 
 /**
  * The live broadcast of one conference: the program (video and both audio
@@ -92,6 +100,10 @@ export class Broadcast {
   private corner: Input | undefined;
   /** Whether the sign-language picture should be in the corner (its venue publishes one). */
   private cornerWanted = false;
+  /** Whether every rendition keeps making parts with the picture (the encoder starts again if not). */
+  private readonly stepWatch: StepWatch;
+  private restartingOutOfStep = false;
+  private lastOutOfStepRestart = Number.NEGATIVE_INFINITY;
 
   private constructor(
     private readonly router: types.Router,
@@ -120,6 +132,7 @@ export class Broadcast {
       dateRanges: () => this.metadata.ranges(),
       subtitles: () => this.captions.renditions,
     });
+    this.stepWatch = new StepWatch(() => this.renditions.map((r) => r.hls), this.onOutOfStep);
   }
 
   /** The first video rendition: every other rendition's parts and numbers follow its own. */
@@ -197,6 +210,7 @@ export class Broadcast {
     this.closed = true;
     this.feeds?.off('changed', this.onChannelsChanged);
     this.program.off('sign', this.onSignChanged);
+    this.stepWatch.close();
     clearTimeout(this.restartTimer);
     await this.reconfiguring;
     await this.ffmpeg?.stop(options.abrupt ? 0 : 3000);
@@ -243,25 +257,50 @@ export class Broadcast {
     const now = wanted();
     const same = now.length === this.channels.length && now.every((feed, i) => this.channels[i]?.feed.producer === feed.producer);
     if (this.closed || (same && this.ffmpeg && this.cornerWanted === (this.corner !== undefined))) return;
+    await this.replaceEncoder(async () => {
+      const feeds = wanted();
+      await this.placeCorner();
+      try {
+        await this.encodeChannels(feeds);
+      } catch (error) {
+        // A channel could not be set up: the broadcast goes on with the channels that still stand.
+        this.options.logger.error({ err: error }, 'could not set up an interpretation channel; broadcasting without it');
+        await this.encodeChannels(this.channels.filter((c) => !c.feed.producer.closed).map((c) => c.feed));
+      }
+      await this.rewriteArchiveMaster();
+      this.options.logger.info({ channels: this.channels.map((c) => c.feed.info.id) }, 'the broadcast encoder starts again for the interpretation channels');
+    });
+  }
+
+  /** Stops the encoder, marks a discontinuity in every rendition, lets `prepare` change its inputs, starts it again. */
+  private async replaceEncoder(prepare: () => Promise<void> = async () => undefined): Promise<void> {
     const ffmpeg = this.ffmpeg;
     this.ffmpeg = undefined;
     clearTimeout(this.restartTimer);
     await ffmpeg?.stop(0);
     if (this.closed) return;
     for (const rendition of this.renditions) rendition.hls.discontinuity();
-    const feeds = wanted();
-    await this.placeCorner();
-    try {
-      await this.encodeChannels(feeds);
-    } catch (error) {
-      // A channel could not be set up: the broadcast goes on with the channels that still stand.
-      this.options.logger.error({ err: error }, 'could not set up an interpretation channel; broadcasting without it');
-      await this.encodeChannels(this.channels.filter((c) => !c.feed.producer.closed).map((c) => c.feed));
-    }
-    await this.rewriteArchiveMaster();
-    this.options.logger.info({ channels: this.channels.map((c) => c.feed.info.id) }, 'the broadcast encoder starts again for the interpretation channels');
+    await prepare();
     await this.startEncoder();
   }
+
+  /**
+   * Renditions stopped making parts while the picture went on: their viewers' players would
+   * stand still for good. The encoder starts again (a discontinuity of about a second for
+   * everyone), which puts every rendition back on one timeline.
+   */
+  private readonly onOutOfStep = (names: string[]): void => {
+    const now = Date.now();
+    if (this.closed || this.restartingOutOfStep || now - this.lastOutOfStepRestart < OUT_OF_STEP_RESTART_EVERY_MS) return;
+    this.restartingOutOfStep = true;
+    this.lastOutOfStepRestart = now;
+    this.options.logger.error({ renditions: names, stderr: this.ffmpeg?.log.slice(-1000) }, 'renditions fell out of step with the picture; the broadcast encoder starts again');
+    for (const name of names) this.options.onOutOfStep?.(name);
+    this.reconfiguring = this.reconfiguring
+      .then(() => this.replaceEncoder())
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not start the broadcast encoder again'))
+      .finally(() => (this.restartingOutOfStep = false));
+  };
 
   /** The sign-language picture's input, made or closed as it is wanted (a failure leaves it out). */
   private async placeCorner(): Promise<void> {
@@ -392,6 +431,7 @@ export class Broadcast {
     // Media time 0 of this encoder is (about) now: its input starts flowing.
     const origin = Date.now();
     for (const rendition of this.renditions) rendition.hls.setTimelineOrigin(origin);
+    this.stepWatch.restarted();
     for (const input of inputs) {
       await input.consumer.resume();
       if (input.consumer.kind === 'video') await input.consumer.requestKeyFrame();

@@ -33,6 +33,7 @@ describe('one program clock: every rendition goes on through floor changes betwe
   let broadcast: Broadcast;
   let dir: string;
   const senders: { close(): Promise<void> }[] = [];
+  const outOfStep: string[] = [];
 
   const rendition = (name: string) => broadcast.renditions.find((r) => r.name === name)?.hls as HlsRendition;
   const complete = (name: string, after = 0) => rendition(name).window.filter((s) => s.complete && !s.gap && s.programDateTime > after);
@@ -59,7 +60,7 @@ describe('one program clock: every rendition goes on through floor changes betwe
     const interpreter = await SimulatedVoice.start({ router, toneHz: INTERPRETER_HZ, logger: testLogger });
     senders.push(interpreter);
     await feeds.setInterpreter('in-en', interpreter.producer);
-    broadcast = await Broadcast.start(router, switcher, { rungs: parseLadder('360p'), partSeconds: 0.5, segmentSeconds: 2, windowSegments: 15, logger: testLogger }, feeds);
+    broadcast = await Broadcast.start(router, switcher, { rungs: parseLadder('360p'), partSeconds: 0.5, segmentSeconds: 2, windowSegments: 15, logger: testLogger, onOutOfStep: (name) => outOfStep.push(name) }, feeds);
     await until(() => complete('in-en').length >= 2 && complete('audio').length >= 2, 40_000, 'the first segments of every rendition');
   });
 
@@ -114,5 +115,22 @@ describe('one program clock: every rendition goes on through floor changes betwe
     // The English channel carries the interpreter over the ducked original, now as before.
     const english = rendition('in-en').segmentAt(wanted[1] as number) as Segment;
     expect(await tone('in-en', english, INTERPRETER_HZ)).toBeGreaterThan(0.02);
+  });
+
+  it('brings back a rendition that stops while the picture goes on, and counts it', async () => {
+    expect(outOfStep).toEqual([]);
+    // The English channel's input stalls at the encoder (its feed paused at the SFU): that
+    // rendition stops making parts while the picture goes on.
+    const feed = feeds.producerOf('in-en') as types.Producer;
+    const encoder = broadcast.encoderPid;
+    await feed.pause();
+    await until(() => outOfStep.includes('in-en'), 20_000, 'the English channel named out of step');
+    await until(() => broadcast.encoderPid !== undefined && broadcast.encoderPid !== encoder, 10_000, 'the encoder started again');
+    await feed.resume();
+    // Back: new segments of the channel in step with the picture's, after a discontinuity.
+    const back = Date.now();
+    await until(() => complete('in-en', back).length >= 1, 20_000, 'the English channel making segments again');
+    const segment = complete('in-en', back)[0] as Segment;
+    expect(rendition('360p').segmentAt(segment.msn)?.programDateTime).toBe(segment.programDateTime);
   });
 });

@@ -23,6 +23,8 @@ interface PlaneEvents {
   encoderRestart: [conferenceId: string];
   /** An LL-HLS part was published. */
   hlsPart: [conferenceId: string, rendition: string];
+  /** A rendition stopped making parts while the picture went on; the encoder was started again. */
+  renditionOutOfStep: [conferenceId: string, rendition: string];
 }
 
 /**
@@ -119,7 +121,12 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
     // The folders recorded here count too: an embedded server started again numbers above its last run.
     const recordedHere = (await shelf?.countOf(conferenceId)) ?? 0;
     const archiveDir = shelf?.folderFor(conferenceId);
-    const perConference = { earlierBroadcasts: Math.max(number, recordedHere), onPart: (rendition: string) => this.emit('hlsPart', conferenceId, rendition), onRestart: () => this.emit('encoderRestart', conferenceId) };
+    const perConference = {
+      earlierBroadcasts: Math.max(number, recordedHere),
+      onPart: (rendition: string) => this.emit('hlsPart', conferenceId, rendition),
+      onRestart: () => this.emit('encoderRestart', conferenceId),
+      onOutOfStep: (rendition: string) => this.emit('renditionOutOfStep', conferenceId, rendition),
+    };
     await room.startBroadcast({ ...settings, ...perConference, ...(archiveDir ? { archiveDir } : {}), logger: logger.child({ component: 'broadcast' }) }).catch((error: unknown) => logger.error({ err: error }, 'the broadcast did not start'));
   }
 
