@@ -10,7 +10,9 @@ export interface LivePlayer {
   /** Wall-clock time (ms) of the frame on screen, from the stream's program date times. */
   readonly playingDate: number | undefined;
   /** Who speaks in the picture being shown, from the stream's timed metadata (EXT-X-DATERANGE). */
-  readonly speaker: { venueId: string; name: string | undefined } | undefined;
+  readonly speaker: Speaker | undefined;
+  /** Calls `listener` when the speaker shown changes (as the picture does); returns how to stop. */
+  onSpeaker(listener: () => void): () => void;
   /** The renditions, best first as listed; empty on native HLS. */
   readonly levels: { index: number; height: number; bitrate: number }[];
   /** The rendition chosen by the viewer, or -1 for automatic. */
@@ -41,6 +43,12 @@ export interface LivePlayer {
   destroy(): void;
 }
 
+/** A venue named in the stream's speaker metadata. */
+export interface Speaker {
+  venueId: string;
+  name: string | undefined;
+}
+
 /** The hls.js settings the watch page plays with (the glass-to-glass benchmark can try others). */
 export interface HlsTuning {
   maxLiveSyncPlaybackRate: number;
@@ -63,13 +71,19 @@ const PLAYER_TUNING: HlsTuning = { maxLiveSyncPlaybackRate: 1.5, liveSyncOnStall
  * errors reload, media errors recover; the viewer never has to reload the page.
  */
 export function playLive(video: HTMLVideoElement, url: string, options: { lowLatency?: boolean; startPosition?: number; tuning?: Partial<HlsTuning> } = {}): LivePlayer {
+  const speakers = new SpeakerCues(video);
   if (!Hls.isSupported()) {
     video.src = url;
     void video.play().catch(() => undefined);
     return {
-      latency: undefined, targetLatency: undefined, playingDate: undefined, speaker: undefined, levels: [], chosenLevel: -1, chooseLevel: () => undefined,
+      latency: undefined, targetLatency: undefined, playingDate: undefined, get speaker() { return speakers.current; }, onSpeaker: (listener) => speakers.listen(listener),
+      levels: [], chosenLevel: -1, chooseLevel: () => undefined,
       captions: [], chosenCaptions: -1, chooseCaptions: () => undefined, audioTracks: [], chosenAudio: -1, chooseAudio: () => undefined, seek: (seconds) => (video.currentTime = seconds), get position() { return positionOf(video); },
-      behindLive: false, goLive: () => undefined, troubled: false, fatalErrors: 0, lastFatalError: undefined, destroy: () => video.removeAttribute('src'),
+      behindLive: false, goLive: () => undefined, troubled: false, fatalErrors: 0, lastFatalError: undefined,
+      destroy: () => {
+        speakers.stop();
+        video.removeAttribute('src');
+      },
     };
   }
   const hls = new Hls({ lowLatencyMode: options.lowLatency ?? true, ...(options.startPosition !== undefined ? { startPosition: options.startPosition } : {}), ...PLAYER_TUNING, ...options.tuning });
@@ -144,20 +158,9 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
       return hls.playingDate?.getTime();
     },
     get speaker() {
-      // The latest speaker range that started at or before the frame on screen.
-      const shown = hls.playingDate?.getTime();
-      const details = hls.levels[hls.currentLevel]?.details;
-      if (shown === undefined || !details) return undefined;
-      let current: { venueId: string; name: string | undefined; at: number } | undefined;
-      for (const range of Object.values(details.dateRanges)) {
-        if (!range || range.class !== 'com.plenary.speaker') continue;
-        const at = range.startDate.getTime();
-        if (at <= shown && (!current || at > current.at)) {
-          current = { venueId: String(range.attr['X-VENUE-ID'] ?? ''), name: range.attr['X-VENUE-NAME'], at };
-        }
-      }
-      return current && { venueId: current.venueId, name: current.name };
+      return speakers.current;
     },
+    onSpeaker: (listener) => speakers.listen(listener),
     get levels() {
       return hls.levels.map((level, index) => ({ index, height: level.height, bitrate: level.bitrate }));
     },
@@ -217,6 +220,7 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
       return lastFatalError;
     },
     destroy: () => {
+      speakers.stop();
       video.removeEventListener('playing', joinLive);
       clearTimeout(retry);
       clearInterval(watchdog);
@@ -229,3 +233,66 @@ function positionOf(video: HTMLVideoElement): { at: number; end: number } | unde
   const { seekable } = video;
   return seekable.length > 0 ? { at: video.currentTime, end: seekable.end(seekable.length - 1) } : undefined;
 }
+
+/**
+ * Who speaks in the picture on screen. hls.js (and Safari's own HLS) turns each of the stream's
+ * speaker date ranges into metadata cues on the video, one per attribute, active from the range's
+ * start (the new speaker's first frame) to the next one's (END-ON-NEXT): the caption follows
+ * the cues as they become active, so it changes with the picture, not at the next poll.
+ */
+class SpeakerCues {
+  current: Speaker | undefined;
+  private readonly listeners = new Set<() => void>();
+  private readonly tracks = new Set<TextTrack>();
+
+  constructor(private readonly video: HTMLVideoElement) {
+    for (const track of Array.from(video.textTracks)) this.watch(track);
+    video.textTracks.addEventListener('addtrack', this.onTrack);
+  }
+
+  listen(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  stop(): void {
+    this.video.textTracks.removeEventListener('addtrack', this.onTrack);
+    for (const track of this.tracks) track.removeEventListener('cuechange', this.read);
+    this.tracks.clear();
+    this.listeners.clear();
+  }
+
+  private readonly onTrack = (event: TrackEvent) => {
+    if (event.track instanceof TextTrack) this.watch(event.track);
+  };
+
+  private watch(track: TextTrack): void {
+    if (track.kind !== 'metadata' || this.tracks.has(track)) return;
+    // Cues of a disabled track never become active; hidden ones do without being drawn.
+    if (track.mode === 'disabled') track.mode = 'hidden';
+    this.tracks.add(track);
+    track.addEventListener('cuechange', this.read);
+    this.read();
+  }
+
+  /** The latest speaker range active now (its cues: one per attribute, the same id). */
+  private readonly read = () => {
+    const ranges = new Map<string, { start: number; speaker: Speaker }>();
+    for (const track of this.tracks) {
+      for (const cue of Array.from(track.activeCues ?? [])) {
+        const value = (cue as TextTrackCue & { value?: { key?: string; data?: unknown } }).value;
+        if (!cue.id.startsWith('speaker-') || !value) continue;
+        const range = ranges.get(cue.id) ?? { start: cue.startTime, speaker: { venueId: '', name: undefined } };
+        ranges.set(cue.id, range);
+        if (value.key === 'X-VENUE-ID') range.speaker.venueId = String(value.data);
+        if (value.key === 'X-VENUE-NAME') range.speaker.name = String(value.data);
+      }
+    }
+    const latest = [...ranges.values()].sort((a, b) => b.start - a.start)[0];
+    const next = latest?.speaker;
+    if (next?.venueId === this.current?.venueId && next?.name === this.current?.name) return;
+    this.current = next;
+    for (const listener of this.listeners) listener();
+  };
+}
+

@@ -94,13 +94,15 @@ export function mediaPlaylist(rendition: HlsRendition, options: PlaylistOptions)
     while (skipped > 0 && segments.slice(0, skipped).some((s) => s.discontinuity)) skipped--;
   }
   if (skipped > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
-  // Date ranges that began before the window are still listed if they are the latest one in force.
+  // Date ranges that began before the window are still listed while they are in force: the
+  // latest of each class (who speaks, and the sign-language picture, each their own). Each ends
+  // where the next of its class begins, so a player's metadata cue changes with the picture.
   const windowStart = (segments[skipped] ?? first).programDateTime;
   const ranges = [...(options.dateRanges ?? [])].sort((a, b) => a.startDate - b.startDate);
-  const inForce = ranges.filter((r) => r.startDate <= windowStart).pop();
-  for (const range of ranges.filter((r) => r === inForce || r.startDate > windowStart)) {
+  const inForce = new Map(ranges.filter((r) => r.startDate <= windowStart).map((r) => [r.className, r]));
+  for (const range of ranges.filter((r) => inForce.get(r.className) === r || r.startDate > windowStart)) {
     const attributes = Object.entries(range.attributes).map(([key, value]) => `,X-${key.toUpperCase()}=${quoted(value)}`).join('');
-    lines.push(`#EXT-X-DATERANGE:ID=${quoted(range.id)},CLASS=${quoted(range.className)},START-DATE=${quoted(new Date(range.startDate).toISOString())}${attributes}`);
+    lines.push(`#EXT-X-DATERANGE:ID=${quoted(range.id)},CLASS=${quoted(range.className)},START-DATE=${quoted(new Date(range.startDate).toISOString())},END-ON-NEXT=YES${attributes}`);
   }
 
   // Parts are listed only for segments that start within the last three target durations: the

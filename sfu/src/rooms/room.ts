@@ -14,6 +14,7 @@ import { RestartSchedule } from './restarts';
 import { Restreams } from '../egress/restreams';
 import type { ConsumeTarget, ConsumerInfo, SimulatedVenueSpec, TransportInfo } from './media-types';
 import { MicrophoneMutes, healthOf, type VenueMedia } from './venue-media';
+import { MixMinus } from './mix-minus';
 
 export type { ConsumeTarget, ConsumerInfo, SimulatedVenueSpec, TransportInfo } from './media-types';
 
@@ -37,6 +38,8 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   private readonly pending = new Map<string, Promise<VenueMedia>>();
   /** Who muted each venue; kept while a venue is away. */
   private readonly mutes = new MicrophoneMutes();
+  /** The venue on air never hears its own microphone back. */
+  private readonly mixMinus = new MixMinus();
   /** A simulated venue that stopped by itself is started again: the pending restarts. */
   private readonly simulatedRestarts = new RestartSchedule();
   private closed = false;
@@ -218,6 +221,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities, paused: true });
     venue.consumers.set(consumer.id, consumer);
     consumer.observer.on('close', () => venue.consumers.delete(consumer.id));
+    if ('program' in target && target.program === 'audio') this.mixMinus.add(venueId, consumer);
     consumer.on('producerclose', () => onSourceClosed?.(consumer.id));
     return { id: consumer.id, producerId: producer.id, kind: consumer.kind, rtpParameters: consumer.rtpParameters };
   }
@@ -232,6 +236,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     const consumer = this.venues.get(venueId)?.consumers.get(consumerId);
     if (!consumer) throw notFound('No such consumer for this venue');
     if (layer !== undefined && consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer: layer });
+    if (this.mixMinus.has(consumerId)) return this.mixMinus.resume(consumerId);
     await consumer.resume();
   }
 
@@ -348,9 +353,9 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     return this.interpretation.setChannels(channels);
   }
 
-  /** Follows the floor. */
+  /** Follows the floor: the program shows and carries the new holder, whom every other room hears. */
   setOnAir(venueId: string): Promise<void> {
-    return this.switcher.setOnAir(venueId);
+    return this.mixMinus.setOnAir(venueId, () => this.switcher.setOnAir(venueId));
   }
 
   /**

@@ -65,6 +65,9 @@ function Player({ conferenceId, ended, fallbackSpeaker }: { conferenceId: string
     setPlayer(next);
     return () => next.destroy();
   }, [conferenceId, ended, dvr]);
+  // The caption changes the moment the player's speaker cue does (with the picture), not at the next render.
+  const [, speakerChanged] = useState(0);
+  useEffect(() => player?.onSpeaker(() => speakerChanged((n) => n + 1)), [player]);
   const choices = useCarriedChoices(player);
   const chapters = useChapters(conferenceId, !ended);
   /** Into the recording (at a speech's offset, or near the live edge to move back from there). */
