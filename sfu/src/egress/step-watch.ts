@@ -1,11 +1,19 @@
 import type { HlsRendition } from '../hls/rendition';
 
 /**
- * How long a rendition may go without a new part while the first video rendition makes them
- * before it counts as out of step. The audio's parts follow the picture's by tens of
- * milliseconds; a part and a half is already no jitter.
+ * How long a rendition may go without a new part, while the first video rendition makes parts
+ * and the encoder goes on writing this rendition's fragments, before it counts as out of step:
+ * fragments that never fit the picture's parts are a timeline gone wrong (timestamps that jumped),
+ * which does not mend by itself. A part and a half is already no jitter.
  */
 export const OUT_OF_STEP_MS = 1500;
+/**
+ * How long a rendition may go without a part and without any fragment from the encoder while
+ * the picture goes on. An overloaded machine holds an audio output back for seconds (seen: 5 s
+ * while two browsers started) and it catches up by itself; starting the encoder again then would
+ * only stall every viewer on top. A rendition silent this long is not catching up.
+ */
+export const SILENT_MS = 10_000;
 /**
  * After the encoder (re)starts, a follower begins on the picture's next segment (up to a
  * segment and a part later): it is judged from its first part, or after this long without one.
@@ -15,14 +23,17 @@ const CHECK_EVERY_MS = 250;
 
 interface Seen {
   published: number;
-  at: number;
+  partAt: number;
+  fragments: number;
+  fragmentAt: number;
 }
 
 /**
  * Watches that every rendition of one encoder keeps making parts while the first video
- * rendition does, and names those that stopped: whatever the cause (the encoder's timestamps of
- * one output went back, a filter stalled), a rendition that never comes back leaves its viewers'
- * players standing still, picture and all. The owner of the encoder starts it again.
+ * rendition does, and names those that stopped for good: whatever the cause (the encoder's
+ * timestamps of one output went back, a filter stalled), a rendition that never comes back
+ * leaves its viewers' players standing still, picture and all. The owner of the encoder starts
+ * it again.
  */
 export class StepWatch {
   private readonly seen = new Map<HlsRendition, Seen>();
@@ -48,27 +59,35 @@ export class StepWatch {
     clearInterval(this.timer);
   }
 
-  /** One look: which followers have made no part for OUT_OF_STEP_MS of the leader's parts. */
+  /** One look: which followers stopped making parts while the leader made them. */
   check(): void {
     const now = this.clock();
     const [leader, ...followers] = this.renditions();
     if (!leader) return;
-    const leaderAt = this.lastPartAt(leader, now);
+    const leaderAt = this.look(leader, now).partAt;
     const stopped = followers.filter((rendition) => {
-      const last = this.lastPartAt(rendition, now);
-      const judged = last > this.startedAt || now - this.startedAt > FIRST_PART_GRACE_MS;
-      return judged && leaderAt - Math.max(last, this.startedAt) > OUT_OF_STEP_MS;
+      const { partAt, fragmentAt } = this.look(rendition, now);
+      if (partAt <= this.startedAt && now - this.startedAt <= FIRST_PART_GRACE_MS) return false;
+      const since = Math.max(partAt, this.startedAt);
+      const without = leaderAt - since;
+      // Fragments keep coming and none fits, or nothing has come for long.
+      return (without > OUT_OF_STEP_MS && fragmentAt > since) || without > SILENT_MS;
     });
     if (stopped.length > 0) this.onOutOfStep(stopped.map((r) => r.name));
   }
 
-  /** When a rendition last published a part, as far as this watch saw (its start if never). */
-  private lastPartAt(rendition: HlsRendition, now: number): number {
+  /** When a rendition last published a part and last got a fragment, as far as this watch saw. */
+  private look(rendition: HlsRendition, now: number): Seen {
     const before = this.seen.get(rendition);
-    if (before?.published === rendition.published) return before.at;
-    // A new count: parts came since the last look (never seen: they came before this watch's start).
-    const at = before ? now : this.startedAt;
-    this.seen.set(rendition, { published: rendition.published, at });
-    return at;
+    // Counts changed since the last look: it happened since (never seen: before this watch's start).
+    const changedAt = before ? now : this.startedAt;
+    const seen = {
+      published: rendition.published,
+      partAt: before?.published === rendition.published ? before.partAt : changedAt,
+      fragments: rendition.fragmentsReceived,
+      fragmentAt: before?.fragments === rendition.fragmentsReceived ? before.fragmentAt : changedAt,
+    };
+    this.seen.set(rendition, seen);
+    return seen;
   }
 }
