@@ -25,6 +25,12 @@ export const SIMULATED_COLOURS: Rgb[] = [
   { r: 40, g: 190, b: 190 },
 ];
 
+/**
+ * A tone of its own for each simulated venue, main venue first, so that who is heard can be told
+ * apart by ear or by a test's analyser (none near the interpreter's 660 Hz or another's harmonics).
+ */
+export const SIMULATED_TONES_HZ = [440, 523, 587, 698, 784, 932, 1046, 1175, 1319, 1480, 1568];
+
 const SUB_VENUE_NAMES = ['Jilin City', 'Siping', 'Yanji', 'Tonghua', 'Baishan', 'Songyuan', 'Baicheng', 'Liaoyuan', 'Meihekou', 'Gongzhuling'];
 
 const demoInput = createConferenceSchema.parse({
@@ -71,7 +77,7 @@ export async function demoLinks(conferences: ConferenceService, mintJoinLink: Mi
   };
 }
 
-/** The demo's simulated interpreter: a tone of its own (the venues play 440 Hz) on an English channel. */
+/** The demo's simulated interpreter: a tone of its own (the venues play SIMULATED_TONES_HZ) on an English channel. */
 export const DEMO_INTERPRETER_HZ = 660;
 const DEMO_INTERPRETATION = { id: 'in-en', language: 'en', name: 'English' } as const;
 
@@ -97,7 +103,7 @@ export async function simulateVenues(conferences: ConferenceService, host: Media
   if (!state) return;
   const venues = state.venueOrder.slice(0, count + 1).flatMap((venueId, i) => {
     const venue = state?.venues[venueId];
-    return venue ? [{ venueId, name: venue.name, colour: SIMULATED_COLOURS[i % SIMULATED_COLOURS.length] as Rgb }] : [];
+    return venue ? [{ venueId, name: venue.name, colour: SIMULATED_COLOURS[i % SIMULATED_COLOURS.length] as Rgb, toneHz: SIMULATED_TONES_HZ[i % SIMULATED_TONES_HZ.length] as number }] : [];
   });
   const interpreter = { venueId: DEMO_INTERPRETATION.id, name: DEMO_INTERPRETATION.name, colour: SIMULATED_COLOURS[0] as Rgb, toneHz: DEMO_INTERPRETER_HZ };
   // Published by the process hosting the media (this one, unless another already does), and saved

@@ -1,66 +1,18 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Plenary } from '../app/plenary';
 import { launchChromium, recordPolicyViolations } from '../test/browser';
+import { cameraFile, colourOf, near, shows, type Rgb } from '../test/pictures';
 import { ControlClient } from '../test/control-client';
 import { createTestConference, eventually, startTestPlenary, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
 
-type Rgb = { r: number; g: number; b: number };
 const YELLOW: Rgb = { r: 210, g: 210, b: 40 }; // the main venue (simulated)
 const BLUE: Rgb = { r: 40, g: 80, b: 220 }; // Jilin City's camera (a y4m file)
 const MAGENTA: Rgb = { r: 200, g: 40, b: 200 }; // Siping's camera
 
 const SCREENSHOTS = join(__dirname, '..', '..', '..', 'test-output', 'screenshots');
-
-/** The mean colour of what a <video> on the page shows, from its decoded pixels (runs in the page). */
-const MEAN_COLOUR = `(selector) => {
-  const video = document.querySelector(selector);
-  if (!video || video.videoWidth === 0) return undefined;
-  const canvas = document.createElement('canvas');
-  canvas.width = 32;
-  canvas.height = 18;
-  const context = canvas.getContext('2d');
-  context.drawImage(video, 0, 0, 32, 18);
-  const data = context.getImageData(0, 0, 32, 18).data;
-  const sum = [0, 0, 0];
-  for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c] += data[i + c];
-  const n = data.length / 4;
-  return { r: sum[0] / n, g: sum[1] / n, b: sum[2] / n };
-}`;
-
-function colourOf(page: Page, selector: string): Promise<Rgb | undefined> {
-  return page.evaluate(`(${MEAN_COLOUR})(${JSON.stringify(selector)})`) as Promise<Rgb | undefined>;
-}
-
-const near = (colour: Rgb | undefined, want: Rgb) =>
-  colour !== undefined && Math.abs(colour.r - want.r) < 45 && Math.abs(colour.g - want.g) < 45 && Math.abs(colour.b - want.b) < 45;
-
-/** Waits until the video at `selector` shows `want`. */
-async function shows(page: Page, selector: string, want: Rgb, timeoutMs = 30_000): Promise<Rgb> {
-  let last: Rgb | undefined;
-  try {
-    return await eventually(async () => {
-      last = await colourOf(page, selector);
-      return near(last, want) ? last : undefined;
-    }, timeoutMs);
-  } catch {
-    // Say what the page showed: the colour, the player's state and the page's text.
-    const player = await page.evaluate(`(() => { const v = document.querySelector(${JSON.stringify(selector)}); return v ? 'readyState ' + v.readyState + ', paused ' + v.paused + ', at ' + v.currentTime.toFixed(2) + ' s, buffered ' + (v.buffered.length ? v.buffered.end(v.buffered.length - 1).toFixed(2) : 'none') : 'no element'; })()`).catch(() => 'unknown');
-    const text = (await page.locator('body').innerText().catch(() => '')).replace(/\s+/g, ' ').slice(0, 300);
-    throw new Error(`${selector}: ${JSON.stringify(want)} not seen within ${timeoutMs} ms; last ${JSON.stringify(last)}; player ${player}; page says "${text}"`);
-  }
-}
-
-/** A solid-colour camera for Chromium's fake capture device. */
-function cameraFile(dir: string, name: string, { r, g, b }: Rgb): string {
-  const file = join(dir, `${name}.y4m`);
-  const hex = [r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('');
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=0x${hex}:s=640x360:r=15`, '-frames:v', '15', '-pix_fmt', 'yuv420p', file]);
-  return file;
-}
 
 describe('the three faces in real browsers', () => {
   let plenary: Plenary;
@@ -84,7 +36,7 @@ describe('the three faces in real browsers', () => {
     await room.addSimulatedVenue('main', 'Changchun', YELLOW);
     await room.setOnAir('main');
     // One browser per venue, each with its own camera picture; the presider's also holds the viewer's tab.
-    for (const camera of [undefined, cameraFile(dir, 'jilin', BLUE), cameraFile(dir, 'siping', MAGENTA)]) {
+    for (const camera of [undefined, cameraFile(dir, 'jilin', BLUE, '640x360'), cameraFile(dir, 'siping', MAGENTA, '640x360')]) {
       browsers.push(await launchChromium(camera ? [`--use-file-for-fake-video-capture=${camera}`] : []));
     }
   });

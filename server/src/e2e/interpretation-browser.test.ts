@@ -1,11 +1,11 @@
 import type { Page } from 'playwright-core';
-import { DEMO_INTERPRETER_HZ } from '../conference/demo';
+import { DEMO_INTERPRETER_HZ, SIMULATED_TONES_HZ } from '../conference/demo';
 import { DemoInChromium } from '../test/browser';
 import { rawEmit } from '../test/control-client';
 import { eventually } from '../test/harness';
 
-/** The demo's venues play this tone; its interpreter plays DEMO_INTERPRETER_HZ. */
-const ORIGINAL_HZ = 440;
+/** The demo's main venue (on air) plays this tone; its interpreter plays DEMO_INTERPRETER_HZ. */
+const ORIGINAL_HZ = SIMULATED_TONES_HZ[0] as number;
 
 /**
  * A WebAudio analyser on the watch page's <video>: what a listener hears, as the level (dB)

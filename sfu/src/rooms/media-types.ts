@@ -28,6 +28,6 @@ export interface SimulatedVenueSpec {
   venueId: string;
   name: string;
   colour: Rgb;
-  /** The tone it plays (a venue's default: 440 Hz; an interpreter's: 660 Hz). */
+  /** The tone it plays, so who is heard can be told apart (a venue's default: 440 Hz; an interpreter's: 660 Hz). */
   toneHz?: number;
 }
