@@ -144,7 +144,7 @@ export class ControlChannel {
   }
 
   /** Listens to a message from the server (what the venue's media needs to hear). */
-  on<E extends 'consumerClosed' | 'mediaReset'>(event: E, listener: ServerToClientEvents[E]): void {
+  on<E extends 'consumerClosed' | 'mediaReset' | 'sendLayers'>(event: E, listener: ServerToClientEvents[E]): void {
     this.socket.on(event, listener as never);
   }
 

@@ -70,6 +70,8 @@ export class VenueMedia {
   private republishing = false;
   /** The media setup (generation) the camera was last published in. */
   private publishedIn = -1;
+  /** The camera's producer as published now (the server may ask it to send fewer layers). */
+  private camera: types.Producer | undefined;
 
   constructor(
     private readonly channel: ControlChannel,
@@ -79,6 +81,13 @@ export class VenueMedia {
     this.unsubscribe.push(channel.onReconnect(() => void this.rebuild()));
     // The server rebuilt the conference's media (its worker died): the old transports are dead.
     channel.on('mediaReset', () => void this.rebuild());
+    // The program holds our picture on a lower layer (the top one failed on our link): stop
+    // sending the layers above it until told, so that their retries do not crowd the link.
+    channel.on('sendLayers', ({ maxSpatialLayer }) => {
+      const camera = this.camera;
+      if (!camera || camera.closed) return;
+      camera.setMaxSpatialLayer(maxSpatialLayer ?? CAMERA_ENCODINGS.length - 1).catch(() => undefined);
+    });
     // A stream lost its source (the venue's sender restarted or its browser published anew).
     channel.on('consumerClosed', ({ consumerId }) => {
       const entry = [...this.wanted.values()].find((e) => e.consumer?.id === consumerId);
@@ -233,7 +242,8 @@ export class VenueMedia {
     const transport = await this.transport('send');
     for (const track of stream.getTracks()) {
       // The page owns the camera, not the producer: closing a transport (media rebuilt) must not stop it.
-      await transport.produce({ track, stopTracks: false, ...(track.kind === 'video' ? { encodings: CAMERA_ENCODINGS } : {}) });
+      const producer = await transport.produce({ track, stopTracks: false, ...(track.kind === 'video' ? { encodings: CAMERA_ENCODINGS } : {}) });
+      if (track.kind === 'video') this.camera = producer;
     }
     this.publishedIn = generation;
   }

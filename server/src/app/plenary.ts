@@ -9,6 +9,7 @@ import { ErrorCode, rooms } from '@plenary/shared';
 import { MediaPlane, parseLadder, type WorkerPool } from '@plenary/sfu';
 import { mediaBridge } from '../media/bridge';
 import { recoverLostRooms } from '../media/recovery';
+import { tellVenuesTheirLayers } from '../media/layer-notices';
 import { reconcileChannels, roomsReconciled } from '../media/reconcile';
 import { RedisOwnership, SoleOwnership, type MediaOwnership } from '../media/ownership';
 import { MediaStandby } from '../media/standby';
@@ -176,6 +177,7 @@ export async function startPlenary(config: Config, logger: Logger, options: Star
       { privateDestinations: config.restreamToPrivate },
     );
     recoverLostRooms(media, host, conferences, io, logger.child({ component: 'media-recovery' }));
+    tellVenuesTheirLayers(media, io);
     // A broadcast starts with the conference's interpretation channels (one encoder start, not two).
     media.beforeBroadcast(async (room) => {
       const state = await conferences.get(room.conferenceId);

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import type { Plenary } from '../app/plenary';
 import { ControlClient } from '../test/control-client';
-import { TestBrowser } from '../test/browser';
+import { TestBrowser, sessionProbe } from '../test/browser';
 import { createTestConference, eventually, startTestPlenary, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
 
 /** The page's session helpers (client/src/session/probe.ts), as bundled into window.plenary. */
@@ -97,6 +97,28 @@ describe('a sub-venue in a real browser', () => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(await thumbnail.width()).toBe(320);
     await thumbnail.presiderTab.close();
+  });
+
+  it('stops sending its top simulcast layer while the program holds it lower, and sends it again once let go', async () => {
+    // The program's hold itself (a step down on a short link) is sfu/src/program/layers.test.ts's;
+    // here the plane announces one as it does then, and the real browser is what is watched.
+    const probe = sessionProbe(venueTab);
+    /** Frames each layer encoded over a second and a half (the browser's rids sort low layer first). */
+    const encoding = async () => {
+      const before = await probe.sent();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const after = await probe.sent();
+      const frames = (layer: number) => (after[layer]?.framesEncoded ?? 0) - (before[layer]?.framesEncoded ?? 0);
+      return { low: frames(0), high: frames(1) };
+    };
+    await eventually(async () => (await encoding()).high > 5, 30_000);
+    plenary.media.emit('layerHold', 'browser', 'sv-1', 0);
+    await eventually(async () => {
+      const now = await encoding();
+      return now.high === 0 && now.low > 5;
+    }, 20_000);
+    plenary.media.emit('layerHold', 'browser', 'sv-1', undefined);
+    await eventually(async () => (await encoding()).high > 5, 20_000);
   });
 
   it('survives browsers that go away in the middle of setting up their media (DTLS handshakes cut short)', async () => {

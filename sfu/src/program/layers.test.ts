@@ -62,4 +62,22 @@ describe('the program on a venue whose browser drops and retries its top simulca
     consumer.emit('layerschange', undefined);
     expect(consumer.asked).toHaveLength(7);
   });
+
+  it('tells the venue to send nothing above the held layer while it holds, and every layer again when it lets go or the consumer closes', () => {
+    const consumer = new FakeSimulcastConsumer();
+    const told: (number | undefined)[] = [];
+    new LayerHold(consumer as unknown as types.Consumer, testLogger, LAYER_HOLD_MS, (layer) => told.push(layer));
+    consumer.emit('layerschange', { spatialLayer: 1, temporalLayer: 0 });
+    expect(told).toEqual([]);
+    consumer.emit('layerschange', { spatialLayer: 0, temporalLayer: 0 });
+    expect(told).toEqual([0]);
+    jest.advanceTimersByTime(LAYER_HOLD_MS);
+    expect(told).toEqual([0, undefined]);
+    consumer.emit('layerschange', { spatialLayer: 1, temporalLayer: 0 });
+    consumer.emit('layerschange', { spatialLayer: 0, temporalLayer: 0 });
+    expect(told).toEqual([0, undefined, 0]);
+    consumer.closed = true;
+    consumer.observer.emit('close');
+    expect(told).toEqual([0, undefined, 0, undefined]);
+  });
 });

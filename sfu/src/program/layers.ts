@@ -18,7 +18,10 @@ const AGAIN_WITHIN_MS = 60_000;
  * Keeps one program consumer of a simulcast venue on the layer it stepped down to, for
  * LAYER_HOLD_MS, then lets it climb again; a link that fails the climb again at once is held
  * twice as long each time (a browser retries its top layer every 15-30 s for as long as its
- * link is short). Owns its one timer; ends with its consumer.
+ * link is short). Tells `onHold` the layer held (and `undefined` when the hold ends), so that
+ * the venue's browser can stop sending the layers above it meanwhile: each of its own retries
+ * crowded the short link, and the layer on air froze with it. Owns its one timer; ends with its
+ * consumer.
  */
 export class LayerHold {
   private timer: NodeJS.Timeout | undefined;
@@ -32,12 +35,16 @@ export class LayerHold {
     private readonly consumer: types.Consumer,
     private readonly logger: Logger,
     private readonly holdMs = LAYER_HOLD_MS,
+    private readonly onHold: (spatialLayer: number | undefined) => void = () => undefined,
   ) {
     this.hold = holdMs;
     this.top = consumer.preferredLayers;
     if (consumer.type !== 'simulcast' || !this.top) return;
     consumer.on('layerschange', (layers) => this.onLayers(layers?.spatialLayer));
-    consumer.observer.once('close', () => clearTimeout(this.timer));
+    consumer.observer.once('close', () => {
+      if (this.timer) this.onHold(undefined);
+      clearTimeout(this.timer);
+    });
   }
 
   private onLayers(spatial: number | undefined): void {
@@ -50,11 +57,13 @@ export class LayerHold {
     this.hold = again ? Math.min(this.hold * 2, MAX_LAYER_HOLD_MS) : this.holdMs;
     this.logger.info({ consumerId: this.consumer.id, spatialLayer: spatial, holdMs: this.hold }, 'the venue on air stepped down a simulcast layer; the program stays on it for a while');
     this.prefer({ spatialLayer: spatial });
+    this.onHold(spatial);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.releasedAt = Date.now();
       if (this.top) this.prefer(this.top);
+      this.onHold(undefined);
     }, this.hold);
   }
 

@@ -28,6 +28,11 @@ interface SwitcherEvents {
   starved: [];
   /** The sign-language picture (the picture-in-picture) came or went: the broadcast composes it or stops. */
   sign: [showing: boolean];
+  /**
+   * The program holds a venue's picture on a lower simulcast layer (its top one failed on its
+   * link): the venue should send nothing above it until the hold ends (`undefined`).
+   */
+  layerHold: [venueId: string, spatialLayer: number | undefined];
 }
 
 /**
@@ -147,8 +152,9 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
         paused: true,
       });
       consumer.on('producerclose', () => this.onSourceGone(venueId, track));
-      // A venue's picture that had to step down a simulcast layer stays there a while, not flapping.
-      if (producer.kind === 'video') new LayerHold(consumer, this.logger);
+      // A venue's picture that had to step down a simulcast layer stays there a while, not flapping;
+      // the program's picture asks the venue to stop retrying the layers above meanwhile.
+      if (producer.kind === 'video') new LayerHold(consumer, this.logger, undefined, track === 'video' ? (layer) => this.emit('layerHold', venueId, layer) : undefined);
       await this.tracks[track].addSource(venueId, consumer);
     };
     if (producer.kind === 'video') {

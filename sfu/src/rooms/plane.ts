@@ -23,6 +23,8 @@ interface PlaneEvents {
   encoderRestart: [conferenceId: string];
   /** An LL-HLS part was published. */
   hlsPart: [conferenceId: string, rendition: string];
+  /** The program holds a venue on a lower simulcast layer (`undefined`: no longer): the venue should send nothing above it. */
+  layerHold: [conferenceId: string, venueId: string, spatialLayer: number | undefined];
   /** A rendition stopped making parts while the picture went on; the encoder was started again. */
   renditionOutOfStep: [conferenceId: string, rendition: string];
 }
@@ -76,6 +78,7 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
       const logger = this.logger.child({ conferenceId });
       room = ConferenceRoom.create(this.workers, conferenceId, { fallbackVenueId: 'main', logger }).then(async (created) => {
         created.switcher.on('cut', (cut) => this.emit('cut', conferenceId, cut));
+        created.switcher.on('layerHold', (venueId, layer) => this.emit('layerHold', conferenceId, venueId, layer));
         created.on('venuesLost', (venueIds) => this.emit('venueslost', conferenceId, venueIds));
         // One encoder and one recording per conference: only the lease holder's room broadcasts.
         const number = await this.broadcastNumber(conferenceId).catch(() => undefined);

@@ -107,6 +107,12 @@ export interface ServerToClientEvents {
    * browser published anew): the consumer is gone; receive the venue again to get the new one.
    */
   consumerClosed: (notice: { consumerId: string }) => void;
+  /**
+   * The program holds this venue's picture on a lower simulcast layer, because its top layer
+   * failed on the venue's link: send no layer above `maxSpatialLayer` (null: every layer again)
+   * until told otherwise. Each retry of the top layer crowded the link and froze the broadcast.
+   */
+  sendLayers: (notice: { maxSpatialLayer: number | null }) => void;
   /** This server process is shutting down (a restart or deploy): reconnect; the conference goes on. */
   serverClosing: () => void;
 }
