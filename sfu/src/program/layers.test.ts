@@ -66,7 +66,7 @@ describe('the program on a venue whose browser drops and retries its top simulca
   it('tells the venue to send nothing above the held layer while it holds, and every layer again when it lets go or the consumer closes', () => {
     const consumer = new FakeSimulcastConsumer();
     const told: (number | undefined)[] = [];
-    new LayerHold(consumer as unknown as types.Consumer, testLogger, LAYER_HOLD_MS, (layer) => told.push(layer));
+    new LayerHold(consumer as unknown as types.Consumer, testLogger, { onHold: (layer) => told.push(layer) });
     consumer.emit('layerschange', { spatialLayer: 1, temporalLayer: 0 });
     expect(told).toEqual([]);
     consumer.emit('layerschange', { spatialLayer: 0, temporalLayer: 0 });
@@ -80,4 +80,27 @@ describe('the program on a venue whose browser drops and retries its top simulca
     consumer.observer.emit('close');
     expect(told).toEqual([0, undefined, 0, undefined]);
   });
+
+  it('ends a hold only once the venue\'s link lost nothing for a while: a link still lossy keeps the lower layer', async () => {
+    const consumer = new FakeSimulcastConsumer();
+    const told: (number | undefined)[] = [];
+    const link = { packets: 0, lost: 0, lossy: true };
+    // The venue's link as the SFU counts it: 40 packets a second, 2 % of them lost while lossy.
+    const flow = setInterval(() => {
+      link.packets += 40;
+      if (link.lossy) link.lost += 1;
+    }, 1000);
+    new LayerHold(consumer as unknown as types.Consumer, testLogger, { onHold: (layer) => told.push(layer), linkCounts: async () => ({ packets: link.packets, lost: link.lost }) });
+    consumer.emit('layerschange', { spatialLayer: 1, temporalLayer: 0 });
+    consumer.emit('layerschange', { spatialLayer: 0, temporalLayer: 0 });
+    await jest.advanceTimersByTimeAsync(3 * LAYER_HOLD_MS);
+    expect(told).toEqual([0]); // still held: the browser is not told to climb onto a lossy link
+    expect(consumer.asked).toEqual([{ spatialLayer: 0 }]);
+    link.lossy = false;
+    await jest.advanceTimersByTimeAsync(15_000);
+    expect(told).toEqual([0, undefined]);
+    expect(consumer.asked).toEqual([{ spatialLayer: 0 }, { spatialLayer: 1, temporalLayer: 0 }]);
+    clearInterval(flow);
+  });
 });
+

@@ -13,6 +13,23 @@ export const LAYER_HOLD_MS = 30_000;
 const MAX_LAYER_HOLD_MS = 240_000;
 /** How soon (ms) after a hold ended a step down counts as the same trouble again. */
 const AGAIN_WITHIN_MS = 60_000;
+/** How often (ms) a hold that is due to end looks again at a venue's link that is not clean yet. */
+const RECHECK_MS = 5_000;
+/** A link that lost less than this share of the venue's packets since the last look is clean... */
+const CLEAN_LOSS = 0.005;
+/** ... over at least this many packets (a few seconds of the lower layer). */
+const MIN_PACKETS = 100;
+
+/** The venue's packets that reached the SFU and were lost on its link so far (cumulative). */
+export type LinkCounts = () => Promise<{ packets: number; lost: number } | undefined>;
+
+export interface LayerHoldOptions {
+  holdMs?: number;
+  /** Told the layer held when a hold starts, and `undefined` when it ends. */
+  onHold?: (spatialLayer: number | undefined) => void;
+  /** The venue's link as the SFU sees it: a hold ends only once the link carried a while without loss. */
+  linkCounts?: LinkCounts;
+}
 
 /**
  * Keeps one program consumer of a simulcast venue on the layer it stepped down to, for
@@ -20,8 +37,9 @@ const AGAIN_WITHIN_MS = 60_000;
  * twice as long each time (a browser retries its top layer every 15-30 s for as long as its
  * link is short). Tells `onHold` the layer held (and `undefined` when the hold ends), so that
  * the venue's browser can stop sending the layers above it meanwhile: each of its own retries
- * crowded the short link, and the layer on air froze with it. Owns its one timer; ends with its
- * consumer.
+ * crowded the short link, and the layer on air froze with it. With `linkCounts`, a hold ends
+ * only once the venue's link lost nothing for a while: every climb onto a link still lossy
+ * froze the broadcast for one to two seconds. Owns its one timer; ends with its consumer.
  */
 export class LayerHold {
   private timer: NodeJS.Timeout | undefined;
@@ -30,14 +48,19 @@ export class LayerHold {
   private hold: number;
   /** When the last hold ended (ms), if one did. */
   private releasedAt: number | undefined;
+  /** The link's counts at the last look (see linkIsClean). */
+  private counted: { packets: number; lost: number } | undefined;
+  private readonly holdMs: number;
+  private readonly onHold: (spatialLayer: number | undefined) => void;
 
   constructor(
     private readonly consumer: types.Consumer,
     private readonly logger: Logger,
-    private readonly holdMs = LAYER_HOLD_MS,
-    private readonly onHold: (spatialLayer: number | undefined) => void = () => undefined,
+    private readonly options: LayerHoldOptions = {},
   ) {
-    this.hold = holdMs;
+    this.holdMs = options.holdMs ?? LAYER_HOLD_MS;
+    this.onHold = options.onHold ?? (() => undefined);
+    this.hold = this.holdMs;
     this.top = consumer.preferredLayers;
     if (consumer.type !== 'simulcast' || !this.top) return;
     consumer.on('layerschange', (layers) => this.onLayers(layers?.spatialLayer));
@@ -58,13 +81,36 @@ export class LayerHold {
     this.logger.info({ consumerId: this.consumer.id, spatialLayer: spatial, holdMs: this.hold }, 'the venue on air stepped down a simulcast layer; the program stays on it for a while');
     this.prefer({ spatialLayer: spatial });
     this.onHold(spatial);
+    void this.linkIsClean(); // where the link stands now: the first look compares with it
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.releasedAt = Date.now();
-      if (this.top) this.prefer(this.top);
-      this.onHold(undefined);
-    }, this.hold);
+    this.timer = setTimeout(() => void this.release(), this.hold);
+  }
+
+  /** The hold is due to end: it does if the link is clean (or not watched), else it looks again soon. */
+  private async release(): Promise<void> {
+    const due = this.timer;
+    const clean = !this.options.linkCounts || (await this.linkIsClean());
+    // Closed, or a new step down started another hold meanwhile.
+    if (this.consumer.closed || this.timer !== due) return;
+    if (!clean) {
+      this.timer = setTimeout(() => void this.release(), RECHECK_MS);
+      return;
+    }
+    this.timer = undefined;
+    this.releasedAt = Date.now();
+    if (this.top) this.prefer(this.top);
+    this.onHold(undefined);
+  }
+
+  /** Whether the venue's link lost (almost) nothing since the last look, over enough packets to tell. */
+  private async linkIsClean(): Promise<boolean> {
+    const now = await this.options.linkCounts?.().catch(() => undefined);
+    const before = this.counted;
+    this.counted = now;
+    if (!now || !before) return false;
+    const packets = now.packets - before.packets;
+    const lost = now.lost - before.lost;
+    return packets >= MIN_PACKETS && lost / (packets + lost) < CLEAN_LOSS;
   }
 
   private prefer(layers: types.ConsumerLayers): void {

@@ -4,7 +4,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { ProgramTrack, type Cut } from './track';
 import { OpusNumbering, Vp8Numbering } from './codecs';
-import { LayerHold } from './layers';
+import { LayerHold, type LinkCounts } from './layers';
 
 /** The program's codecs: what every venue publishes (VP8, Opus) and the broadcast encoder takes. */
 const PROGRAM_VIDEO_PT = 101;
@@ -143,7 +143,7 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
    * resumed only while their venue is on air. If the venue is on air already
    * (it republished), it is cut in again.
    */
-  async addSource(venueId: string, producer: types.Producer): Promise<void> {
+  async addSource(venueId: string, producer: types.Producer, linkCounts?: LinkCounts): Promise<void> {
     if (this.closed) return;
     const consume = async (track: TrackName) => {
       const consumer = await this.transport.consume({
@@ -154,7 +154,8 @@ export class ProgramSwitcher extends EventEmitter<SwitcherEvents> {
       consumer.on('producerclose', () => this.onSourceGone(venueId, track));
       // A venue's picture that had to step down a simulcast layer stays there a while, not flapping;
       // the program's picture asks the venue to stop retrying the layers above meanwhile.
-      if (producer.kind === 'video') new LayerHold(consumer, this.logger, undefined, track === 'video' ? (layer) => this.emit('layerHold', venueId, layer) : undefined);
+      if (producer.kind === 'video' && track === 'video') new LayerHold(consumer, this.logger, { onHold: (layer) => this.emit('layerHold', venueId, layer), linkCounts });
+      else if (producer.kind === 'video') new LayerHold(consumer, this.logger);
       await this.tracks[track].addSource(venueId, consumer);
     };
     if (producer.kind === 'video') {

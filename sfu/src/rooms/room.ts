@@ -3,6 +3,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { ErrorCode, PlenaryError, isInterpretationChannelId, type VenueMediaStats } from '@plenary/shared';
 import { ProgramSwitcher } from '../program/switcher';
+import type { LinkCounts } from '../program/layers';
 import { ProgramSlate } from '../program/slate';
 import { InterpretationFeeds, type InterpretationChannelInfo } from '../program/interpretation';
 import { SimulatedVenue, type Rgb } from '../simulated/venue';
@@ -421,7 +422,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
       const onPrimary = await this.routers.bring(producer, venue.edge.router, this.router);
       // An interpreter (its channel's id for a venue id) is heard on its channel, never in the program.
       if (isInterpretationChannelId(venueId)) await this.interpretation.setInterpreter(venueId, onPrimary);
-      else await this.switcher.addSource(venueId, onPrimary);
+      else await this.switcher.addSource(venueId, onPrimary, linkCountsOf(producer));
     } catch (error) {
       this.logger.error({ err: error, venueId }, 'could not add a program source');
     }
@@ -430,4 +431,13 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   private assertOpen(): void {
     if (this.closed) throw new PlenaryError(ErrorCode.UNAVAILABLE, 'The media of this conference is closed');
   }
+}
+
+/** A venue's producer as its link delivers it to the SFU: packets received and lost so far, all its streams. */
+function linkCountsOf(producer: types.Producer): LinkCounts {
+  return async () => {
+    if (producer.closed) return undefined;
+    const streams = await producer.getStats();
+    return { packets: streams.reduce((sum, s) => sum + s.packetCount, 0), lost: streams.reduce((sum, s) => sum + s.packetsLost, 0) };
+  };
 }
