@@ -1,5 +1,6 @@
 // The full build: the light one has no subtitles (the captions channels are WebVTT renditions).
 import Hls from 'hls.js';
+import { SpeakerFollower, speakerFromCues, type Speaker } from './speaker';
 
 /** A live broadcast playing in a <video>, recovering from errors by itself. */
 export interface LivePlayer {
@@ -43,12 +44,6 @@ export interface LivePlayer {
   destroy(): void;
 }
 
-/** A venue named in the stream's speaker metadata. */
-export interface Speaker {
-  venueId: string;
-  name: string | undefined;
-}
-
 /** The hls.js settings the watch page plays with (the glass-to-glass benchmark can try others). */
 export interface HlsTuning {
   maxLiveSyncPlaybackRate: number;
@@ -71,8 +66,9 @@ const PLAYER_TUNING: HlsTuning = { maxLiveSyncPlaybackRate: 1.5, liveSyncOnStall
  * errors reload, media errors recover; the viewer never has to reload the page.
  */
 export function playLive(video: HTMLVideoElement, url: string, options: { lowLatency?: boolean; startPosition?: number; tuning?: Partial<HlsTuning> } = {}): LivePlayer {
-  const speakers = new SpeakerCues(video);
   if (!Hls.isSupported()) {
+    // The browser's own HLS exposes the speaker ranges only as metadata cues (Safari times them on its own timeline).
+    const speakers = new SpeakerFollower(video, () => speakerFromCues(video));
     video.src = url;
     void video.play().catch(() => undefined);
     return {
@@ -86,7 +82,7 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
       },
     };
   }
-  const hls = new Hls({ lowLatencyMode: options.lowLatency ?? true, ...(options.startPosition !== undefined ? { startPosition: options.startPosition } : {}), ...PLAYER_TUNING, ...options.tuning });
+  const hls: Hls = new Hls({ lowLatencyMode: options.lowLatency ?? true, ...(options.startPosition !== undefined ? { startPosition: options.startPosition } : {}), ...PLAYER_TUNING, ...options.tuning });
   let troubled = false;
   let fatalErrors = 0;
   let lastFatalError: string | undefined;
@@ -144,6 +140,10 @@ export function playLive(video: HTMLVideoElement, url: string, options: { lowLat
       hls.startLoad();
     }
   }, 500);
+  // Who speaks in the frame on screen: each presented frame's program date time against the
+  // speaker ranges of the playlist. (hls.js's metadata cues for them are placed on estimated
+  // fragment times and were seen active 1-4 s before the picture changed.)
+  const speakers = new SpeakerFollower(video, () => speakerFromRanges(hls));
   hls.attachMedia(video);
   hls.loadSource(url);
   hls.on(Hls.Events.MANIFEST_PARSED, () => void video.play().catch(() => undefined));
@@ -234,65 +234,17 @@ function positionOf(video: HTMLVideoElement): { at: number; end: number } | unde
   return seekable.length > 0 ? { at: video.currentTime, end: seekable.end(seekable.length - 1) } : undefined;
 }
 
-/**
- * Who speaks in the picture on screen. hls.js (and Safari's own HLS) turns each of the stream's
- * speaker date ranges into metadata cues on the video, one per attribute, active from the range's
- * start (the new speaker's first frame) to the next one's (END-ON-NEXT): the caption follows
- * the cues as they become active, so it changes with the picture, not at the next poll.
- */
-class SpeakerCues {
-  current: Speaker | undefined;
-  private readonly listeners = new Set<() => void>();
-  private readonly tracks = new Set<TextTrack>();
-
-  constructor(private readonly video: HTMLVideoElement) {
-    for (const track of Array.from(video.textTracks)) this.watch(track);
-    video.textTracks.addEventListener('addtrack', this.onTrack);
+/** The latest speaker range of the playing level that started at or before the frame on screen. */
+function speakerFromRanges(hls: Hls): Speaker | undefined {
+  const shown = hls.playingDate?.getTime();
+  const details = hls.levels[hls.currentLevel]?.details;
+  if (shown === undefined || !details) return undefined;
+  let current: (Speaker & { at: number }) | undefined;
+  for (const range of Object.values(details.dateRanges)) {
+    if (!range || range.class !== 'com.plenary.speaker') continue;
+    const at = range.startDate.getTime();
+    if (at <= shown && (!current || at > current.at)) current = { venueId: String(range.attr['X-VENUE-ID'] ?? ''), name: range.attr['X-VENUE-NAME'], at };
   }
-
-  listen(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  stop(): void {
-    this.video.textTracks.removeEventListener('addtrack', this.onTrack);
-    for (const track of this.tracks) track.removeEventListener('cuechange', this.read);
-    this.tracks.clear();
-    this.listeners.clear();
-  }
-
-  private readonly onTrack = (event: TrackEvent) => {
-    if (event.track instanceof TextTrack) this.watch(event.track);
-  };
-
-  private watch(track: TextTrack): void {
-    if (track.kind !== 'metadata' || this.tracks.has(track)) return;
-    // Cues of a disabled track never become active; hidden ones do without being drawn.
-    if (track.mode === 'disabled') track.mode = 'hidden';
-    this.tracks.add(track);
-    track.addEventListener('cuechange', this.read);
-    this.read();
-  }
-
-  /** The latest speaker range active now (its cues: one per attribute, the same id). */
-  private readonly read = () => {
-    const ranges = new Map<string, { start: number; speaker: Speaker }>();
-    for (const track of this.tracks) {
-      for (const cue of Array.from(track.activeCues ?? [])) {
-        const value = (cue as TextTrackCue & { value?: { key?: string; data?: unknown } }).value;
-        if (!cue.id.startsWith('speaker-') || !value) continue;
-        const range = ranges.get(cue.id) ?? { start: cue.startTime, speaker: { venueId: '', name: undefined } };
-        ranges.set(cue.id, range);
-        if (value.key === 'X-VENUE-ID') range.speaker.venueId = String(value.data);
-        if (value.key === 'X-VENUE-NAME') range.speaker.name = String(value.data);
-      }
-    }
-    const latest = [...ranges.values()].sort((a, b) => b.start - a.start)[0];
-    const next = latest?.speaker;
-    if (next?.venueId === this.current?.venueId && next?.name === this.current?.name) return;
-    this.current = next;
-    for (const listener of this.listeners) listener();
-  };
+  return current && { venueId: current.venueId, name: current.name };
 }
 

@@ -102,9 +102,16 @@ describe('live captions from a captioner link or a speech recognizer', () => {
   });
 
   it('slows a flood down without touching the broadcast', async () => {
+    const broadcast = (await plenary.media.room('demo')).broadcast;
+    const encoder = broadcast?.encoderPid;
+    const parts = broadcast?.renditions[0]?.hls.published ?? 0;
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => line(`line ${i}`)));
     expect(answers.filter((a) => a.status === 429).length).toBeGreaterThan(0);
     expect(answers.every((a) => a.status === 201 || a.body.error?.code === 'RATE_LIMITED')).toBe(true);
+    // The same encoder goes on making parts.
+    await eventually(() => (broadcast?.renditions[0]?.hls.published ?? 0) > parts + 3, 10_000);
+    expect(broadcast?.encoderPid).toBe(encoder);
+    expect(encoder).toBeDefined();
   });
 
   it('stops a removed channel\'s link at once', async () => {

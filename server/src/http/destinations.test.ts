@@ -8,7 +8,8 @@ import pino from 'pino';
 import { freeTcpPort } from '@plenary/sfu';
 import { startPlenary, type Plenary } from '../app/plenary';
 import { ControlClient, rawEmit } from '../test/control-client';
-import { TEST_ADMIN_KEY, eventually, testConfig, tokenOf } from '../test/harness';
+import { createServer } from 'node:net';
+import { TEST_ADMIN_KEY, createTestConference, eventually, startTestPlenary, testConfig, threeVenues, tokenOf } from '../test/harness';
 
 type Answer = { ok: boolean; data?: unknown; error?: { code: string; message: string } };
 type Status = { id: string; display: string; state: string; bitrate: number; problem?: { code: string; message: string } };
@@ -98,4 +99,34 @@ describe('restream destinations through the admin API and the console, pushed by
     const [code] = (await once(server, 'exit')) as [number | null];
     expect(code).not.toBeNull();
   }, 90_000);
+});
+
+describe('restream destinations on this machine or a private network, by default', () => {
+  it('refuses them (RESTREAM_PRIVATE unset), and nothing connects to them', async () => {
+    // A listener on loopback that would see the broadcast's owner connect.
+    let connections = 0;
+    const listener = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const port = (listener.address() as { port: number }).port;
+    // The tests' harness allows private addresses; this one takes the default.
+    const plenary = await startTestPlenary({ RESTREAM_PRIVATE: undefined });
+    try {
+      await createTestConference(plenary.url, threeVenues('private'));
+      for (const url of [`rtmp://127.0.0.1:${port}/live/key`, `rtmp://localhost:${port}/live/key`, 'rtmp://10.0.0.8/live/key', 'rtmp://192.168.1.20/live/key', `srt://127.0.0.1:${port}?streamid=x`]) {
+        const res = await fetch(`${plenary.url}/api/conferences/private/destinations`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ url }),
+        });
+        expect({ url, status: res.status, code: ((await res.json()) as Answer).error?.code }).toEqual({ url, status: 400, code: 'INVALID' });
+      }
+      expect(connections).toBe(0);
+    } finally {
+      await plenary.close();
+      listener.close();
+    }
+  });
 });

@@ -53,7 +53,7 @@ describe('the HLS origin', () => {
     expect(text).toContain('#EXT-X-RENDITION-REPORT:URI="../audio/index.m3u8"');
     expect(text).toMatch(/#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-\d+-\d+\.m4s"/);
     // Who is speaking, as timed metadata with the venue's name from the conference.
-    expect(text).toMatch(/#EXT-X-DATERANGE:ID="speaker-\d+",CLASS="com.plenary.speaker",START-DATE="[^"]+",X-VENUE-ID="main",X-VENUE-NAME="Changchun main venue"/);
+    expect(text).toMatch(/#EXT-X-DATERANGE:ID="speaker-\d+",CLASS="com.plenary.speaker",START-DATE="[^"]+",END-ON-NEXT=YES,X-VENUE-ID="main",X-VENUE-NAME="Changchun main venue"/);
   });
 
   it('holds a blocking reload until the requested part exists, then lists it', async () => {

@@ -110,8 +110,8 @@ describe('two server processes with the same configuration on one Redis', () => 
       await viewer.stop();
       await edge.stop();
     }
-    // Measured 1.5-2.0 s with the default ladder (npm run bench:ownership); the goal is 3 s, bound with a slow machine's margin.
-    expect(viewer.seen.longestGapMs).toBeLessThan(8000);
+    // Measured 1.5-2.0 s with the default ladder (npm run bench:ownership; the goal is 3 s): at most twice that.
+    expect(viewer.seen.longestGapMs).toBeLessThan(4000);
   }, 90_000);
 
   it('stop broadcasting from a process whose lease went to another, and one process takes it up again once it is free', async () => {
@@ -149,8 +149,8 @@ describe('two server processes with the same configuration on one Redis', () => 
       await edge.stop();
     }
     expect(encoders(servers[0] as ServerProcess) + encoders(servers[1] as ServerProcess)).toBe(1);
-    // Measured 1.9 s on a quiet machine: the host hands its lease over before it closes the rest.
-    expect(viewer.seen.longestGapMs).toBeLessThan(8000);
+    // Measured 1.9 s on a quiet machine (the host hands its lease over before it closes the rest): at most twice that.
+    expect(viewer.seen.longestGapMs).toBeLessThan(4000);
   }, 180_000);
 
   it('fence off an owner paused past its lease: back, it serves the new owner\'s broadcast and lets its own go', async () => {
@@ -198,9 +198,9 @@ describe('two server processes with the same configuration on one Redis', () => 
       await viewer.stop();
       await edge.stop();
     }
-    // Measured 4.3 s on a quiet machine (the lease lapses within 3 s of the kill, then the media is
-    // built); the goal is 6 s, bound with a slow machine's margin.
+    // Measured 4.3-4.4 s (the lease lapses within 3 s of the kill, then the media is built; the
+    // goal is 6 s; npm run bench:ownership): at most twice that.
     expect(viewer.seen.longestGapMs).toBeGreaterThan(0);
-    expect(viewer.seen.longestGapMs).toBeLessThan(10_000);
+    expect(viewer.seen.longestGapMs).toBeLessThan(8800);
   }, 90_000);
 });

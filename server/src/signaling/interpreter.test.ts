@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Plenary } from '../app/plenary';
 import { ControlClient, rawEmit, type Refusal } from '../test/control-client';
-import { TEST_ADMIN_KEY, createTestConference, startTestPlenary, threeVenues, tokenOf } from '../test/harness';
+import { TEST_ADMIN_KEY, createTestConference, joinToken, startTestPlenary, threeVenues, tokenOf } from '../test/harness';
 
 type Answer = { ok: boolean; data?: Record<string, unknown>; error?: { code: string; message: string } };
 
@@ -66,8 +65,18 @@ describe('an interpreter: its own link, its voice on its channel, nothing else',
       expect(await consume({ interpretation: 'in-en' })).toMatchObject({ ok: true });
       expect(await consume({ interpretation: 'in-xx' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
       expect(await rawEmit(interpreter, 'media:stats')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-      // An operator cannot pass for the interpreter: its media is its venue's, whatever it asks.
-      expect(await rawEmit(interpreter, 'media:closeConsumer', { consumerId: randomUUID() })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      // The interpreter cannot touch a venue's media: a consumer of Jilin City's is not found for it,
+      // and stays Jilin City's (it resumes it after).
+      const operator = await ControlClient.connect(plenary.url, { token: await joinToken(plenary.url, id, 'sv-1') });
+      try {
+        const own = (await rawEmit(operator, 'media:createTransport')) as { data: { id: string } };
+        const consumer = (await rawEmit(operator, 'media:consume', { transportId: own.data.id, target: { program: 'video' }, rtpCapabilities: caps.data })) as { data: { id: string } };
+        expect(await rawEmit(interpreter, 'media:closeConsumer', { consumerId: consumer.data.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+        expect(await rawEmit(interpreter, 'media:resume', { consumerId: consumer.data.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+        expect(await rawEmit(operator, 'media:resume', { consumerId: consumer.data.id })).toMatchObject({ ok: true });
+      } finally {
+        operator.close();
+      }
     } finally {
       interpreter.close();
     }

@@ -37,7 +37,7 @@ const distance = (a: Rgb, b: Rgb) => Math.hypot(a.r - b.r, a.g - b.g, a.b - b.b)
  */
 export async function shows(page: Page, selector: string, want: Rgb, timeoutMs = 30_000, among?: Rgb[]): Promise<Rgb> {
   let last: Rgb | undefined;
-  const matches = (seen: Rgb | undefined) => seen !== undefined && (among ? among.every((other) => other === want || distance(seen, want) < distance(seen, other) / 2) : near(seen, want));
+  const matches = (seen: Rgb | undefined) => seen !== undefined && (among ? among.every((other) => other === want || distance(seen, want) < distance(seen, other)) : near(seen, want));
   try {
     return await eventually(async () => {
       last = await colourOf(page, selector);
@@ -68,4 +68,58 @@ export function toneFile(dir: string, name: string, hz: number): string {
   // Whole seconds of a whole number of hertz: the loop has no click.
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${hz}:sample_rate=48000:duration=2`, '-ac', '1', file]);
   return file;
+}
+
+/**
+ * Resolves when the page's player has shown a frame of `colour` (nearer to it than to any other
+ * venue's) and its caption names `name`: the wall time of each (runs in the page).
+ */
+const SEES = `({ colour, others, name, timeoutMs }) => new Promise((resolve) => {
+  const video = document.querySelector('#broadcast');
+  const canvas = document.createElement('canvas');
+  canvas.width = 32;
+  canvas.height = 18;
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  const distance = (a, b) => Math.hypot(a.r - b.r, a.g - b.g, a.b - b.b);
+  let pictureAt;
+  let captionAt;
+  const deadline = Date.now() + timeoutMs;
+  const caption = () => (document.querySelector('[data-testid="speaker-caption"]')?.textContent ?? '').includes(name);
+  const finish = () => {
+    if ((pictureAt && captionAt) || Date.now() > deadline) {
+      observer.disconnect();
+      resolve({ pictureAt, captionAt });
+      return true;
+    }
+    return false;
+  };
+  const observer = new MutationObserver(() => {
+    if (!captionAt && caption()) captionAt = Date.now();
+    finish();
+  });
+  observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+  const frame = () => {
+    const at = Date.now();
+    if (!pictureAt && video.videoWidth > 0) {
+      context.drawImage(video, 0, 0, 32, 18);
+      const data = context.getImageData(0, 0, 32, 18).data;
+      const mean = { r: 0, g: 0, b: 0 };
+      for (let i = 0; i < data.length; i += 4) { mean.r += data[i]; mean.g += data[i + 1]; mean.b += data[i + 2]; }
+      const n = data.length / 4;
+      const seen = { r: mean.r / n, g: mean.g / n, b: mean.b / n };
+      if (others.every((other) => distance(seen, colour) < distance(seen, other))) pictureAt = at;
+    }
+    if (!captionAt && caption()) captionAt = at;
+    if (!finish()) video.requestVideoFrameCallback(frame);
+  };
+  video.requestVideoFrameCallback(frame);
+})`;
+
+/**
+ * Starts watching the watch page's player (#broadcast) for a new speaker: resolves with when
+ * (wall ms) its picture first showed (nearer to `colour` than to any of `others`) and when its
+ * caption first named `name`; either is missing if it did not come within `timeoutMs`.
+ */
+export function seesSpeaker(page: Page, want: { colour: Rgb; others: Rgb[]; name: string; timeoutMs: number }): Promise<{ pictureAt?: number; captionAt?: number }> {
+  return page.evaluate(`(${SEES})(${JSON.stringify(want)})`) as Promise<{ pictureAt?: number; captionAt?: number }>;
 }

@@ -90,12 +90,13 @@ describe('interpretation: one alternate audio rendition per channel, in step wit
         expect(segment.programDateTime?.getTime()).toBe(same.programDateTime?.getTime());
         expect(segment.parts.length).toBe(same.parts.length);
         // Each part ends, in media time, within an audio fragment of the picture's part: two AAC
-        // frames (43 ms) as asked, up to about 0.1 s when the encoder runs late and writes longer
-        // fragments (CI measured 72 ms). A shifted part number would be 0.5 s off. (A part's listed
-        // duration can be shorter: under load the encoder's audio may have a hole inside a part.)
+        // frames (43 ms) as asked, longer when the encoder runs late and writes longer fragments
+        // (CI measured 72 ms; a loaded machine more): under half a part. A shifted part number would
+        // be 0.5 s off. (A part's listed duration can be shorter: under load the encoder's audio may
+        // have a hole inside a part.)
         const ends = (name: string) => (rendition(name).segmentAt(segment.mediaSequenceNumber)?.parts ?? []).map((p) => p.startTime + p.duration);
         const audioEnds = ends(name);
-        ends('360p').forEach((end, i) => expect(Math.abs((audioEnds[i] ?? Number.NaN) - end)).toBeLessThan(0.11));
+        ends('360p').forEach((end, i) => expect(Math.abs((audioEnds[i] ?? Number.NaN) - end)).toBeLessThan(0.25));
       }
       const common = audio.segments.filter((s) => s.uri && video.segments.some((v) => v.uri && v.mediaSequenceNumber === s.mediaSequenceNumber && v.parts.length > 0));
       expect(common.length).toBeGreaterThanOrEqual(2);

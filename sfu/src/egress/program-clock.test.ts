@@ -95,13 +95,13 @@ describe('one program clock: every rendition goes on through floor changes betwe
       const video = rendition('360p').segmentAt(msn) as Segment;
       for (const name of ['audio', 'in-en']) {
         const audio = rendition(name).segmentAt(msn) as Segment;
-        // In step: the same start on the clock, parts ending where the picture's do (within about
-        // two AAC frames; a channel whose timestamps went back would be seconds off or absent).
+        // In step: the same start on the clock, parts ending where the picture's do (within half a
+        // part; a channel whose timestamps went back would be seconds off or absent).
         expect(audio.programDateTime).toBe(video.programDateTime);
         expect(audio.parts.length).toBe(video.parts.length);
         const videoEnd = (video.parts.at(-1)?.startTime ?? 0) + (video.parts.at(-1)?.duration ?? 0);
         const audioEnd = (audio.parts.at(-1)?.startTime ?? 0) + (audio.parts.at(-1)?.duration ?? 0);
-        expect(Math.abs(audioEnd - videoEnd)).toBeLessThan(0.11);
+        expect(Math.abs(audioEnd - videoEnd)).toBeLessThan(0.25);
       }
     }
     // Who is heard: Siping's tone while it holds the floor, never while the main venue does

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -135,6 +135,11 @@ describe('restream: the broadcast pushed to a real RTMP server, no second encode
 
     const { streams, colours } = await received(first);
     expect(streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual(['audio:aac', 'video:h264']);
+    // The broadcast's own encode, copied: the H.264 carries the ladder encoder's settings for its
+    // top rung (x264 writes them into the stream), not those of a second encode.
+    const settings = /x264 - core [^\n\0]*options: ([^\0]*)/.exec((await readFile(first)).toString('latin1'))?.[1] ?? '';
+    expect(settings).toContain('bitrate=600');
+    expect(settings).toContain('keyint=60');
     expect(streams.find((s) => s.codec_type === 'video')?.width).toBe(640); // the top rung, 360p
     // Picture and sound start together (the encoder's own timestamps, both inputs).
     const [a, v] = ['audio', 'video'].map((type) => Number(streams.find((s) => s.codec_type === type)?.start_time));

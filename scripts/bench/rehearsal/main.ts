@@ -1,0 +1,165 @@
+// Benchmark: a rehearsal as on the day (issue 30). Three sub-venues in Chromium (a 640x480 camera
+// and a tone of their own each; Jilin City's browser takes over from the demo's simulated camera),
+// the main venue simulated, the floor moving every 20 s among them, the demo's captioner in two
+// languages, and an interpreter's browser taking the English channel over from the simulated voice
+// for part of the run. Two viewers (hls.js in Chromium): one on the original sound, one on English.
+// Measured:
+// - every rendition of the multivariant playlist as a player sees it: how far its newest part
+//   trails the clock (p50 / p95 / max), how far it trails the picture's newest part at worst, and
+//   the longest time without a new part;
+// - each viewer's stalls: playback standing still while not paused, and for how long;
+// - from the presider's command to the viewer seeing the new speaker's picture and caption
+//   (each frame's colour read as it is shown; the caption as it changes), p50 / p95.
+//
+//   npm run bench:rehearsal    REHEARSAL_SECONDS=600 FLOOR_EVERY_SECONDS=20
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { SIMULATED_COLOURS, SIMULATED_TONES_HZ } from '../../../server/src/conference/demo';
+import { DemoInChromium, launchChromium } from '../../../server/src/test/browser';
+import { ControlClient, rawEmit } from '../../../server/src/test/control-client';
+import { joinToken, startTestPlenary } from '../../../server/src/test/harness';
+import { cameraFile, seesSpeaker, toneFile, type Rgb } from '../../../server/src/test/pictures';
+import { RenditionWatch } from '../../../server/src/test/renditions';
+import { machine } from '../lib/machine';
+import { runBenchmark, writeResults } from '../lib/output';
+import { sleep, summarise } from '../lib/stats';
+
+const SECONDS = Number(process.env.REHEARSAL_SECONDS ?? 600);
+const FLOOR_EVERY_MS = Number(process.env.FLOOR_EVERY_SECONDS ?? 20) * 1000;
+const LADDER = process.env.BROADCAST_LADDER ?? '360p';
+
+interface Venue {
+  venueId: string;
+  name: string;
+  colour: Rgb;
+  hz: number;
+}
+const MAIN: Venue = { venueId: 'main', name: 'Changchun main venue', colour: SIMULATED_COLOURS[0] as Rgb, hz: SIMULATED_TONES_HZ[0] as number };
+const BROWSER_VENUES: Venue[] = [
+  { venueId: 'sv-1', name: 'Jilin City', colour: { r: 210, g: 40, b: 40 }, hz: 300 },
+  { venueId: 'sv-2', name: 'Siping', colour: { r: 40, g: 170, b: 40 }, hz: 350 },
+  { venueId: 'sv-3', name: 'Yanji', colour: { r: 40, g: 40, b: 210 }, hz: 1000 },
+];
+const INTERPRETER_HZ = 880;
+
+/** Counts the page's playback standing still (not paused) from now: how often and for how long (runs in the page). */
+const STANDS = `(() => {
+  const video = document.querySelector('#broadcast');
+  const record = { stalls: 0, stoodMs: 0, longestMs: 0 };
+  let last = video.currentTime;
+  let still = 0;
+  setInterval(() => {
+    if (!video.paused && video.currentTime === last) {
+      if (still === 0) record.stalls++;
+      still += 250;
+      record.stoodMs += 250;
+      record.longestMs = Math.max(record.longestMs, still);
+    } else still = 0;
+    last = video.currentTime;
+  }, 250);
+  globalThis.standing = record;
+})()`;
+
+async function openViewer(browser: Browser, url: string, audio: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(url);
+  const menu = page.getByTestId('audio-menu');
+  await menu.waitFor({ timeout: 60_000 });
+  await menu.selectOption({ label: audio });
+  await page.evaluate(STANDS);
+  return page;
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'plenary-rehearsal-bench-'));
+  const plenary = await startTestPlenary({ DEMO_SIMULATED_VENUES: '1', BROADCAST_LADDER: LADDER }, { demo: true });
+  const presider = await ControlClient.connect(plenary.url, { conferenceId: 'demo', hostSecret: DemoInChromium.hostSecret(plenary) });
+  const browsers: Browser[] = [];
+  const watch = new RenditionWatch(`${plenary.url}/hls/demo`);
+  try {
+    // One browser per venue (each its own fake camera and microphone), one for the interpreter.
+    for (const venue of BROWSER_VENUES) {
+      const browser = await launchChromium([`--use-file-for-fake-video-capture=${cameraFile(dir, venue.venueId, venue.colour)}`, `--use-file-for-fake-audio-capture=${toneFile(dir, venue.venueId, venue.hz)}`]);
+      browsers.push(browser);
+      const page = await browser.newPage();
+      await page.goto(`${plenary.url}/join/${await joinToken(plenary.url, 'demo', venue.venueId)}`);
+      await page.getByRole('button', { name: 'Join the conference' }).click({ timeout: 30_000 });
+      await page.getByRole('status').filter({ hasText: 'Listening' }).waitFor({ timeout: 30_000 });
+    }
+    const booth = await launchChromium([`--use-file-for-fake-audio-capture=${toneFile(dir, 'interpreter', INTERPRETER_HZ)}`]);
+    browsers.push(booth);
+    const [first, second] = browsers as [Browser, Browser];
+    const original = await openViewer(first, `${plenary.url}/watch/demo`, 'Original');
+    const english = await openViewer(second, `${plenary.url}/watch/demo`, 'English');
+    watch.reset();
+    const started = Date.now();
+    const interpreterLink = (await rawEmit(presider, 'interpreterLink', { channelId: 'in-en' })) as { data: { url: string } };
+    let interpreter: Page | undefined;
+    const speakers = [BROWSER_VENUES[0], MAIN, BROWSER_VENUES[1], BROWSER_VENUES[2]] as Venue[];
+    const changes: { to: string; pictureMs?: number; captionMs?: number; seenMs?: number }[] = [];
+    const interpreterEvents: { at: number; what: string }[] = [];
+    for (let change = 0; Date.now() - started < SECONDS * 1000; change++) {
+      const elapsed = (Date.now() - started) / 1000;
+      // The interpreter's browser has the English channel from the second fifth of the run to the third.
+      if (!interpreter && elapsed > SECONDS / 5 && elapsed < (3 * SECONDS) / 5) {
+        interpreter = await booth.newPage();
+        await interpreter.goto(`${plenary.url}${new URL(interpreterLink.data.url).pathname}`);
+        await interpreter.getByRole('button', { name: 'Start interpreting' }).click({ timeout: 30_000 });
+        interpreterEvents.push({ at: Math.round(elapsed), what: 'the interpreter\'s browser takes English over' });
+      } else if (interpreter && elapsed >= (3 * SECONDS) / 5) {
+        await interpreter.close();
+        interpreter = undefined;
+        interpreterEvents.push({ at: Math.round(elapsed), what: 'the interpreter leaves; the simulated voice again' });
+      }
+      const venue = speakers[change % speakers.length] as Venue;
+      const others = [MAIN, ...BROWSER_VENUES].filter((v) => v !== venue).map((v) => v.colour);
+      const seen = seesSpeaker(original, { colour: venue.colour, others, name: venue.name, timeoutMs: FLOOR_EVERY_MS });
+      const commandAt = Date.now();
+      const given = await presider.command({ type: 'giveFloor', venueId: venue.venueId });
+      if (!given.ok) throw new Error(`giveFloor ${venue.venueId}: ${given.error.code}`);
+      const { pictureAt, captionAt } = await seen;
+      const record = { to: venue.name, pictureMs: pictureAt && pictureAt - commandAt, captionMs: captionAt && captionAt - commandAt, seenMs: pictureAt && captionAt ? Math.max(pictureAt, captionAt) - commandAt : undefined };
+      changes.push(record);
+      process.stdout.write(`${Math.round(elapsed)} s: ${JSON.stringify(record)}\n`);
+      await sleep(Math.max(0, commandAt + FLOOR_EVERY_MS - Date.now()));
+    }
+    await watch.stop();
+    const standing = async (page: Page) => (await page.evaluate('globalThis.standing')) as { stalls: number; stoodMs: number; longestMs: number };
+    const renditions = watch.records().map((r) => ({
+      rendition: r.uri.split('/')[0],
+      behindClockMs: summarise(r.behindClockMs),
+      behindPictureMaxMs: Math.round(r.maxBehindLeaderMs),
+      longestGapMs: r.longestGapMs,
+    }));
+    const seenMs = changes.flatMap((c) => (c.seenMs === undefined ? [] : [c.seenMs]));
+    const summary = {
+      machine: machine(),
+      ladder: LADDER,
+      seconds: SECONDS,
+      floorEverySeconds: FLOOR_EVERY_MS / 1000,
+      renditions,
+      viewers: { original: await standing(original), english: await standing(english) },
+      floorChanges: {
+        n: changes.length,
+        notSeen: changes.length - seenMs.length,
+        seenMs: summarise(seenMs),
+        pictureMs: summarise(changes.flatMap((c) => (c.pictureMs === undefined ? [] : [c.pictureMs]))),
+        captionMs: summarise(changes.flatMap((c) => (c.captionMs === undefined ? [] : [c.captionMs]))),
+      },
+      interpreter: interpreterEvents,
+      changes,
+    };
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    writeResults(SECONDS === 600 ? 'rehearsal' : `rehearsal-${SECONDS}s`, summary);
+  } finally {
+    await watch.stop();
+    presider.close();
+    for (const browser of browsers) await browser.close();
+    await plenary.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+runBenchmark(main);
