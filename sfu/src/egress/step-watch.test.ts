@@ -38,7 +38,7 @@ describe('the step watch: renditions that stop making parts while the picture go
     expect(named).toEqual([]);
   });
 
-  it('names a rendition whose fragments keep coming but never fit the picture\'s parts, after a part and a half', () => {
+  it('names a rendition whose fragments keep coming but never fit the picture\'s parts, after a segment and a half', () => {
     run(5000, [audio, english]);
     run(OUT_OF_STEP_MS - 250, [audio], [english]);
     expect(named).toEqual([]);
@@ -67,5 +67,12 @@ describe('the step watch: renditions that stop making parts while the picture go
     expect(named).toEqual([]);
     run(1000, [audio], [english]);
     expect(named.at(-1)).toEqual(['in-en']);
+  });
+
+  it('lets a follower wait for the picture\'s next segment after a hole in its audio, fragments coming', () => {
+    run(5000, [audio, english]);
+    run(2500, [audio], [english]);
+    run(5000, [audio, english]);
+    expect(named).toEqual([]);
   });
 });

@@ -4,9 +4,10 @@ import type { HlsRendition } from '../hls/rendition';
  * How long a rendition may go without a new part, while the first video rendition makes parts
  * and the encoder goes on writing this rendition's fragments, before it counts as out of step:
  * fragments that never fit the picture's parts are a timeline gone wrong (timestamps that jumped),
- * which does not mend by itself. A part and a half is already no jitter.
+ * which does not mend by itself. More than a segment and a part: after a hole in its audio a
+ * follower waits for the picture's next segment to start again, up to 2.3 s, fragments coming.
  */
-export const OUT_OF_STEP_MS = 1500;
+export const OUT_OF_STEP_MS = 3000;
 /**
  * How long a rendition may go without a part and without any fragment from the encoder while
  * the picture goes on. An overloaded machine holds an audio output back for seconds (seen: 5 s
