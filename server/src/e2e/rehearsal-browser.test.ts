@@ -27,11 +27,11 @@ const SIPING: Venue = { venueId: 'sv-2', name: 'Siping', colour: { r: 40, g: 170
 const YANJI: Venue = { venueId: 'sv-3', name: 'Yanji', colour: { r: 40, g: 40, b: 210 }, hz: 1000 };
 
 /**
- * A tone this far under what another room hears of it, and under HEARD_DB, is not there: the
- * coding noise around the main venue's loud tone reads about -100 dB at the others' frequencies
- * (a venue hearing itself read -66 dB, as loud as the other rooms heard it).
+ * A tone within this of the room's noise floor, and under HEARD_DB, is not there: the coding
+ * noise around the main venue's loud tone reads about -100 dB at the others' frequencies (a
+ * venue hearing itself read -66 dB, as loud as the other rooms heard it).
  */
-const ABSENT_DB = 20;
+const ABSENT_DB = 10;
 /** A tone played back to a room reads about -65 dB; over this, it is heard. */
 const HEARD_DB = -85;
 /** How long each speaker has the floor at least. */
@@ -117,9 +117,10 @@ describe('rehearsal: two browser venues, a simulated one and the main venue, the
     if (own) {
       for (let look = 0; look < 3; look++) {
         heard = await hearing();
-        const others = Math.max(...listeners.map((room) => heard.get(room)?.get(venue) ?? -200));
+        // The room's noise floor: Jilin City's tone, which nobody plays while it is off air.
         const self = heard.get(venue)?.get(venue) ?? -200;
-        expect({ hearing: levelsText(heard), selfAbsent: self < others - ABSENT_DB && self < HEARD_DB }).toEqual({ hearing: levelsText(heard), selfAbsent: true });
+        const floor = heard.get(venue)?.get(JILIN) ?? -200;
+        expect({ hearing: levelsText(heard), selfAbsent: self < HEARD_DB && self < floor + ABSENT_DB }).toEqual({ hearing: levelsText(heard), selfAbsent: true });
       }
     }
     // The main venue's presider is heard in every sub-venue throughout.
@@ -169,16 +170,15 @@ describe('rehearsal: two browser venues, a simulated one and the main venue, the
     expect(listed).toEqual(expect.arrayContaining(['360p', 'audio', 'in-en', 'cc-zh', 'cc-en']));
     const summaries = records.map((record) => {
       const sorted = [...record.behindClockMs].sort((a, b) => a - b);
-      return { rendition: record.uri.split('/')[0], behindLeaderMaxMs: Math.round(record.maxBehindLeaderMs), longestGapMs: record.longestGapMs, behindClockP50Ms: Math.round(sorted[Math.floor(sorted.length / 2)] ?? Infinity), looks: record.looks };
+      return { rendition: record.uri.split('/')[0], behindLeaderMaxMs: Math.round(record.maxBehindLeaderMs), behindLeaderAtEndMs: Math.round(record.lastBehindLeaderMs), longestGapMs: record.longestGapMs, behindClockP50Ms: Math.round(sorted[Math.floor(sorted.length / 2)] ?? Infinity), looks: record.looks };
     });
     // Judged against the picture (the first video rendition), so that a loaded machine holding the
-    // whole encoder up does not count: no rendition goes more than 3 s longer without a part than
-    // the picture did, nor falls more than 5 s behind the picture's newest part. Measured: 1 s at
-    // worst, but the English channel 3 s behind (2.5 s without a part) once on a loaded CI run:
-    // its mix waits for three inputs (README, known). Near the clock: half a second behind it,
-    // typically. (The English channel that stopped was 84 s behind both, and never came back.)
-    const leaderGap = summaries[0]?.longestGapMs ?? 0;
-    const astray = summaries.filter((s) => s.behindLeaderMaxMs > 5000 || s.longestGapMs > leaderGap + 3000 || s.behindClockP50Ms > 3000 || s.looks < 100);
+    // whole encoder up does not count. Every rendition comes back to the picture (within 2 s at the
+    // last look) and never falls more than 15 s behind it. Measured: within 1 s on a quiet
+    // machine; the English channel 3 s behind once in CI and 6 s under two CPU hogs, then back
+    // (README, known). Near the clock: half a second behind it, typically. (The English channel
+    // that stopped fell a second behind every second, to 84 s, and never came back.)
+    const astray = summaries.filter((s) => s.behindLeaderMaxMs > 15_000 || s.behindLeaderAtEndMs > 2000 || s.behindClockP50Ms > 3000 || s.looks < 100);
     expect({ astray, summaries }).toEqual({ astray: [], summaries });
     // The viewer who chose English kept playing: in every 5 s, at least 2 s of the broadcast.
     const stood: string[] = [];

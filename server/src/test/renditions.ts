@@ -11,6 +11,8 @@ export interface RenditionRecord {
   uri: string;
   /** How far behind the first video rendition's newest media it was at worst (ms). */
   maxBehindLeaderMs: number;
+  /** How far behind it at the last look (ms): whether it came back. */
+  lastBehindLeaderMs: number;
   /** How far its newest media was behind the clock (ms), at each look. */
   behindClockMs: number[];
   /** The longest time (ms) between two looks that found a new part, after the first. */
@@ -78,16 +80,20 @@ export class RenditionWatch {
 
   /** Each rendition's record, the first video rendition first. */
   records(): RenditionRecord[] {
-    const leader = this.looks.get(this.uris[0] ?? '') ?? [];
+    const leader = new Map((this.looks.get(this.uris[0] ?? '') ?? []).map((look) => [look.round, look]));
     return this.uris.map((uri) => {
       const looks = this.looks.get(uri) ?? [];
       let maxBehindLeaderMs = 0;
+      let lastBehindLeaderMs = 0;
       let longestGapMs = 0;
       let changedAt: number | undefined;
       looks.forEach((look, i) => {
         // The leader's newest in the same round of looks.
-        const lead = leader.find((l) => l.round === look.round);
-        if (lead) maxBehindLeaderMs = Math.max(maxBehindLeaderMs, lead.end - look.end);
+        const lead = leader.get(look.round);
+        if (lead) {
+          lastBehindLeaderMs = lead.end - look.end;
+          maxBehindLeaderMs = Math.max(maxBehindLeaderMs, lastBehindLeaderMs);
+        }
         if (i > 0 && look.part !== looks[i - 1]?.part) {
           if (changedAt !== undefined) longestGapMs = Math.max(longestGapMs, look.at - changedAt);
           changedAt = look.at;
@@ -96,7 +102,7 @@ export class RenditionWatch {
       // Still waiting for a new part at the last look counts too.
       const last = looks.at(-1);
       if (changedAt !== undefined && last) longestGapMs = Math.max(longestGapMs, last.at - changedAt);
-      return { uri, maxBehindLeaderMs, behindClockMs: looks.map((l) => l.at - l.end), longestGapMs, looks: looks.length };
+      return { uri, maxBehindLeaderMs, lastBehindLeaderMs, behindClockMs: looks.map((l) => l.at - l.end), longestGapMs, looks: looks.length };
     });
   }
 }
