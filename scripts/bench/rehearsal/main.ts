@@ -16,12 +16,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { SIMULATED_COLOURS, SIMULATED_TONES_HZ } from '../../../server/src/conference/demo';
 import { DemoInChromium, launchChromium } from '../../../server/src/test/browser';
 import { ControlClient, rawEmit } from '../../../server/src/test/control-client';
 import { joinToken, startTestPlenary } from '../../../server/src/test/harness';
 import { cameraFile, seesSpeaker, toneFile, type Rgb } from '../../../server/src/test/pictures';
 import { RenditionWatch } from '../../../server/src/test/renditions';
+import { DEMO_JILIN, DEMO_MAIN, type RehearsalVenue } from '../../../server/src/test/rehearsal';
 import { machine } from '../lib/machine';
 import { runBenchmark, writeResults } from '../lib/output';
 import { niceChromium } from '../lib/processes';
@@ -33,20 +33,15 @@ const LADDER = process.env.BROADCAST_LADDER ?? '360p';
 /** How many sub-venues are browsers (the others simulated): three with the interpreter's is six pages decoding video on two cores. */
 const BROWSERS = Number(process.env.REHEARSAL_BROWSER_VENUES ?? 3);
 
-interface Venue {
-  venueId: string;
-  name: string;
-  colour: Rgb;
-  hz: number;
-}
-const MAIN: Venue = { venueId: 'main', name: 'Changchun main venue', colour: SIMULATED_COLOURS[0] as Rgb, hz: SIMULATED_TONES_HZ[0] as number };
+type Venue = RehearsalVenue;
+const MAIN = DEMO_MAIN;
 const BROWSER_VENUES: Venue[] = [
   { venueId: 'sv-3', name: 'Yanji', colour: { r: 40, g: 40, b: 210 }, hz: 1000 },
   { venueId: 'sv-2', name: 'Siping', colour: { r: 40, g: 170, b: 40 }, hz: 350 },
   { venueId: 'sv-1', name: 'Jilin City', colour: { r: 210, g: 40, b: 40 }, hz: 300 },
 ].slice(0, BROWSERS);
 /** Jilin City, simulated (the demo's), when it is not a browser. */
-const JILIN_SIMULATED: Venue = { venueId: 'sv-1', name: 'Jilin City', colour: SIMULATED_COLOURS[1] as Rgb, hz: SIMULATED_TONES_HZ[1] as number };
+const JILIN_SIMULATED = DEMO_JILIN;
 const INTERPRETER_HZ = 880;
 /** Whether an interpreter's browser takes the English channel over for part of the run (REHEARSAL_INTERPRETER=off: never). */
 const INTERPRETER = process.env.REHEARSAL_INTERPRETER !== 'off';

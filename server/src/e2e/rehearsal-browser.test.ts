@@ -3,26 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Plenary } from '../app/plenary';
-import { SIMULATED_COLOURS, SIMULATED_TONES_HZ } from '../conference/demo';
 import { DemoInChromium, launchChromium } from '../test/browser';
 import { ControlClient } from '../test/control-client';
 import { eventually, joinToken, startTestPlenary } from '../test/harness';
 import { heardBy } from '../test/hearing';
 import { cameraFile, shows, toneFile, type Rgb } from '../test/pictures';
 import { RenditionWatch } from '../test/renditions';
+import { DEMO_JILIN, DEMO_MAIN, type RehearsalVenue } from '../test/rehearsal';
 
-/** A venue of the rehearsal: who it is, what its camera shows and what its microphone plays. */
-interface Venue {
-  venueId: string;
-  name: string;
-  colour: Rgb;
-  hz: number;
-}
+type Venue = RehearsalVenue;
 
 // The demo's main venue and Jilin City are simulated (each a colour and a tone of its own);
 // Siping and Yanji are browsers with a webcam's 640x480 picture and a tone of their own.
-const MAIN: Venue = { venueId: 'main', name: 'Changchun main venue', colour: SIMULATED_COLOURS[0] as Rgb, hz: SIMULATED_TONES_HZ[0] as number };
-const JILIN: Venue = { venueId: 'sv-1', name: 'Jilin City', colour: SIMULATED_COLOURS[1] as Rgb, hz: SIMULATED_TONES_HZ[1] as number };
+const MAIN = DEMO_MAIN;
+const JILIN = DEMO_JILIN;
 const SIPING: Venue = { venueId: 'sv-2', name: 'Siping', colour: { r: 40, g: 170, b: 40 }, hz: 350 };
 const YANJI: Venue = { venueId: 'sv-3', name: 'Yanji', colour: { r: 40, g: 40, b: 210 }, hz: 1000 };
 
