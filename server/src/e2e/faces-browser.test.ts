@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Plenary } from '../app/plenary';
 import { launchChromium, recordPolicyViolations } from '../test/browser';
-import { cameraFile, colourOf, near, seesSpeaker, shows, type Rgb } from '../test/pictures';
+import { cameraFile, colourOf, seesSpeaker, shows, type Rgb } from '../test/pictures';
 import { ControlClient } from '../test/control-client';
 import { createTestConference, eventually, startTestPlenary, threeVenues, tokenOf, type CreatedConference } from '../test/harness';
 

@@ -7,7 +7,7 @@ import { DemoInChromium, launchChromium } from '../test/browser';
 import { ControlClient } from '../test/control-client';
 import { eventually, joinToken, startTestPlenary } from '../test/harness';
 import { heardBy } from '../test/hearing';
-import { cameraFile, shows, toneFile, type Rgb } from '../test/pictures';
+import { cameraFile, shows, toneFile } from '../test/pictures';
 import { RenditionWatch } from '../test/renditions';
 import { DEMO_JILIN, DEMO_MAIN, type RehearsalVenue } from '../test/rehearsal';
 

@@ -87,7 +87,7 @@ export async function runMediaCall(room: ConferenceRoom, caller: Caller, call: M
       return room.stats();
     case 'destinations':
       if (caller.role !== 'presider') throw new PlenaryError(ErrorCode.FORBIDDEN, 'Only the presider sees the restream destinations');
-      return room.restreams.statuses();
+      return room.restreamStatuses();
     case 'restartIce':
       return { iceParameters: await room.restartIce(venueId, call.request.transportId) };
     case 'closeConsumer':

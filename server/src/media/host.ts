@@ -101,9 +101,9 @@ export class MediaHost {
    */
   async caption(conferenceId: string, channelId: string, cue: Cue, relayed = false): Promise<void> {
     if (this.hosts(conferenceId)) {
-      const broadcast = (await this.deps.media.existingRoom(conferenceId))?.broadcast;
-      if (!broadcast) throw new PlenaryError(ErrorCode.UNAVAILABLE, 'The conference is not broadcasting yet; captions start with the broadcast');
-      if (!broadcast.addCue(channelId, cue)) throw new PlenaryError(ErrorCode.UNAVAILABLE, 'This captions channel is not on the broadcast yet; try again in a moment');
+      const added = (await this.deps.media.existingRoom(conferenceId))?.addCue(channelId, cue) ?? 'noBroadcast';
+      if (added === 'noBroadcast') throw new PlenaryError(ErrorCode.UNAVAILABLE, 'The conference is not broadcasting yet; captions start with the broadcast');
+      if (added === 'noChannel') throw new PlenaryError(ErrorCode.UNAVAILABLE, 'This captions channel is not on the broadcast yet; try again in a moment');
       return;
     }
     const owner = relayed ? undefined : await this.deps.ownership.holder(conferenceId).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { rooms } from '@plenary/shared';
 import type { MediaPlane } from '@plenary/sfu';
-import type { PlenaryIo } from '../signaling/channel';
+import type { PlenaryIo } from '../signaling/io';
 
 /**
  * Tells a venue's browser when the program holds its picture on a lower simulcast layer, and

@@ -33,14 +33,14 @@ export async function reconcile(room: ConferenceRoom, state: ConferenceState, re
   }
   await room.setOnAir(state.floor.holder);
   // The sign-language venue's picture in the broadcast's corner, or none.
-  await room.switcher.setSignVenue(state.signLanguage ?? undefined);
+  await room.setSignVenue(state.signLanguage ?? undefined);
   // The speaker metadata names venues as the conference does: the names come with the events.
   const agendaItem = state.agenda[state.currentItem]?.title;
-  room.broadcast?.nameVenues(Object.fromEntries(Object.values(state.venues).map((venue) => [venue.id, venue.name])), agendaItem);
+  room.nameVenues(Object.fromEntries(Object.values(state.venues).map((venue) => [venue.id, venue.name])), agendaItem);
   // Each captions channel is a subtitles rendition of the broadcast.
-  room.broadcast?.setCaptionTracks(captionChannels(state).map(({ id, language, name }) => ({ id, language, name })));
+  room.setCaptionTracks(captionChannels(state).map(({ id, language, name }) => ({ id, language, name })));
   // Each restream destination gets the broadcast (read with the state: a removed one stops).
-  if (destinations) await room.restreams.set(destinations.filter(({ id }) => state.destinations?.[id]));
+  if (destinations) await room.setRestreams(destinations.filter(({ id }) => state.destinations?.[id]));
 }
 
 /** The room's interpretation channels as the conference has them (also before its broadcast starts). */

@@ -3,7 +3,7 @@ import { rooms } from '@plenary/shared';
 import type { MediaPlane, SimulatedVenueSpec } from '@plenary/sfu';
 import type { MediaHost } from './host';
 import type { ConferenceService } from '../conference/service';
-import type { PlenaryIo } from '../signaling/channel';
+import type { PlenaryIo } from '../signaling/io';
 
 /**
  * Rebuilds a conference's media when the program switcher's worker dies (the

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import type { Server, Socket } from 'socket.io';
 import type { Logger } from 'pino';
 import {
   ErrorCode,
@@ -13,19 +12,15 @@ import {
   type Ack,
   type Actor,
   type Budget,
-  type ClientToServerEvents,
   type MessageAnswers,
   type MessageName,
   type RequestOf,
   type ConferenceState,
-  type InterServerEvents,
   type CaptionerLink,
   type IceServerInfo,
   type InterpreterLink,
   type JoinLink,
-  type ServerToClientEvents,
   type Snapshot,
-  type SocketData,
 } from '@plenary/shared';
 import type { JoinLinks } from '../auth/links';
 import type { ConferenceService } from '../conference/service';
@@ -35,9 +30,9 @@ import { guardSessionRecovery } from './sessions';
 import type { Limit } from '../app/limits';
 import { invalid, reply } from './reply';
 import { registerMediaHandlers, type MediaCalls } from './media';
+import type { PlenaryIo, PlenarySocket } from './io';
 
-export type PlenaryIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
-type PlenarySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type { PlenaryIo } from './io';
 
 export interface ChannelDeps {
   conferences: ConferenceService;

@@ -6,7 +6,7 @@ import { Server } from 'socket.io';
 import { TestRedis } from '../test/redis-server';
 import { eventually } from '../test/harness';
 import { redisAdapter } from './fanout';
-import type { PlenaryIo } from './channel';
+import type { PlenaryIo } from './io';
 
 describe('the fan-out to other server processes', () => {
   let redis: TestRedis;

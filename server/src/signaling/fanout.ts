@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { rooms, type VersionedEvent } from '@plenary/shared';
 import { reportRedisTrouble, closeRedis } from '../store/redis-trouble';
-import type { PlenaryIo } from './channel';
+import type { PlenaryIo } from './io';
 
 /**
  * Where every stored event goes, once it is stored: the listeners of this

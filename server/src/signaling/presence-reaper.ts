@@ -4,7 +4,7 @@ import { reportRedisTrouble, closeRedis } from '../store/redis-trouble';
 import type { Logger } from 'pino';
 import { SYSTEM, rooms } from '@plenary/shared';
 import type { ConferenceService } from '../conference/service';
-import type { PlenaryIo } from './channel';
+import type { PlenaryIo } from './io';
 
 /** How often a process says it is alive, and how long that claim lasts. */
 const HEARTBEAT_MS = 2000;

@@ -1,5 +1,5 @@
 import type { SocketData } from '@plenary/shared';
-import type { PlenaryIo } from './channel';
+import type { PlenaryIo } from './io';
 
 /**
  * Makes socket.io's connection-state recovery safe to keep. A saved session is

@@ -12,6 +12,7 @@ import { SimulatedVenue } from '../simulated/venue';
 import { testLogger } from '../test/logger';
 import { WorkerPool } from '../workers/pool';
 import { Broadcast } from './broadcast';
+import { followProgram } from './program-output';
 import { parseLadder } from './ladder';
 
 /** Mean colour of every frame of a file (or of a region of it, `crop`), as RGB triples. */
@@ -41,6 +42,7 @@ describe('the broadcast: the program as an LL-HLS ladder', () => {
   let router: types.Router;
   let switcher: ProgramSwitcher;
   let broadcast: Broadcast;
+  let stopFollowing: (() => void) | undefined;
   let dir: string;
   const venues: SimulatedVenue[] = [];
 
@@ -70,9 +72,12 @@ describe('the broadcast: the program as an LL-HLS ladder', () => {
       switcher,
       { rungs: parseLadder('360p,240p'), partSeconds: 0.5, segmentSeconds: 2, windowSegments: 10, archiveDir: join(dir, 'archive'), logger: testLogger },
     );
+    // As the room does: the broadcast is told each cut and each change of the sign-language picture.
+    stopFollowing = followProgram(switcher, broadcast);
   });
 
   afterAll(async () => {
+    stopFollowing?.();
     await broadcast?.close();
     switcher?.close();
     await Promise.all(venues.map((v) => v.close()));

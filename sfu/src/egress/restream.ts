@@ -175,7 +175,7 @@ class Push {
     url: string,
     target: PushTarget,
     private readonly source: RestreamSource,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly events: PushEvents,
   ) {
     // The address as given and as connected to (its host resolved) both hold the key.

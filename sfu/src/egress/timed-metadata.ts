@@ -9,12 +9,17 @@ import { SLATE } from '../program/switcher';
  * com.plenary.sign-language, X-STATE on / off, X-VENUE-ID). Keeps what the live
  * window can show, and tells the chapters of every speech.
  */
+/** A venue on the picture from `at`, named as the conference called it then (or none: nobody). */
+interface Entry {
+  venueId: string | undefined;
+  name: string | undefined;
+  at: number;
+}
+
 export class TimedMetadata {
   /** Floor changes as they reached the program (wall time of the new speaker's first frame), newest last. */
-  readonly speakers: { venueId: string; at: number }[] = [];
-  private readonly sign: { venueId: string | undefined; at: number }[] = [];
-  /** The venues' names, as the conference has them (see nameVenues). */
-  private venueNames: Readonly<Record<string, string>> = {};
+  readonly speakers: (Entry & { venueId: string })[] = [];
+  private readonly sign: Entry[] = [];
 
   constructor(
     private readonly horizonMs: number,
@@ -22,32 +27,38 @@ export class TimedMetadata {
   ) {}
 
   /** A venue's first frame entered the program at `at`. */
-  speaker(venueId: string, at: number): void {
-    this.speakers.push({ venueId, at });
+  speaker(venueId: string, name: string | undefined, at: number): void {
+    this.speakers.push({ venueId, name, at });
     this.chapters?.speech(venueId, at, venueId !== SLATE);
     this.forget(this.speakers);
   }
 
   /** The sign-language picture went into the corner (a venue) or out of it (none) at `at`. */
-  signLanguage(venueId: string | undefined, at: number): void {
-    this.sign.push({ venueId, at });
+  signLanguage(venueId: string | undefined, name: string | undefined, at: number): void {
+    this.sign.push({ venueId, name, at });
     this.forget(this.sign);
   }
 
-  /** The venues' names and the agenda item in force, as the conference has them now. */
+  /**
+   * The venues' names and the agenda item in force, as the conference has them now: the range in
+   * force of each class takes a venue's new name (a viewer sees the renamed speaker at once), and
+   * so does one that came before any name was known; an earlier speech keeps the name it had.
+   */
   nameVenues(names: Readonly<Record<string, string>>, agendaItem?: string): void {
-    this.venueNames = names;
+    for (const list of [this.speakers, this.sign]) {
+      list.forEach((entry, i) => {
+        const inForce = i === list.length - 1;
+        if ((inForce || entry.name === undefined) && entry.venueId !== undefined && names[entry.venueId] !== undefined) entry.name = names[entry.venueId];
+      });
+    }
     this.chapters?.follow(names, agendaItem);
   }
 
   ranges(): DateRange[] {
-    const named = (venueId: string) => {
-      const name = this.venueNames[venueId];
-      return { 'venue-id': venueId, ...(name ? { 'venue-name': name } : {}) };
-    };
+    const named = ({ venueId, name }: Entry) => ({ 'venue-id': venueId ?? '', ...(name ? { 'venue-name': name } : {}) });
     return [
-      ...this.speakers.map((s) => ({ id: `speaker-${s.at}`, className: 'com.plenary.speaker', startDate: s.at, attributes: named(s.venueId) })),
-      ...this.sign.map((s) => ({ id: `sign-${s.at}`, className: 'com.plenary.sign-language', startDate: s.at, attributes: s.venueId ? { state: 'on', ...named(s.venueId) } : { state: 'off' } })),
+      ...this.speakers.map((s) => ({ id: `speaker-${s.at}`, className: 'com.plenary.speaker', startDate: s.at, attributes: named(s) })),
+      ...this.sign.map((s) => ({ id: `sign-${s.at}`, className: 'com.plenary.sign-language', startDate: s.at, attributes: s.venueId ? { state: 'on', ...named(s) } : { state: 'off' } })),
     ];
   }
 

@@ -1,4 +1,4 @@
-import type { Part } from './rendition';
+import type { Part } from './media';
 
 /** Where a part goes in the leader's numbering: its segment, that segment's start time and its index. */
 export interface Placement {

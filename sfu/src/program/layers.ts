@@ -121,3 +121,12 @@ export class LayerHold {
     });
   }
 }
+
+/** A venue's producer as its link delivers it to the SFU: packets received and lost so far, all its streams. */
+export function linkCountsOf(producer: types.Producer): LinkCounts {
+  return async () => {
+    if (producer.closed) return undefined;
+    const streams = await producer.getStats();
+    return { packets: streams.reduce((sum, s) => sum + s.packetCount, 0), lost: streams.reduce((sum, s) => sum + s.packetsLost, 0) };
+  };
+}

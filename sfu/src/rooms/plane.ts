@@ -77,8 +77,8 @@ export class MediaPlane extends EventEmitter<PlaneEvents> {
     if (!room) {
       const logger = this.logger.child({ conferenceId });
       room = ConferenceRoom.create(this.workers, conferenceId, { fallbackVenueId: 'main', logger }).then(async (created) => {
-        created.switcher.on('cut', (cut) => this.emit('cut', conferenceId, cut));
-        created.switcher.on('layerHold', (venueId, layer) => this.emit('layerHold', conferenceId, venueId, layer));
+        created.on('cut', (cut) => this.emit('cut', conferenceId, cut));
+        created.on('layerHold', (venueId, layer) => this.emit('layerHold', conferenceId, venueId, layer));
         created.on('venuesLost', (venueIds) => this.emit('venueslost', conferenceId, venueIds));
         // One encoder and one recording per conference: only the lease holder's room broadcasts.
         const number = await this.broadcastNumber(conferenceId).catch(() => undefined);

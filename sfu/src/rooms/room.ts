@@ -3,18 +3,20 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { ErrorCode, PlenaryError, isInterpretationChannelId, type VenueMediaStats } from '@plenary/shared';
 import { ProgramSwitcher } from '../program/switcher';
-import type { LinkCounts } from '../program/layers';
+import { linkCountsOf } from '../program/layers';
 import { ProgramSlate } from '../program/slate';
 import { InterpretationFeeds, type InterpretationChannelInfo } from '../program/interpretation';
-import { SimulatedVenue, type Rgb } from '../simulated/venue';
-import { SimulatedVoice } from '../simulated/voice';
+import type { Rgb } from '../simulated/venue';
 import type { MediaWorker, WorkerPool } from '../workers/pool';
 import { RouterSet } from './routers';
-import { Broadcast, type BroadcastOptions } from '../egress/broadcast';
-import { RestartSchedule } from './restarts';
-import { Restreams } from '../egress/restreams';
+import type { BroadcastOptions } from '../egress/broadcast';
+import type { DestinationSpec } from '../egress/restream';
+import type { CaptionTrackInfo, Cue } from '../hls/captions';
+import type { Cut } from '../program/track';
+import { ProgramOutlets, type BroadcastView } from './program-outlets';
+import { SimulatedSources } from './simulated-sources';
 import type { ConsumeTarget, ConsumerInfo, SimulatedVenueSpec, TransportInfo } from './media-types';
-import { MicrophoneMutes, healthOf, type VenueMedia } from './venue-media';
+import { MicrophoneMutes, VenueMediaSet, type VenueMedia } from './venue-media';
 import { MixMinus } from './mix-minus';
 
 export type { ConsumeTarget, ConsumerInfo, SimulatedVenueSpec, TransportInfo } from './media-types';
@@ -24,7 +26,12 @@ interface RoomEvents {
   lost: [simulated: SimulatedVenueSpec[]];
   /** A venue worker died: these venues' browsers must set their media up again (the program went on). */
   venuesLost: [venueIds: string[]];
+  /** The program cut to another source (switch latency is cutAt - requestedAt). */
+  cut: [cut: Cut];
+  /** The program holds a venue on a lower simulcast layer (`undefined`: no longer): the venue should send nothing above it. */
+  layerHold: [venueId: string, spatialLayer: number | undefined];
 }
+export type { BroadcastView } from './program-outlets';
 
 const notFound = (what: string) => new PlenaryError(ErrorCode.NOT_FOUND, what);
 
@@ -35,21 +42,18 @@ const notFound = (what: string) => new PlenaryError(ErrorCode.NOT_FOUND, what);
  * hence its producers, and the program falls back if it was on air.
  */
 export class ConferenceRoom extends EventEmitter<RoomEvents> {
-  private readonly venues = new Map<string, VenueMedia>();
-  private readonly pending = new Map<string, Promise<VenueMedia>>();
+  private readonly venues: VenueMediaSet;
   /** Who muted each venue; kept while a venue is away. */
   private readonly mutes = new MicrophoneMutes();
   /** The venue on air never hears its own microphone back. */
   private readonly mixMinus = new MixMinus();
-  /** A simulated venue that stopped by itself is started again: the pending restarts. */
-  private readonly simulatedRestarts = new RestartSchedule();
+  /** The simulated venues and interpreters publishing here, started again if they stop. */
+  private readonly simulated: SimulatedSources;
   private closed = false;
-  /** The live broadcast of the program, once started. */
-  broadcast: Broadcast | undefined;
+  /** The broadcast of the program and the restreams that push it elsewhere. */
+  private readonly outlets: ProgramOutlets;
   /** What the program shows while no venue's picture is there (the encoder must never starve). */
   readonly slate: ProgramSlate;
-  /** Where the broadcast is pushed besides our own origin (other platforms' RTMP / SRT ingest). */
-  readonly restreams: Restreams;
 
   private constructor(
     readonly conferenceId: string,
@@ -60,26 +64,19 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     private readonly logger: Logger,
   ) {
     super();
+    this.venues = new VenueMediaSet((venueId) => routers.edgeFor(venueId));
     this.slate = new ProgramSlate(routers.primary.router, switcher, logger);
-    this.restreams = new Restreams(logger);
+    this.outlets = new ProgramOutlets(switcher, logger);
+    const host = { isClosed: () => this.closed, placeVenue: (venueId: string) => this.venues.place(venueId), venueNow: (venueId: string) => this.venues.get(venueId) };
+    this.simulated = new SimulatedSources({ ...host, takeProducer: (venueId, venue, producer) => this.trackProducer(venueId, venue, producer) }, logger);
+    switcher.on('cut', (cut) => this.emit('cut', cut));
+    switcher.on('layerHold', (venueId, layer) => this.emit('layerHold', venueId, layer));
     routers.once('lost', () => {
       if (this.closed) return;
-      // Not closed by us: a worker died. Stop what this room owns outside mediasoup.
-      this.closed = true;
-      this.simulatedRestarts.cancelAll();
       const simulated = this.simulatedVenues();
-      void this.restreams.close();
-      const encoderGone = this.broadcast?.close({ abrupt: true });
-      void this.slate.close();
-      this.switcher.close();
-      this.interpretation.close();
-      for (const venue of this.venues.values()) void venue.simulated?.venue.close();
-      this.venues.clear();
       this.logger.error({ conferenceId }, 'the conference lost a router with its worker');
       // Told once the old encoder is gone: the rebuilt room's never runs beside it.
-      void Promise.resolve(encoderGone)
-        .catch(() => undefined)
-        .then(() => this.emit('lost', simulated));
+      void this.end('workerDied').then(() => this.emit('lost', simulated));
     });
     routers.on('edgeLost', (venueIds) => void this.venuesLost(venueIds));
   }
@@ -94,9 +91,8 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     const simulated: SimulatedVenueSpec[] = [];
     const browsers: string[] = [];
     for (const venueId of venueIds) {
-      const venue = this.venues.get(venueId);
+      const venue = this.venues.remove(venueId);
       if (!venue) continue;
-      this.venues.delete(venueId);
       const stand = venue.simulated;
       venue.simulated = undefined; // its sender stopping now is not a reason to restart it
       if (stand) {
@@ -106,13 +102,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     }
     this.logger.error({ venues: venueIds }, 'a venue worker died; its venues publish again, the program goes on');
     if (browsers.length > 0) this.emit('venuesLost', browsers);
-    // The dead worker's slot is refilled within about a second; a live one is picked meanwhile.
-    for (const spec of simulated) {
-      await this.publishSimulated(spec).catch((error: unknown) => {
-        this.logger.error({ err: error, venueId: spec.venueId }, 'could not publish the simulated venue again');
-        this.restartSimulatedLater(spec, 1);
-      });
-    }
+    await this.simulated.publishAgain(simulated);
   }
 
   static async create(pool: WorkerPool, conferenceId: string, options: { fallbackVenueId: string; logger: Logger }): Promise<ConferenceRoom> {
@@ -141,59 +131,23 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     return this.router.rtpCapabilities;
   }
 
-  /** A venue's media, placed on a worker's router the first time it is needed. */
-  private venue(venueId: string): Promise<VenueMedia> {
-    const existing = this.venues.get(venueId);
-    if (existing) return Promise.resolve(existing);
-    let pending = this.pending.get(venueId);
-    if (!pending) {
-      pending = this.routers.edgeFor(venueId).then((edge) => {
-        const venue: VenueMedia = { edge, transports: new Map(), producers: new Map(), consumers: new Map(), simulated: undefined };
-        this.venues.set(venueId, venue);
-        this.pending.delete(venueId);
-        return venue;
-      });
-      pending.catch(() => this.pending.delete(venueId));
-      this.pending.set(venueId, pending);
-    }
-    return pending;
-  }
-
-  private transportOf(venueId: string, transportId: string): types.WebRtcTransport {
-    const transport = this.venues.get(venueId)?.transports.get(transportId);
-    if (!transport) throw notFound('No such transport for this venue');
-    return transport;
-  }
-
   /** A WebRTC transport for a venue, on its worker's single-port WebRtcServer. */
-  async createWebRtcTransport(venueId: string, socketId?: string): Promise<TransportInfo> {
+  createWebRtcTransport(venueId: string, socketId?: string): Promise<TransportInfo> {
     this.assertOpen();
-    const venue = await this.venue(venueId);
-    if (venue.transports.size >= 4) throw new PlenaryError(ErrorCode.CONFLICT, 'This venue already has its transports; close one first');
-    const transport = await venue.edge.router.createWebRtcTransport({
-      webRtcServer: venue.edge.worker.webRtcServer,
-      enableUdp: true,
-      enableTcp: true,
-      preferUdp: true,
-      initialAvailableOutgoingBitrate: 1_000_000,
-      appData: { venueId, socketId, createdAt: Date.now() },
-    });
-    venue.transports.set(transport.id, transport);
-    transport.observer.on('close', () => venue.transports.delete(transport.id));
-    return { id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters };
+    return this.venues.createTransport(venueId, socketId);
   }
 
   async connectTransport(venueId: string, transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
-    await this.transportOf(venueId, transportId).connect({ dtlsParameters });
+    await this.venues.transportOf(venueId, transportId).connect({ dtlsParameters });
   }
 
   /** A venue publishes its camera or microphone; it becomes a program source at once. */
   async produce(venueId: string, transportId: string, kind: types.MediaKind, rtpParameters: types.RtpParameters): Promise<string> {
-    const transport = this.transportOf(venueId, transportId);
+    const transport = this.venues.transportOf(venueId, transportId);
     if (isInterpretationChannelId(venueId) && (kind !== 'audio' || !this.interpretation.producerOf(venueId))) {
       throw kind === 'audio' ? notFound('There is no such interpretation channel') : new PlenaryError(ErrorCode.FORBIDDEN, 'An interpreter publishes its voice only');
     }
-    const venue = await this.venue(venueId);
+    const venue = await this.venues.place(venueId);
     venue.producers.get(kind)?.close();
     const producer = await transport.produce({ kind, rtpParameters, appData: { venueId } });
     await this.trackProducer(venueId, venue, producer);
@@ -205,8 +159,8 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
    * `onSourceClosed` is told when the producer goes (the consumer closes with it).
    */
   async consume(venueId: string, transportId: string, target: ConsumeTarget, rtpCapabilities: types.RtpCapabilities, onSourceClosed?: (consumerId: string) => void): Promise<ConsumerInfo> {
-    const transport = this.transportOf(venueId, transportId);
-    const venue = await this.venue(venueId);
+    const transport = this.venues.transportOf(venueId, transportId);
+    const venue = await this.venues.place(venueId);
     // The producer where it lives: the program on the primary router, a venue's camera on that venue's router.
     const source =
       'program' in target
@@ -234,8 +188,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
 
   /** Resumes a venue's consumer once its browser is ready; `layer` picks a simulcast layer (thumbnails take 0). */
   async resumeConsumer(venueId: string, consumerId: string, layer?: number): Promise<void> {
-    const consumer = this.venues.get(venueId)?.consumers.get(consumerId);
-    if (!consumer) throw notFound('No such consumer for this venue');
+    const consumer = this.venues.consumerOf(venueId, consumerId);
     if (layer !== undefined && consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer: layer });
     if (this.mixMinus.has(consumerId)) return this.mixMinus.resume(consumerId);
     await consumer.resume();
@@ -257,14 +210,12 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
 
   /** The venue no longer shows this stream (a tile closed): the consumer goes. */
   closeConsumer(venueId: string, consumerId: string): void {
-    const consumer = this.venues.get(venueId)?.consumers.get(consumerId);
-    if (!consumer) throw notFound('No such consumer for this venue');
-    consumer.close();
+    this.venues.consumerOf(venueId, consumerId).close();
   }
 
   /** The browser's network changed: new ICE credentials, same transport, media keeps its state. */
   async restartIce(venueId: string, transportId: string): Promise<unknown> {
-    return this.transportOf(venueId, transportId).restartIce();
+    return this.venues.transportOf(venueId, transportId).restartIce();
   }
 
   /** A simulated venue (coloured picture, name, clock, tone) publishing into this room. */
@@ -278,44 +229,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
    */
   async publishSimulated(spec: SimulatedVenueSpec, restarts = 0): Promise<void> {
     this.assertOpen();
-    const { venueId, name, colour } = spec;
-    this.simulatedRestarts.cancel(venueId);
-    const venue = await this.venue(venueId);
-    await venue.simulated?.venue.close();
-    const startedAt = Date.now();
-    const onStopped = () => {
-      if (this.closed || venue.simulated?.venue !== simulated) return;
-      // A sender that ran a while starts again at once; one that keeps failing backs off up to 10 s.
-      const again = Date.now() - startedAt > 30_000 ? 0 : restarts + 1;
-      this.restartSimulatedLater(spec, again);
-    };
-    const router = venue.edge.router;
-    const simulated = isInterpretationChannelId(venueId)
-      ? await SimulatedVoice.start({ router, toneHz: spec.toneHz ?? 660, logger: this.logger, onStopped })
-      : await SimulatedVenue.start({ router, name, colour, ...(spec.toneHz ? { toneHz: spec.toneHz } : {}), logger: this.logger, onStopped });
-    // Closed, or the venue gone, meanwhile: not needed. Another call's sender started meanwhile
-    // (a venue's browser left on two paths at once): this one replaces it; none is left running.
-    // The check and the hand-over are one step (no await between them): a close() or another
-    // call coming meanwhile finds this sender in its place and stops it, never an orphan.
-    if (this.closed || this.venues.get(venueId) !== venue) return void (await simulated.close());
-    const previous = venue.simulated?.venue;
-    venue.simulated = { venue: simulated, spec };
-    if (previous !== simulated) await previous?.close();
-    for (const producer of simulated.producers) await this.trackProducer(venueId, venue, producer);
-  }
-
-  private restartSimulatedLater(spec: SimulatedVenueSpec, restarts: number): void {
-    this.simulatedRestarts.schedule(spec.venueId, restarts, async () => {
-      if (this.closed || !this.venues.has(spec.venueId)) return; // the venue left meanwhile
-      try {
-        await this.publishSimulated(spec, restarts);
-        this.logger.warn({ venueId: spec.venueId, restarts }, 'simulated venue started again');
-      } catch (error) {
-        if (this.closed) return;
-        this.logger.error({ err: error, venueId: spec.venueId }, 'could not start the simulated venue again');
-        this.restartSimulatedLater(spec, restarts + 1);
-      }
-    });
+    await this.simulated.publish(spec, restarts);
   }
 
   /** The process id of a simulated venue's sender (tests kill it to see it started again). */
@@ -325,28 +239,57 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
 
   /** The venues with media here (a browser's, a simulated camera, or both). */
   venueIds(): string[] {
-    return [...this.venues.keys()];
+    return this.venues.ids();
   }
 
   /** The simulated venues publishing here. */
   simulatedVenues(): SimulatedVenueSpec[] {
-    return [...this.venues.values()].flatMap((venue) => (venue.simulated ? [venue.simulated.spec] : []));
+    return this.venues.simulatedSpecs();
   }
 
-  /** Starts encoding the program as an LL-HLS ladder (once). */
-  async startBroadcast(options: BroadcastOptions): Promise<Broadcast> {
+  /** Starts encoding the program as an LL-HLS ladder (once), told who is on air at each cut. */
+  startBroadcast(options: BroadcastOptions): Promise<void> {
     this.assertOpen();
-    this.broadcast ??= await Broadcast.start(this.router, this.switcher, options, this.interpretation);
-    this.restreams.follow(this.broadcast);
-    return this.broadcast;
+    return this.outlets.startBroadcast(this.router, options, this.interpretation);
   }
 
   /** Ends the broadcast of this room (its recording is finished); the room's venues go on. */
-  async stopBroadcast(): Promise<void> {
-    const broadcast = this.broadcast;
-    this.broadcast = undefined;
-    this.restreams.follow(undefined);
-    await broadcast?.close();
+  stopBroadcast(): Promise<void> {
+    return this.outlets.stopBroadcast();
+  }
+
+  /** The broadcast as it may be read from outside, while there is one. */
+  get broadcast(): BroadcastView | undefined {
+    return this.outlets.view;
+  }
+
+  /** The venues' names and the agenda item in force, as the conference has them now. */
+  nameVenues(names: Readonly<Record<string, string>>, agendaItem?: string): void {
+    this.outlets.nameVenues(names, agendaItem);
+  }
+
+  /** The captions channels as the conference has them: each a subtitles rendition of the broadcast. */
+  setCaptionTracks(tracks: readonly CaptionTrackInfo[]): void {
+    this.outlets.setCaptionTracks(tracks);
+  }
+
+  /** A caption line for a channel of the broadcast, unless there is no broadcast or no such channel on it yet. */
+  addCue(trackId: string, cue: Cue): 'added' | 'noBroadcast' | 'noChannel' {
+    return this.outlets.addCue(trackId, cue);
+  }
+
+  /** Where the broadcast is pushed besides our own origin (other platforms' RTMP / SRT ingest), as the conference has it. */
+  setRestreams(destinations: readonly DestinationSpec[]): Promise<void> {
+    return this.outlets.setRestreams(destinations);
+  }
+
+  restreamStatuses(): ReturnType<ProgramOutlets['restreamStatuses']> {
+    return this.outlets.restreamStatuses();
+  }
+
+  /** The venue whose picture goes into the broadcast's corner (sign language), or none. */
+  setSignVenue(venueId: string | undefined): Promise<void> {
+    return this.switcher.setSignVenue(venueId);
   }
 
   /** The interpretation channels as the conference has them (the broadcast follows). */
@@ -382,10 +325,9 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
 
   /** The venue is gone (removed, or left without a stand-in): transports, producers, consumers close; a simulated venue stops. */
   async closeVenue(venueId: string): Promise<void> {
-    const venue = this.venues.get(venueId);
-    this.simulatedRestarts.cancel(venueId);
+    this.simulated.cancel(venueId);
+    const venue = this.venues.remove(venueId);
     if (!venue) return;
-    this.venues.delete(venueId);
     for (const transport of venue.transports.values()) transport.close();
     await venue.simulated?.venue.close();
     this.switcher.removeVenue(venueId);
@@ -393,18 +335,33 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
 
   /** Media health of every venue's producers. */
   async stats(): Promise<VenueMediaStats[]> {
-    return healthOf(this.venues);
+    return this.venues.health();
   }
 
-  /** Closes every venue, the switcher and the router. Idempotent. */
+  /** Closes every venue, the broadcast, the switcher and the routers. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.end('asked');
+  }
+
+  /**
+   * The one teardown, for either cause: asked (the conference ended, this process stops), or the
+   * program's worker died and took the routers, transports and producers along. Then nothing may
+   * send into it any more (the program's tracks stop at once), only what runs outside mediasoup
+   * is stopped, and the encoder is killed (a rebuilt room's must never run beside it).
+   */
+  private async end(cause: 'asked' | 'workerDied'): Promise<void> {
     this.closed = true;
-    this.simulatedRestarts.cancelAll();
-    await this.restreams.close();
-    await Promise.all([...this.venues.keys()].map((venueId) => this.closeVenue(venueId)));
-    await this.broadcast?.close();
-    this.broadcast = undefined;
+    this.simulated.cancelAll();
+    if (cause === 'workerDied') {
+      this.switcher.close();
+      this.interpretation.close();
+      for (const venue of this.venues.removeAll()) void venue.simulated?.venue.close();
+      void this.slate.close();
+      return this.outlets.close({ abrupt: true });
+    }
+    await this.outlets.close();
+    await Promise.all(this.venueIds().map((venueId) => this.closeVenue(venueId)));
     await this.slate.close();
     this.switcher.close();
     this.interpretation.close();
@@ -433,11 +390,3 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   }
 }
 
-/** A venue's producer as its link delivers it to the SFU: packets received and lost so far, all its streams. */
-function linkCountsOf(producer: types.Producer): LinkCounts {
-  return async () => {
-    if (producer.closed) return undefined;
-    const streams = await producer.getStats();
-    return { packets: streams.reduce((sum, s) => sum + s.packetCount, 0), lost: streams.reduce((sum, s) => sum + s.packetsLost, 0) };
-  };
-}
