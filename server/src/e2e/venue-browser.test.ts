@@ -153,7 +153,7 @@ describe('a sub-venue in a real browser', () => {
       const current = await plenary.media.existingRoom('browser');
       return current && current !== room && current.producerOf('sv-1', 'video') ? current : undefined;
     }, 15_000);
-    await eventually(() => rebuilt.switcher.videoOnAir === 'sv-1', 10_000);
+    await eventually(() => rebuilt.switcher.videoOnAir === 'sv-1', 10_000, () => `on air ${rebuilt.switcher.videoOnAir}, floor ${rebuilt.switcher.floorHolder}, sv-1 camera ${rebuilt.producerOf('sv-1', 'video')?.id ?? 'none'}`);
     const frames = await eventually(async () => {
       const decoded = await framesDecoded(tab);
       return decoded > 0 ? decoded : undefined;

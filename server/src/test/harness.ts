@@ -39,13 +39,16 @@ export async function startTestPlenary(overrides: NodeJS.ProcessEnv = {}, option
   } });
 }
 
-/** Resolves with the first value for which check returns something, polling every 20 ms. */
-export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+/**
+ * Resolves with the first value for which check returns something, polling every 20 ms. `seen`
+ * says what was there instead, in the error when the time is up.
+ */
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, seen?: () => string | Promise<string>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${seen ? `: ${await seen()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -1,18 +1,20 @@
 import type { HlsRendition } from '../hls/rendition';
 
 /**
- * How long a rendition may go without a new part, while the first video rendition makes parts
- * and the encoder goes on writing this rendition's fragments, before it counts as out of step:
- * fragments that never fit the picture's parts are a timeline gone wrong (timestamps that jumped),
- * which does not mend by itself. More than a segment and a part: after a hole in its audio a
- * follower waits for the picture's next segment to start again, up to 2.3 s, fragments coming.
+ * How many seconds of a rendition's own media may find no place in the picture's parts before
+ * it counts as out of step: fragments that never fit are a timeline gone wrong (timestamps that
+ * jumped), which does not mend by itself. Counted in media time, not wall time: on a loaded
+ * machine the encoder's output and this process's reading of it come late and in bursts, and a
+ * wall-clock bound restarted the encoder again and again (every viewer stalling each time) while
+ * nothing was wrong. More than a segment and a part: after a hole in its audio a follower lets
+ * its fragments go until the picture's next segment starts, up to 2.3 s of them.
  */
-export const OUT_OF_STEP_MS = 3000;
+export const OUT_OF_STEP_SECONDS = 3;
 /**
- * How long a rendition may go without a part and without any fragment from the encoder while
- * the picture goes on. An overloaded machine holds an audio output back for seconds (seen: 5 s
- * while two browsers started) and it catches up by itself; starting the encoder again then would
- * only stall every viewer on top. A rendition silent this long is not catching up.
+ * How long a rendition may go without a part while the picture goes on (its input stalled, a
+ * filter stopped). An overloaded machine holds an audio output back for seconds (seen: 5 s while
+ * two browsers started) and it catches up by itself; starting the encoder again then would only
+ * stall every viewer on top. A rendition without a part this long is not catching up.
  */
 export const SILENT_MS = 10_000;
 /**
@@ -25,8 +27,6 @@ const CHECK_EVERY_MS = 250;
 interface Seen {
   published: number;
   partAt: number;
-  fragments: number;
-  fragmentAt: number;
 }
 
 /**
@@ -67,27 +67,21 @@ export class StepWatch {
     if (!leader) return;
     const leaderAt = this.look(leader, now).partAt;
     const stopped = followers.filter((rendition) => {
-      const { partAt, fragmentAt } = this.look(rendition, now);
+      const { partAt } = this.look(rendition, now);
+      // Its media keeps coming and does not fit, or no part has come for long.
+      if (rendition.unplacedSeconds > OUT_OF_STEP_SECONDS) return true;
       if (partAt <= this.startedAt && now - this.startedAt <= FIRST_PART_GRACE_MS) return false;
-      const since = Math.max(partAt, this.startedAt);
-      const without = leaderAt - since;
-      // Fragments keep coming and none fits, or nothing has come for long.
-      return (without > OUT_OF_STEP_MS && fragmentAt > since) || without > SILENT_MS;
+      return leaderAt - Math.max(partAt, this.startedAt) > SILENT_MS;
     });
     if (stopped.length > 0) this.onOutOfStep(stopped.map((r) => r.name));
   }
 
-  /** When a rendition last published a part and last got a fragment, as far as this watch saw. */
+  /** When a rendition last published a part, as far as this watch saw. */
   private look(rendition: HlsRendition, now: number): Seen {
     const before = this.seen.get(rendition);
-    // Counts changed since the last look: it happened since (never seen: before this watch's start).
+    // The count changed since the last look: it happened since (never seen: before this watch's start).
     const changedAt = before ? now : this.startedAt;
-    const seen = {
-      published: rendition.published,
-      partAt: before?.published === rendition.published ? before.partAt : changedAt,
-      fragments: rendition.fragmentsReceived,
-      fragmentAt: before?.fragments === rendition.fragmentsReceived ? before.fragmentAt : changedAt,
-    };
+    const seen = { published: rendition.published, partAt: before?.published === rendition.published ? before.partAt : changedAt };
     this.seen.set(rendition, seen);
     return seen;
   }

@@ -61,3 +61,34 @@ describe('audio parts where the picture\'s are', () => {
     expect(placed).toEqual([{ msn: 7, index: 0, programDateTime: 0 }]);
   });
 });
+
+describe('the follower\'s media that finds no place (what the step watch judges)', () => {
+  const leaderPart = (aligner: PartAligner, index: number) =>
+    aligner.leaderPart({ msn: 100 + Math.floor(index / 4), index: index % 4, programDateTime: 1e12 + Math.floor(index / 4) * 2000 }, part(index * 0.5, 0.5));
+
+  it('grows with every fragment of a timeline gone back beyond the picture\'s', () => {
+    const aligner = new PartAligner(() => undefined, FRAGMENT / 2);
+    let audioAt = 0;
+    for (let index = 0; index < 20; index++) {
+      leaderPart(aligner, index);
+      // Timestamps 12 s behind the picture's, past what the aligner keeps of it.
+      for (; audioAt < (index + 1) * 0.5; audioAt += FRAGMENT) aligner.fragment(part(audioAt - 12, FRAGMENT));
+    }
+    expect(aligner.unplacedSeconds).toBeGreaterThan(9);
+  });
+
+  it('stays small for media that comes seconds late, in bursts, and fits', () => {
+    const placed: Part[] = [];
+    const aligner = new PartAligner((p) => placed.push(p), FRAGMENT / 2);
+    let audioAt = 0;
+    let most = 0;
+    for (let index = 0; index < 40; index++) {
+      leaderPart(aligner, index);
+      // Nothing of the audio for 3 s at a time, then all of it at once.
+      if (index % 6 === 5) for (; audioAt < (index - 5) * 0.5 + 3; audioAt += FRAGMENT) aligner.fragment(part(audioAt, FRAGMENT));
+      most = Math.max(most, aligner.unplacedSeconds);
+    }
+    expect(placed.length).toBeGreaterThan(25);
+    expect(most).toBeLessThan(0.5);
+  });
+});

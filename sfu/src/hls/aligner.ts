@@ -24,6 +24,8 @@ export class PartAligner {
   private fragments: Part[] = [];
   private boundaries: (Placement & { start: number; end: number })[] = [];
   private started = false;
+  /** Seconds of fragments let go without a place since a part was last placed (see unplacedSeconds). */
+  private dropped = 0;
 
   /** `slack`: half a fragment, seconds; a fragment belongs to the part it mostly lies in. */
   constructor(
@@ -41,8 +43,19 @@ export class PartAligner {
   /** A fragment of the follower's own stream. */
   fragment(fragment: Part): void {
     this.fragments.push(fragment);
-    while (this.fragments.length > 1 && fragment.startTime - (this.fragments[0]?.startTime ?? 0) > BACKLOG_SECONDS) this.fragments.shift();
+    while (this.fragments.length > 1 && fragment.startTime - (this.fragments[0]?.startTime ?? 0) > BACKLOG_SECONDS) this.drop();
     this.drain();
+  }
+
+  /**
+   * Seconds of this follower's media that came and found no place since a part was last placed:
+   * let go (before the segment it starts on, or past the backlog) or still waiting. Media time,
+   * not wall time: output held back by a loaded machine comes late but fits, and keeps this
+   * small; a timeline gone wrong (timestamps that jumped) never fits, and this grows with every
+   * fragment.
+   */
+  get unplacedSeconds(): number {
+    return this.dropped + this.fragments.reduce((sum, f) => sum + f.duration, 0);
   }
 
   /** The encoder restarted: both streams begin again at media time 0. */
@@ -50,6 +63,11 @@ export class PartAligner {
     this.fragments = [];
     this.boundaries = [];
     this.started = false;
+    this.dropped = 0;
+  }
+
+  private drop(): void {
+    this.dropped += this.fragments.shift()?.duration ?? 0;
   }
 
   private drain(): void {
@@ -62,7 +80,7 @@ export class PartAligner {
           this.boundaries.shift();
           continue;
         }
-        while (this.fragments[0] && end(this.fragments[0]) <= boundary.start + this.slack) this.fragments.shift();
+        while (this.fragments[0] && end(this.fragments[0]) <= boundary.start + this.slack) this.drop();
         // Audio that begins after the segment does would make a short first part: wait for the next segment.
         if (this.fragments[0] && this.fragments[0].startTime > boundary.start + this.slack) {
           this.boundaries.shift();
@@ -81,6 +99,7 @@ export class PartAligner {
         this.started = false;
         continue;
       }
+      this.dropped = 0;
       this.place(
         { bytes: Buffer.concat(taken.map((f) => f.bytes)), startTime: first.startTime, duration: taken.reduce((sum, f) => sum + f.duration, 0), independent: true },
         { msn: boundary.msn, index: boundary.index, programDateTime: boundary.programDateTime },

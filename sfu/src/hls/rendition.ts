@@ -76,7 +76,6 @@ export class HlsRendition {
   /** Bumped at each discontinuity; segments carry the version of the init they need. */
   private initVersion = 0;
   private partsPublished = 0;
-  private fragmentsIn = 0;
   private readonly partListeners = new Set<PartListener>();
   /** Set when this rendition follows a leader's parts. */
   private readonly aligner: PartAligner | undefined;
@@ -149,7 +148,6 @@ export class HlsRendition {
         const info = readFragment(this.pendingMoof, this.initInfo);
         const timescale = this.initInfo.timescale;
         const part = { bytes: Buffer.concat([this.pendingMoof, box.bytes]), startTime: info.startTime / timescale, duration: info.duration / timescale, independent: info.independent };
-        this.fragmentsIn++;
         if (this.aligner) this.aligner.fragment(part);
         else this.addPart(part);
         this.pendingMoof = undefined;
@@ -222,9 +220,9 @@ export class HlsRendition {
     return this.partsPublished;
   }
 
-  /** Fragments the encoder wrote so far (a follower's may be waiting to be placed, or never fit). */
-  get fragmentsReceived(): number {
-    return this.fragmentsIn;
+  /** A follower's media seconds that found no place in the leader's parts since its last part (see PartAligner). */
+  get unplacedSeconds(): number {
+    return this.aligner?.unplacedSeconds ?? 0;
   }
 
   /** Requests waiting for a part that does not exist yet (the ready ones not counted). */
