@@ -76,7 +76,9 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
       const simulated = this.simulatedVenues();
       this.logger.error({ conferenceId }, 'the conference lost a router with its worker');
       // Told once the old encoder is gone: the rebuilt room's never runs beside it.
-      void this.end('workerDied').then(() => this.emit('lost', simulated));
+      void this.end('workerDied')
+        .catch((error: unknown) => this.logger.error({ err: error }, 'the lost room did not stop cleanly'))
+        .then(() => this.emit('lost', simulated));
     });
     routers.on('edgeLost', (venueIds) => void this.venuesLost(venueIds));
   }
