@@ -2,13 +2,6 @@ import type { DateRange } from '../hls/playlist';
 import type { ChapterBook } from '../archive/chapters';
 import { SLATE } from '../program/switcher';
 
-/**
- * What the broadcast's playlists say about the picture as timed metadata
- * (EXT-X-DATERANGE): who speaks from when (class com.plenary.speaker, X-VENUE-ID,
- * X-VENUE-NAME), and when the sign-language picture is in the corner (class
- * com.plenary.sign-language, X-STATE on / off, X-VENUE-ID). Keeps what the live
- * window can show, and tells the chapters of every speech.
- */
 /** A venue on the picture from `at`, named as the conference called it then (or none: nobody). */
 interface Entry {
   venueId: string | undefined;
@@ -16,6 +9,13 @@ interface Entry {
   at: number;
 }
 
+/**
+ * What the broadcast's playlists say about the picture as timed metadata
+ * (EXT-X-DATERANGE): who speaks from when (class com.plenary.speaker, X-VENUE-ID,
+ * X-VENUE-NAME), and when the sign-language picture is in the corner (class
+ * com.plenary.sign-language, X-STATE on / off, X-VENUE-ID). Keeps what the live
+ * window can show, and tells the chapters of every speech.
+ */
 export class TimedMetadata {
   /** Floor changes as they reached the program (wall time of the new speaker's first frame), newest last. */
   readonly speakers: (Entry & { venueId: string })[] = [];
