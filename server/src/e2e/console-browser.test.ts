@@ -54,5 +54,7 @@ describe('the presider console of a conference whose venues all publish', () => 
     await row.getByRole('button', { name: 'Stop streaming to rtmp://127.0.0.1:9/live/****' }).click();
     await row.waitFor({ state: 'detached', timeout: 10_000 });
     await panel.getByText('The broadcast goes to our own watch page only.').waitFor();
-  });
+    // Its steps are bounded each and name themselves when they fail; jest's 60 s for the whole,
+    // under their sum, failed two loaded runs without saying which step was slow.
+  }, 180_000);
 });
